@@ -5,6 +5,7 @@
 //! Nothing here talks HTTP or to a database; the stores live in `tileserver`.
 
 pub mod geometry;
+
 pub mod import;
 pub mod model;
 pub mod population;

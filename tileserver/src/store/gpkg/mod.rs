@@ -1,0 +1,119 @@
+//! The embedded store: one OGC GeoPackage 1.3 file that QGIS and GDAL open
+//! as it is, written and read through sqlx's SQLite driver.
+
+mod functions;
+pub(crate) mod geometry;
+mod read;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use super::StoreError;
+use super::error::SqlContext;
+
+pub use read::LayerInfo;
+pub use write::ImportRecord;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/gpkg");
+
+/// An open GeoPackage store.
+#[derive(Debug, Clone)]
+pub struct GpkgStore {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+impl GpkgStore {
+    /// Opens the file, creating it when missing, and brings its schema up
+    /// to date.
+    pub async fn create_or_open(path: &Path) -> Result<Self, StoreError> {
+        Self::connect(path, true).await
+    }
+
+    /// Opens an existing store; a missing file is an error, not a new store.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing { path: path.to_path_buf() });
+        }
+        Self::connect(path, false).await
+    }
+
+    async fn connect(path: &Path, create: bool) -> Result<Self, StoreError> {
+        let open_err = |message: String| StoreError::Open { path: path.to_path_buf(), message };
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(|e| open_err(e.to_string()))?
+            .create_if_missing(create)
+            // A rollback journal keeps the store one file (WAL would add two
+            // more) and makes an interrupted write roll back on next open.
+            .journal_mode(SqliteJournalMode::Delete)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    let mut handle = conn.lock_handle().await?;
+                    let db = handle.as_raw_handle().as_ptr();
+                    // SAFETY: the locked handle is valid and exclusively ours
+                    // while `handle` lives.
+                    unsafe { functions::register(db) }.map_err(|e| sqlx::Error::Configuration(e.into()))?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| open_err(e.to_string()))?;
+        let store = Self { pool, path: path.to_path_buf() };
+        store.check_is_geopackage().await?;
+        MIGRATOR.run(&store.pool).await?;
+        Ok(store)
+    }
+
+    /// Refuses a SQLite file that is something else than a GeoPackage
+    /// (or an empty file about to become one).
+    async fn check_is_geopackage(&self) -> Result<(), StoreError> {
+        let not = |message: String| StoreError::NotGeoPackage { path: self.path.clone(), message };
+        let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| not(e.to_string()))?;
+        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| not(e.to_string()))?;
+        if tables > 0 && app_id != 0x4750_4B47 && app_id != 0x4750_3130 {
+            return Err(not(format!("SQLite application_id is {app_id:#x}, not 'GPKG'")));
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// A setting kept in the store (`county`, `household_size`…).
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT value FROM wangge_meta WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .ctx(|| format!("reading setting {key}"))
+    }
+
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests;
