@@ -1,0 +1,7 @@
+//! Writing layers out for GIS tools.
+
+mod geojson_writer;
+mod layer_features;
+
+pub use geojson_writer::GeoJsonWriter;
+pub use layer_features::write_layer_geojson;
