@@ -125,7 +125,17 @@ pub(crate) fn read_pbf(
         if lines.any() {
             emit_line(source, &fid, &w.refs, &nodes, tags, &lines, limits, out, report);
         }
-        let areas = area_targets(tags);
+        let mut areas = area_targets(tags);
+        let closed = w.refs.len() >= 4 && w.refs.first() == w.refs.last();
+        if !closed {
+            // An open way is a piece of a relation's ring or a boundary
+            // segment, not an area; only a building drawn open is a broken
+            // area worth reporting.
+            areas.admin = None;
+            if member_ways.contains(&id) {
+                areas = AreaTargets::default();
+            }
+        }
         if areas.any() {
             let parts = coords_of(&w.refs, &nodes)
                 .map(|r| vec![vec![r]])

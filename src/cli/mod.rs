@@ -1,0 +1,42 @@
+mod import;
+mod layers_cmd;
+mod progress;
+mod store_write;
+mod synth;
+
+use clap::{Parser, Subcommand};
+
+/// wangge (网格): divide a county into governance grids and serve them.
+#[derive(Debug, Parser)]
+#[command(name = "wangge", version, about, long_about = None)]
+pub struct Cli {
+    /// Log what happens (or set WANGGE_LOG=debug).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Import layers (OSM PBF, GeoJSON, census CSV) into a store.
+    Import(import::ImportArgs),
+    /// Generate a synthetic county, deterministic by seed.
+    Synth(synth::SynthArgs),
+    /// List the layers of a store with feature counts and extents.
+    Layers(layers_cmd::LayersArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Import(a) => import::run(a),
+        Command::Synth(a) => synth::run(a),
+        Command::Layers(a) => layers_cmd::run(a),
+    }
+}
+
+/// The async runtime the stores need; the CLI itself is synchronous.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
