@@ -212,6 +212,7 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     }
     if report.total_imported() == 0 {
         print_table(&report, &layers);
+        print_issues(&report, a.show_issues, None);
         bail!("nothing usable was read from the inputs; the store {} is unchanged", a.store.display());
     }
 

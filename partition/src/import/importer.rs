@@ -150,7 +150,7 @@ impl Importer {
                 });
             }
             Err(e) => report.input_errors.push(format!(
-                "{source}: malformed JSON at line {}, column {} ({}); kept the {index} features before it",
+                "{source}: malformed JSON at line {}, column {} ({}); kept what was read before it ({index} features)",
                 e.line(),
                 e.column(),
                 strip_position(&e)

@@ -1,0 +1,76 @@
+//! Helpers shared by the end-to-end tests: run the real `wangge` binary on
+//! the real sample data.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn data(rel: &str) -> PathBuf {
+    root().join("data").join(rel)
+}
+
+pub fn corpus(name: &str) -> PathBuf {
+    root().join("tests/bad_input").join(name)
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+pub fn wangge(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_wangge"))
+        .args(args)
+        .output()
+        .expect("the wangge binary runs");
+    let run = Run::from(out);
+    assert!(!run.stderr.contains("panicked"), "wangge panicked:\n{}", run.stderr);
+    run
+}
+
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Feature counts per layer, read back from the store by `wangge layers`.
+pub fn store_counts(store: &Path) -> std::collections::BTreeMap<String, u64> {
+    let r = wangge(&["layers", "--store", p(store), "--json"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("layers --json is JSON");
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|l| (l["name"].as_str().unwrap_or("").to_string(), l["features"].as_u64().unwrap_or(0)))
+        .collect()
+}
+
+/// The `read imported repaired skipped` row of a layer in import output.
+pub fn row(stdout: &str, layer: &str) -> [u64; 4] {
+    let line = stdout
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(layer))
+        .unwrap_or_else(|| panic!("no {layer} row in:\n{stdout}"));
+    let n: Vec<u64> = line.split_whitespace().skip(1).map(|x| x.parse().expect("a count")).collect();
+    [n[0], n[1], n[2], n[3]]
+}
