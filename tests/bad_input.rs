@@ -19,11 +19,19 @@ fn repairable_geometry_is_repaired_and_named() {
     for (file, feature, what) in [
         ("bowtie.geojson", "bowtie-1", "self-intersection); repaired"),
         ("unclosed_ring.geojson", "open-1", "unclosed ring; closed"),
-        ("swapped_latlon.geojson", "swapped-1", "lat/lon swapped; swapped back"),
+        (
+            "swapped_latlon.geojson",
+            "swapped-1",
+            "lat/lon swapped; swapped back",
+        ),
     ] {
         let (r, _d) = import_layer("--buildings", &corpus(file), &[]);
         assert_eq!(r.code, 0, "{file}: {}", r.all());
-        assert!(r.stdout.contains(&format!("buildings {feature}: repaired")), "{file}: {}", r.stdout);
+        assert!(
+            r.stdout.contains(&format!("buildings {feature}: repaired")),
+            "{file}: {}",
+            r.stdout
+        );
         assert!(r.stdout.contains(what), "{file}: {}", r.stdout);
         assert_eq!(row(&r.stdout, "buildings"), [1, 1, 1, 0], "{file}");
     }
@@ -35,12 +43,24 @@ fn bowtie_becomes_two_parts() {
     assert_eq!(r.code, 0);
     let out = d.path().join("b.geojson");
     let ogr = std::process::Command::new("ogr2ogr")
-        .args(["-f", "GeoJSON", p(&out), p(&d.path().join("s.gpkg")), "buildings"])
+        .args([
+            "-f",
+            "GeoJSON",
+            p(&out),
+            p(&d.path().join("s.gpkg")),
+            "buildings",
+        ])
         .output()
         .expect("ogr2ogr (gdal-bin) runs");
-    assert!(ogr.status.success(), "{}", String::from_utf8_lossy(&ogr.stderr));
+    assert!(
+        ogr.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ogr.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    let coords = v["features"][0]["geometry"]["coordinates"].as_array().unwrap();
+    let coords = v["features"][0]["geometry"]["coordinates"]
+        .as_array()
+        .unwrap();
     assert_eq!(coords.len(), 2, "two triangles: {v}");
 }
 
@@ -53,10 +73,18 @@ fn unusable_features_are_skipped_with_their_reason() {
         ("flat-ring", "degenerate ring"),
         ("no-geometry", "missing geometry"),
         ("empty-polygon", "empty geometry"),
-        ("a-point", "geometry type Point where the buildings layer needs Polygon or MultiPolygon"),
+        (
+            "a-point",
+            "geometry type Point where the buildings layer needs Polygon or MultiPolygon",
+        ),
         ("bad-levels", "levels \"many\" is not a non-negative number"),
     ] {
-        assert!(r.stdout.contains(&format!("buildings {feature}: skipped: {reason}")), "{feature}: {}", r.stdout);
+        assert!(
+            r.stdout
+                .contains(&format!("buildings {feature}: skipped: {reason}")),
+            "{feature}: {}",
+            r.stdout
+        );
     }
 }
 
@@ -65,39 +93,86 @@ fn mixed_file_keeps_the_good_and_names_the_bad() {
     let (r, _d) = import_layer("--buildings", &corpus("mixed.geojson"), &[]);
     assert_eq!(r.code, 0, "{}", r.all());
     assert_eq!(row(&r.stdout, "buildings"), [3, 2, 1, 1]);
-    assert!(r.stdout.contains("out-of-range: skipped: lon/lat out of range"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("out-of-range: skipped: lon/lat out of range"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn nothing_usable_exits_non_zero_and_says_why() {
     for (flag, file, says) in [
-        ("--buildings", "projected_metres.geojson", "utm-1: skipped: coordinates look like projected metres"),
-        ("--admin", "admin_bad_code.geojson", "division code \"12345\" is not 6, 9 or 12 digits"),
-        ("--buildings", "malformed_json.geojson", "malformed JSON at line 1, column"),
+        (
+            "--buildings",
+            "projected_metres.geojson",
+            "utm-1: skipped: coordinates look like projected metres",
+        ),
+        (
+            "--admin",
+            "admin_bad_code.geojson",
+            "division code \"12345\" is not 6, 9 or 12 digits",
+        ),
+        (
+            "--buildings",
+            "malformed_json.geojson",
+            "malformed JSON at line 1, column",
+        ),
         ("--buildings", "empty.geojson", "empty file"),
-        ("--buildings", "not_geojson.geojson", "not GeoJSON: unknown GeoJSON type \"Banana\""),
+        (
+            "--buildings",
+            "not_geojson.geojson",
+            "not GeoJSON: unknown GeoJSON type \"Banana\"",
+        ),
     ] {
         let (r, d) = import_layer(flag, &corpus(file), &[]);
         assert_ne!(r.code, 0, "{file}: {}", r.all());
         assert!(r.all().contains(says), "{file}: {}", r.all());
-        assert!(r.all().contains("nothing usable was read"), "{file}: {}", r.all());
-        assert!(!d.path().join("s.gpkg").exists(), "{file}: no store is created from nothing");
+        assert!(
+            r.all().contains("nothing usable was read"),
+            "{file}: {}",
+            r.all()
+        );
+        assert!(
+            !d.path().join("s.gpkg").exists(),
+            "{file}: no store is created from nothing"
+        );
     }
     let (r, _d) = import_layer("--admin", &corpus("admin_bad_code.geojson"), &[]);
-    assert!(r.stdout.contains("admin-2: skipped: no division code"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("admin-2: skipped: no division code"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn truncated_geojson_keeps_what_came_before() {
     let (r, _d) = import_layer("--buildings", &corpus("truncated.geojson"), &[]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("truncated.geojson: malformed JSON at line 1"), "{}", r.stderr);
-    assert!(r.stderr.contains("kept what was read before it (1 features)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("truncated.geojson: malformed JSON at line 1"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("kept what was read before it (1 features)"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(row(&r.stdout, "buildings")[1], 1);
     let (r, _d) = import_layer("--buildings", &corpus("overflow_number.geojson"), &[]);
     assert_eq!(r.code, 0, "{}", r.all());
     // The feature cannot be parsed, so it is named by its index in the file.
-    assert!(r.stdout.contains("buildings #1: skipped: not a valid GeoJSON feature: number out of range"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("buildings #1: skipped: not a valid GeoJSON feature: number out of range"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
@@ -106,46 +181,80 @@ fn huge_feature_over_the_vertex_limit_is_refused() {
     let file = dir.path().join("huge.geojson");
     // A circle with one vertex more than the default limit of 1,000,000.
     let n = 1_000_001;
-    let mut s = String::from(r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"huge-1","properties":{},"geometry":{"type":"Polygon","coordinates":[["#);
+    let mut s = String::from(
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"huge-1","properties":{},"geometry":{"type":"Polygon","coordinates":[["#,
+    );
     for i in 0..=n {
         let a = (i % n) as f64 / n as f64 * std::f64::consts::TAU;
         if i > 0 {
             s.push(',');
         }
-        s.push_str(&format!("[{:.7},{:.7}]", 116.3 + 0.01 * a.cos(), 40.0 + 0.01 * a.sin()));
+        s.push_str(&format!(
+            "[{:.7},{:.7}]",
+            116.3 + 0.01 * a.cos(),
+            40.0 + 0.01 * a.sin()
+        ));
     }
     s.push_str("]]}}]}");
     std::fs::write(&file, s).unwrap();
     let (r, _d) = import_layer("--landuse", &file, &[]);
     assert_ne!(r.code, 0);
-    assert!(r.stdout.contains("huge-1: skipped: 1000002 vertices, over the limit of 1000000 per feature"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("huge-1: skipped: 1000002 vertices, over the limit of 1000000 per feature"),
+        "{}",
+        r.stdout
+    );
     // A file over the size limit is refused before it is read.
     let (r, _d) = import_layer("--landuse", &file, &["--max-input-mb", "1"]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("is over the input limit of 1048576 bytes"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("is over the input limit of 1048576 bytes"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn broken_pbf_files_give_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.gpkg");
-    let r = wangge(&["import", "--store", p(&store), p(&corpus("not_a_pbf.osm.pbf"))]);
+    let r = wangge(&[
+        "import",
+        "--store",
+        p(&store),
+        p(&corpus("not_a_pbf.osm.pbf")),
+    ]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("not_a_pbf.osm.pbf: not a readable OSM PBF"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("not_a_pbf.osm.pbf: not a readable OSM PBF"),
+        "{}",
+        r.stderr
+    );
 
     let full = std::fs::read(data("osm/fi_kotka_pyrosm_test.osm.pbf")).unwrap();
     let head = dir.path().join("head.osm.pbf");
     std::fs::write(&head, &full[..200]).unwrap();
     let r = wangge(&["import", "--store", p(&store), p(&head)]);
     assert_ne!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("head.osm.pbf: not a readable OSM PBF"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("head.osm.pbf: not a readable OSM PBF"),
+        "{}",
+        r.stderr
+    );
 
     // Cut after the nodes and some ways: what was read is kept, with a warning.
     let cut = dir.path().join("cut.osm.pbf");
     std::fs::write(&cut, &full[..full.len() * 9 / 10]).unwrap();
     let r = wangge(&["import", "--store", p(&store), p(&cut)]);
     assert_eq!(r.code, 0, "{}", r.all());
-    assert!(r.stderr.contains("PBF is truncated or corrupt"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("PBF is truncated or corrupt"),
+        "{}",
+        r.stderr
+    );
     let b = row(&r.stdout, "buildings");
     assert!(b[0] > 0 && b[0] < 2219, "{b:?}");
 }
@@ -154,10 +263,19 @@ fn broken_pbf_files_give_clear_errors() {
 fn a_failed_import_loses_nothing_already_stored() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.gpkg");
-    let r = wangge(&["import", "--store", p(&store), p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf"))]);
+    let r = wangge(&[
+        "import",
+        "--store",
+        p(&store),
+        p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf")),
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     let before = store_counts(&store);
-    for (flag, file) in [("--buildings", "projected_metres.geojson"), ("--buildings", "malformed_json.geojson"), ("--admin", "admin_bad_code.geojson")] {
+    for (flag, file) in [
+        ("--buildings", "projected_metres.geojson"),
+        ("--buildings", "malformed_json.geojson"),
+        ("--admin", "admin_bad_code.geojson"),
+    ] {
         let r = wangge(&["import", "--store", p(&store), flag, p(&corpus(file))]);
         assert_ne!(r.code, 0);
         assert!(r.all().contains("is unchanged"), "{}", r.all());

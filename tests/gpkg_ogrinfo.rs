@@ -7,23 +7,55 @@ use common::*;
 use std::process::Command;
 
 fn ogrinfo(args: &[&str]) -> (String, String) {
-    let out = Command::new("ogrinfo").args(args).output().expect("ogrinfo (Debian gdal-bin) must be installed");
-    assert!(out.status.success(), "ogrinfo {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo (Debian gdal-bin) must be installed");
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn ogrinfo_lists_every_layer_with_counts_and_a_spatial_index() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("q.gpkg");
-    let r = wangge(&["import", "--store", p(&store), p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf")), "--county", "110108"]);
+    let r = wangge(&[
+        "import",
+        "--store",
+        p(&store),
+        p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf")),
+        "--county",
+        "110108",
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     let ours = store_counts(&store);
 
     let (list, warnings) = ogrinfo(&["-ro", "-q", p(&store)]);
-    assert!(!warnings.contains("Warning") && !warnings.contains("ERROR"), "{warnings}");
-    for layer in ["admin", "buildings", "roads", "railways", "waterways", "water", "sites", "landuse"] {
-        assert!(list.lines().any(|l| l.contains(&format!(": {layer} ("))), "{layer} missing from:\n{list}");
+    assert!(
+        !warnings.contains("Warning") && !warnings.contains("ERROR"),
+        "{warnings}"
+    );
+    for layer in [
+        "admin",
+        "buildings",
+        "roads",
+        "railways",
+        "waterways",
+        "water",
+        "sites",
+        "landuse",
+    ] {
+        assert!(
+            list.lines().any(|l| l.contains(&format!(": {layer} ("))),
+            "{layer} missing from:\n{list}"
+        );
         let (summary, _) = ogrinfo(&["-ro", "-so", p(&store), layer]);
         let count: u64 = summary
             .lines()
@@ -31,17 +63,46 @@ fn ogrinfo_lists_every_layer_with_counts_and_a_spatial_index() {
             .and_then(|n| n.trim().parse().ok())
             .unwrap_or_else(|| panic!("no feature count for {layer}:\n{summary}"));
         assert_eq!(count, ours[layer], "{layer}");
-        assert!(summary.contains("EPSG") || summary.contains("WGS 84"), "{layer} has its SRS:\n{summary}");
-        let (idx, _) = ogrinfo(&["-ro", p(&store), "-sql", &format!("SELECT HasSpatialIndex('{layer}', 'geom')")]);
+        assert!(
+            summary.contains("EPSG") || summary.contains("WGS 84"),
+            "{layer} has its SRS:\n{summary}"
+        );
+        let (idx, _) = ogrinfo(&[
+            "-ro",
+            p(&store),
+            "-sql",
+            &format!("SELECT HasSpatialIndex('{layer}', 'geom')"),
+        ]);
         assert!(idx.contains("= 1"), "{layer} has no spatial index:\n{idx}");
     }
     // The index answers a spatial filter: the buildings inside Tsinghua's main building square.
-    let (hits, _) = ogrinfo(&["-ro", "-so", "-spat", "116.320", "40.000", "116.330", "40.005", p(&store), "buildings"]);
-    let n: u64 = hits.lines().find_map(|l| l.strip_prefix("Feature Count: ")).and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+    let (hits, _) = ogrinfo(&[
+        "-ro",
+        "-so",
+        "-spat",
+        "116.320",
+        "40.000",
+        "116.330",
+        "40.005",
+        p(&store),
+        "buildings",
+    ]);
+    let n: u64 = hits
+        .lines()
+        .find_map(|l| l.strip_prefix("Feature Count: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
     assert!(n > 0 && n < ours["buildings"], "{n}");
     // Attributes arrive with their names.
     let (b, _) = ogrinfo(&["-ro", "-so", p(&store), "buildings"]);
-    for field in ["source_id", "kind", "levels", "population", "households", "population_source"] {
+    for field in [
+        "source_id",
+        "kind",
+        "levels",
+        "population",
+        "households",
+        "population_source",
+    ] {
         assert!(b.contains(&format!("{field}:")), "{field} missing:\n{b}");
     }
 }

@@ -9,10 +9,16 @@ fn qinghuayuan_counts_match_osmium() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("q.gpkg");
     let r = wangge(&[
-        "import", "--store", p(&store),
+        "import",
+        "--store",
+        p(&store),
         p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf")),
-        "--census", p(&data("census/county_2020.csv")), "--county", "110108",
-        "--population-total", "44166",
+        "--census",
+        p(&data("census/county_2020.csv")),
+        "--county",
+        "110108",
+        "--population-total",
+        "44166",
     ]);
     assert_eq!(r.code, 0, "{}", r.all());
     // osmium tags-filter -R … w/building r/building: 520 ways + 1 multipolygon relation.
@@ -29,21 +35,32 @@ fn qinghuayuan_counts_match_osmium() {
     let counts = store_counts(&store);
     assert_eq!(counts["buildings"], 521);
     assert_eq!(counts["roads"], 634);
-    assert_eq!(counts["admin"], 2, "one town and one village cover the data");
+    assert_eq!(
+        counts["admin"], 2,
+        "one town and one village cover the data"
+    );
 }
 
 #[test]
 fn kotka_counts_match_osmium() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("k.gpkg");
-    let r = wangge(&["import", "--store", p(&store), p(&data("osm/fi_kotka_pyrosm_test.osm.pbf"))]);
+    let r = wangge(&[
+        "import",
+        "--store",
+        p(&store),
+        p(&data("osm/fi_kotka_pyrosm_test.osm.pbf")),
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     // osmium fileinfo: 2219 building ways; osmium check-refs -i: 48 of them
     // reference nodes outside the extract and cannot be closed.
     assert_eq!(row(&r.stdout, "buildings"), [2219, 2171, 0, 48]);
     // 343 highway ways, one highway=construction.
     assert_eq!(row(&r.stdout, "roads")[0], 342);
-    assert!(r.stdout.contains("referenced nodes or ways are missing from the extract"));
+    assert!(
+        r.stdout
+            .contains("referenced nodes or ways are missing from the extract")
+    );
     assert_eq!(store_counts(&store)["buildings"], 2171);
 }
 
@@ -51,7 +68,14 @@ fn kotka_counts_match_osmium() {
 fn guixi_boundary_relations_cut_by_the_extract_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("g.gpkg");
-    let r = wangge(&["import", "--store", p(&store), "--county", "360681", p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf"))]);
+    let r = wangge(&[
+        "import",
+        "--store",
+        p(&store),
+        "--county",
+        "360681",
+        p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf")),
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     // osmium: 165 building ways; 176 highway ways, 6 under construction.
     assert_eq!(row(&r.stdout, "buildings"), [165, 165, 0, 0]);
@@ -59,5 +83,9 @@ fn guixi_boundary_relations_cut_by_the_extract_are_named() {
     // Seven admin_level 8 boundary relations; only one is complete in the extract.
     assert_eq!(row(&r.stdout, "admin"), [7, 1, 0, 6]);
     assert!(r.stdout.contains("osm:r6662715: skipped"), "{}", r.stdout);
-    assert!(r.stdout.contains("360681001000"), "the town is coded under the county: {}", r.stdout);
+    assert!(
+        r.stdout.contains("360681001000"),
+        "the town is coded under the county: {}",
+        r.stdout
+    );
 }

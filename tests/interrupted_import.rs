@@ -11,12 +11,25 @@ use std::time::{Duration, Instant};
 fn killed_import_leaves_the_previous_content() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.gpkg");
-    let r = wangge(&["import", "--store", p(&store), p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf"))]);
+    let r = wangge(&[
+        "import",
+        "--store",
+        p(&store),
+        p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf")),
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     let before = store_counts(&store);
 
     let county = dir.path().join("county");
-    let r = wangge(&["synth", "--seed", "2", "--buildings", "120000", "--out", p(&county)]);
+    let r = wangge(&[
+        "synth",
+        "--seed",
+        "2",
+        "--buildings",
+        "120000",
+        "--out",
+        p(&county),
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
 
     let journal = dir.path().join("s.gpkg-journal");
@@ -41,11 +54,24 @@ fn killed_import_leaves_the_previous_content() {
         std::thread::sleep(Duration::from_millis(2));
     }
     let _ = child.wait();
-    assert!(killed_mid_write, "the import finished before it could be interrupted");
-    assert!(journal.exists(), "the hot journal is left behind for recovery");
+    assert!(
+        killed_mid_write,
+        "the import finished before it could be interrupted"
+    );
+    assert!(
+        journal.exists(),
+        "the hot journal is left behind for recovery"
+    );
 
     // The next open rolls back: the old content, whole.
     assert_eq!(store_counts(&store), before);
-    let check = Command::new("ogrinfo").args(["-ro", "-q", p(&store), "-sql", "PRAGMA integrity_check"]).output().expect("ogrinfo runs");
-    assert!(String::from_utf8_lossy(&check.stdout).contains("ok"), "{}", String::from_utf8_lossy(&check.stdout));
+    let check = Command::new("ogrinfo")
+        .args(["-ro", "-q", p(&store), "-sql", "PRAGMA integrity_check"])
+        .output()
+        .expect("ogrinfo runs");
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("ok"),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
 }

@@ -14,6 +14,6 @@ pub mod synth;
 pub mod validate;
 
 pub use model::{
-    AdminLevel, AdminUnit, Building, DivisionCode, FeatureId, LayerKind, Landuse, Layers, Railway,
+    AdminLevel, AdminUnit, Building, DivisionCode, FeatureId, Landuse, LayerKind, Layers, Railway,
     Road, RoadClass, Site, SiteKind, WaterArea, Waterway,
 };

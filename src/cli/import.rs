@@ -3,7 +3,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use partition::import::{CensusTable, FieldMap, ImportOptions, ImportReport, Importer, Limits, complete_hierarchy, read_boundary_file};
+use partition::import::{
+    CensusTable, FieldMap, ImportOptions, ImportReport, Importer, Limits, complete_hierarchy,
+    read_boundary_file,
+};
 use partition::model::DivisionCode;
 use partition::population::{PopulationParams, PopulationSummary, assign_population};
 use partition::{LayerKind, Layers};
@@ -105,10 +108,21 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     };
     let mut fields = FieldMap::default();
     for f in &a.fields {
-        fields.set_from_arg(f).map_err(anyhow::Error::msg).context("--field")?;
+        fields
+            .set_from_arg(f)
+            .map_err(anyhow::Error::msg)
+            .context("--field")?;
     }
-    let limits = Limits { max_file_bytes: a.max_input_mb.saturating_mul(1 << 20), max_feature_vertices: a.max_feature_vertices, ..Limits::default() };
-    let opts = ImportOptions { limits, fields, county };
+    let limits = Limits {
+        max_file_bytes: a.max_input_mb.saturating_mul(1 << 20),
+        max_feature_vertices: a.max_feature_vertices,
+        ..Limits::default()
+    };
+    let opts = ImportOptions {
+        limits,
+        fields,
+        county,
+    };
 
     let mut geojson: Vec<(LayerKind, PathBuf)> = Vec::new();
     for (kind, p) in [
@@ -139,7 +153,11 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     for p in &a.pbf {
         let name = p.to_string_lossy().to_lowercase();
         if name.ends_with(".geojson") || name.ends_with(".json") {
-            bail!("{}: GeoJSON inputs go with a layer flag, e.g. --buildings {}", p.display(), p.display());
+            bail!(
+                "{}: GeoJSON inputs go with a layer flag, e.g. --buildings {}",
+                p.display(),
+                p.display()
+            );
         }
     }
     if a.pbf.is_empty() && geojson.is_empty() {
@@ -160,12 +178,26 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     if let Some(path) = &a.census {
         let table = CensusTable::read(path)?;
         let c = county.context("--census needs --county")?;
-        let row = table.county(c).map_err(anyhow::Error::msg).with_context(|| format!("census table {}", path.display()))?;
+        let row = table
+            .county(c)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("census table {}", path.display()))?;
         if !table.rejected().is_empty() {
-            let lines: Vec<String> = table.rejected().iter().map(|(l, code, why)| format!("line {l} ({code}): {why}")).collect();
-            eprintln!("warning: census table: {} unusable rows skipped: {}", lines.len(), lines.join("; "));
+            let lines: Vec<String> = table
+                .rejected()
+                .iter()
+                .map(|(l, code, why)| format!("line {l} ({code}): {why}"))
+                .collect();
+            eprintln!(
+                "warning: census table: {} unusable rows skipped: {}",
+                lines.len(),
+                lines.join("; ")
+            );
         }
-        println!("census: {} {} — {} residents, {} per household", row.adcode, row.name, row.population, row.household_size);
+        println!(
+            "census: {} {} — {} residents, {} per household",
+            row.adcode, row.name, row.population, row.household_size
+        );
         params.household_size = row.household_size;
         if a.scale_to_county {
             params.total = Some(row.population);
@@ -175,8 +207,14 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     if let Some(h) = a.household_size {
         params.household_size = h;
     }
-    params.validate().map_err(anyhow::Error::msg).context("population parameters")?;
-    meta.insert("household_size".to_string(), params.household_size.to_string());
+    params
+        .validate()
+        .map_err(anyhow::Error::msg)
+        .context("population parameters")?;
+    meta.insert(
+        "household_size".to_string(),
+        params.household_size.to_string(),
+    );
 
     // Read every input; a file that cannot be read is reported and the
     // others still count.
@@ -213,12 +251,19 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     if report.total_imported() == 0 {
         print_table(&report, &layers);
         print_issues(&report, a.show_issues, None);
-        bail!("nothing usable was read from the inputs; the store {} is unchanged", a.store.display());
+        bail!(
+            "nothing usable was read from the inputs; the store {} is unchanged",
+            a.store.display()
+        );
     }
 
     // Layers this import does not bring are taken from the store, so that
     // population scaling sees the admin units and sites already there.
-    let kept = if a.store.exists() { load_kept(&a.store, &layers)? } else { Layers::default() };
+    let kept = if a.store.exists() {
+        load_kept(&a.store, &layers)?
+    } else {
+        Layers::default()
+    };
     if !layers.supplied.contains(&LayerKind::Admin) && !kept.admin.is_empty() {
         layers.admin = kept.admin;
     } else {
@@ -253,7 +298,8 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = &a.report {
         let json = serde_json::json!({"report": &report, "population": &population});
-        std::fs::write(path, serde_json::to_vec_pretty(&json)?).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, serde_json::to_vec_pretty(&json)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
 
     let written = store_write::write_layers(&a.store, &layers, &report, &population, inputs, meta)?;
@@ -263,13 +309,18 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
 }
 
 fn load_kept(store: &Path, layers: &Layers) -> anyhow::Result<Layers> {
-    let wanted: Vec<LayerKind> = [LayerKind::Admin, LayerKind::Sites].into_iter().filter(|k| !layers.supplied.contains(k)).collect();
+    let wanted: Vec<LayerKind> = [LayerKind::Admin, LayerKind::Sites]
+        .into_iter()
+        .filter(|k| !layers.supplied.contains(k))
+        .collect();
     if wanted.is_empty() {
         return Ok(Layers::default());
     }
     let rt = super::runtime()?;
     rt.block_on(async {
-        let s = GpkgStore::open(store).await.with_context(|| format!("opening {}", store.display()))?;
+        let s = GpkgStore::open(store)
+            .await
+            .with_context(|| format!("opening {}", store.display()))?;
         let l = s.read_layers(&wanted).await?;
         s.close().await;
         Ok(l)
@@ -277,13 +328,23 @@ fn load_kept(store: &Path, layers: &Layers) -> anyhow::Result<Layers> {
 }
 
 fn print_table(report: &ImportReport, layers: &Layers) {
-    println!("{:<10} {:>9} {:>9} {:>9} {:>9}", "layer", "read", "imported", "repaired", "skipped");
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>9}",
+        "layer", "read", "imported", "repaired", "skipped"
+    );
     for kind in LayerKind::ALL {
         let s = report.stats(kind);
         if s.read == 0 && layers.count(kind) == 0 {
             continue;
         }
-        println!("{:<10} {:>9} {:>9} {:>9} {:>9}", kind.as_str(), s.read, s.imported, s.repaired, s.skipped);
+        println!(
+            "{:<10} {:>9} {:>9} {:>9} {:>9}",
+            kind.as_str(),
+            s.read,
+            s.imported,
+            s.repaired,
+            s.skipped
+        );
     }
 }
 

@@ -17,15 +17,26 @@ pub struct LayersArgs {
 pub fn run(a: LayersArgs) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = GpkgStore::open(&a.store).await.with_context(|| format!("opening {}", a.store.display()))?;
+        let store = GpkgStore::open(&a.store)
+            .await
+            .with_context(|| format!("opening {}", a.store.display()))?;
         let layers = store.layers().await?;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&layers)?);
         } else {
-            println!("{:<10} {:>10}  {:<13} extent (lon/lat)", "layer", "features", "geometry");
+            println!(
+                "{:<10} {:>10}  {:<13} extent (lon/lat)",
+                "layer", "features", "geometry"
+            );
             for l in layers {
-                let extent = l.extent.map(|e| format!("{:.5},{:.5} – {:.5},{:.5}", e[0], e[1], e[2], e[3])).unwrap_or_else(|| "–".into());
-                println!("{:<10} {:>10}  {:<13} {extent}", l.name, l.features, l.geometry_type);
+                let extent = l
+                    .extent
+                    .map(|e| format!("{:.5},{:.5} – {:.5},{:.5}", e[0], e[1], e[2], e[3]))
+                    .unwrap_or_else(|| "–".into());
+                println!(
+                    "{:<10} {:>10}  {:<13} {extent}",
+                    l.name, l.features, l.geometry_type
+                );
             }
         }
         store.close().await;

@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Import layers (OSM PBF, GeoJSON, census CSV) into a store.
-    Import(import::ImportArgs),
+    Import(Box<import::ImportArgs>),
     /// Generate a synthetic county, deterministic by seed.
     Synth(synth::SynthArgs),
     /// List the layers of a store with feature counts and extents.
@@ -29,7 +29,7 @@ enum Command {
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Import(a) => import::run(a),
+        Command::Import(a) => import::run(*a),
         Command::Synth(a) => synth::run(a),
         Command::Layers(a) => layers_cmd::run(a),
     }
@@ -38,5 +38,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 /// The async runtime the stores need; the CLI itself is synchronous.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     use anyhow::Context;
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }

@@ -24,18 +24,26 @@ pub fn write_layers(
         let store = GpkgStore::create_or_open(store_path)
             .await
             .with_context(|| format!("opening store {}", store_path.display()))?;
-        let total: u64 = layers.supplied.iter().map(|k| layers.count(*k) as u64).sum();
+        let total: u64 = layers
+            .supplied
+            .iter()
+            .map(|k| layers.count(*k) as u64)
+            .sum();
         let pb = progress::bar(total, format!("writing {}", store_path.display()));
         let record = ImportRecord {
             inputs,
             report: serde_json::to_string(report).context("encoding the import report")?,
-            population: Some(serde_json::to_string(population).context("encoding the population summary")?),
+            population: Some(
+                serde_json::to_string(population).context("encoding the population summary")?,
+            ),
             meta,
         };
         let written = store
             .replace_layers(layers, &record, &|n| pb.inc(n))
             .await
-            .with_context(|| format!("writing to {} (nothing was changed)", store_path.display()))?;
+            .with_context(|| {
+                format!("writing to {} (nothing was changed)", store_path.display())
+            })?;
         pb.finish_and_clear();
         store.close().await;
         Ok(written)

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::Args;
+use partition::LayerKind;
 use partition::export::write_layer_geojson;
 use partition::import::ImportReport;
 use partition::model::DivisionCode;
 use partition::population::{PopulationParams, assign_population};
 use partition::synth::{SynthParams, generate};
-use partition::LayerKind;
 
 use super::{progress, store_write};
 
@@ -42,8 +42,16 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
     if a.buildings == 0 || a.buildings > 5_000_000 {
         bail!("--buildings must be between 1 and 5,000,000");
     }
-    let county = DivisionCode::parse(&a.county).with_context(|| format!("--county {}", a.county))?.county();
-    let params = SynthParams { seed: a.seed, population: a.population, buildings: a.buildings, county, ..SynthParams::default() };
+    let county = DivisionCode::parse(&a.county)
+        .with_context(|| format!("--county {}", a.county))?
+        .county();
+    let params = SynthParams {
+        seed: a.seed,
+        population: a.population,
+        buildings: a.buildings,
+        county,
+        ..SynthParams::default()
+    };
     let t = Instant::now();
     let pb = progress::spinner(format!("generating a county of {} buildings", a.buildings));
     let mut layers = generate(&params);
@@ -58,21 +66,38 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
         let pb = progress::bar(total, format!("writing {}", dir.display()));
         for kind in LayerKind::ALL {
             let path = dir.join(format!("{}.geojson", kind.as_str()));
-            let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-            write_layer_geojson(&layers, kind, BufWriter::with_capacity(1 << 20, file)).with_context(|| format!("writing {}", path.display()))?;
+            let file =
+                File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+            write_layer_geojson(&layers, kind, BufWriter::with_capacity(1 << 20, file))
+                .with_context(|| format!("writing {}", path.display()))?;
             pb.inc(layers.count(kind) as u64);
         }
         pb.finish_and_clear();
-        println!("wrote {} (import with: wangge import --store county.gpkg --dir {})", dir.display(), dir.display());
+        println!(
+            "wrote {} (import with: wangge import --store county.gpkg --dir {})",
+            dir.display(),
+            dir.display()
+        );
     }
     if let Some(store) = &a.store {
         let pop = assign_population(&mut layers, &PopulationParams::default());
         let mut meta = BTreeMap::new();
         meta.insert("county".to_string(), format!("{county:06}"));
-        meta.insert("household_size".to_string(), PopulationParams::default().household_size.to_string());
-        let inputs = vec![format!("synth seed={} population={} buildings={}", a.seed, a.population, a.buildings)];
+        meta.insert(
+            "household_size".to_string(),
+            PopulationParams::default().household_size.to_string(),
+        );
+        let inputs = vec![format!(
+            "synth seed={} population={} buildings={}",
+            a.seed, a.population, a.buildings
+        )];
         store_write::write_layers(store, &layers, &ImportReport::default(), &pop, inputs, meta)?;
-        println!("wrote {}: {:.0} residents in {} buildings", store.display(), pop.residents, layers.buildings.len());
+        println!(
+            "wrote {}: {:.0} residents in {} buildings",
+            store.display(),
+            pop.residents,
+            layers.buildings.len()
+        );
     }
     Ok(())
 }

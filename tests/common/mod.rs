@@ -45,7 +45,11 @@ pub fn wangge(args: &[&str]) -> Run {
         .output()
         .expect("the wangge binary runs");
     let run = Run::from(out);
-    assert!(!run.stderr.contains("panicked"), "wangge panicked:\n{}", run.stderr);
+    assert!(
+        !run.stderr.contains("panicked"),
+        "wangge panicked:\n{}",
+        run.stderr
+    );
     run
 }
 
@@ -61,7 +65,12 @@ pub fn store_counts(store: &Path) -> std::collections::BTreeMap<String, u64> {
     v.as_array()
         .expect("an array")
         .iter()
-        .map(|l| (l["name"].as_str().unwrap_or("").to_string(), l["features"].as_u64().unwrap_or(0)))
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap_or("").to_string(),
+                l["features"].as_u64().unwrap_or(0),
+            )
+        })
         .collect()
 }
 
@@ -71,6 +80,10 @@ pub fn row(stdout: &str, layer: &str) -> [u64; 4] {
         .lines()
         .find(|l| l.split_whitespace().next() == Some(layer))
         .unwrap_or_else(|| panic!("no {layer} row in:\n{stdout}"));
-    let n: Vec<u64> = line.split_whitespace().skip(1).map(|x| x.parse().expect("a count")).collect();
+    let n: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|x| x.parse().expect("a count"))
+        .collect();
     [n[0], n[1], n[2], n[3]]
 }

@@ -17,10 +17,19 @@ pub struct GeoJsonWriter<W: Write> {
 impl<W: Write> GeoJsonWriter<W> {
     pub fn new(mut out: W) -> io::Result<Self> {
         out.write_all(br#"{"type":"FeatureCollection","features":["#)?;
-        Ok(Self { out, first: true, buf: String::with_capacity(4096) })
+        Ok(Self {
+            out,
+            first: true,
+            buf: String::with_capacity(4096),
+        })
     }
 
-    pub fn write_feature(&mut self, id: Option<&str>, properties: &Map<String, Value>, geometry: &Geometry<f64>) -> io::Result<()> {
+    pub fn write_feature(
+        &mut self,
+        id: Option<&str>,
+        properties: &Map<String, Value>,
+        geometry: &Geometry<f64>,
+    ) -> io::Result<()> {
         self.buf.clear();
         if !self.first {
             self.buf.push(',');
@@ -29,10 +38,12 @@ impl<W: Write> GeoJsonWriter<W> {
         self.buf.push_str("\n{\"type\":\"Feature\"");
         if let Some(id) = id {
             self.buf.push_str(",\"id\":");
-            self.buf.push_str(&Value::String(id.to_string()).to_string());
+            self.buf
+                .push_str(&Value::String(id.to_string()).to_string());
         }
         self.buf.push_str(",\"properties\":");
-        self.buf.push_str(&serde_json::to_string(properties).map_err(io::Error::other)?);
+        self.buf
+            .push_str(&serde_json::to_string(properties).map_err(io::Error::other)?);
         self.buf.push_str(",\"geometry\":");
         write_geometry(&mut self.buf, geometry);
         self.buf.push('}');
@@ -138,12 +149,18 @@ mod tests {
         let mut w = GeoJsonWriter::new(Vec::new()).unwrap();
         let mut props = Map::new();
         props.insert("name".into(), "清华园".into());
-        w.write_feature(Some("a"), &props, &Geometry::Polygon(p)).unwrap();
+        w.write_feature(Some("a"), &props, &Geometry::Polygon(p))
+            .unwrap();
         let out = String::from_utf8(w.finish().unwrap()).unwrap();
         let v: geojson::GeoJson = out.parse().unwrap();
-        let geojson::GeoJson::FeatureCollection(fc) = v else { panic!("not a collection") };
+        let geojson::GeoJson::FeatureCollection(fc) = v else {
+            panic!("not a collection")
+        };
         assert_eq!(fc.features.len(), 1);
         assert!(out.contains("1.1234568"), "{out}");
-        assert!(out.contains("[[[0,0],[1,0],[1.1234568,1],[0,1],[0,0]]]"), "{out}");
+        assert!(
+            out.contains("[[[0,0],[1,0],[1.1234568,1],[0,1],[0,0]]]"),
+            "{out}"
+        );
     }
 }

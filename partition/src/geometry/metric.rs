@@ -1,4 +1,4 @@
-use geo::{Area, BoundingRect, GeodesicArea, Length, Geodesic};
+use geo::{Area, BoundingRect, Geodesic, GeodesicArea, Length};
 use geo_types::{Coord, LineString, MultiPolygon};
 
 /// Mean Earth radius used by the local projection, metres.
@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn projection_round_trips() {
         let p = LocalProjection::new(117.2, 28.3);
-        let c = Coord { x: 117.25, y: 28.31 };
+        let c = Coord {
+            x: 117.25,
+            y: 28.31,
+        };
         let back = p.inverse(p.forward(c));
         assert!((back.x - c.x).abs() < 1e-12 && (back.y - c.y).abs() < 1e-12);
     }

@@ -35,7 +35,10 @@ struct RawRow {
 
 impl CensusTable {
     pub fn read(path: &Path) -> Result<Self, ImportError> {
-        let err = |message: String| ImportError::Census { path: path.to_path_buf(), message };
+        let err = |message: String| ImportError::Census {
+            path: path.to_path_buf(),
+            message,
+        };
         let mut reader = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
         let mut table = Self::default();
         for (i, row) in reader.deserialize::<RawRow>().enumerate() {
@@ -58,8 +61,14 @@ impl CensusTable {
         if let Some(r) = self.rows.iter().find(|r| r.adcode == adcode) {
             return Ok(r);
         }
-        match self.rejected.iter().find(|(_, code, _)| code.trim().parse::<u32>().ok() == Some(adcode)) {
-            Some((line, _, reason)) => Err(format!("the census row of county {adcode:06} (line {line}) is unusable: {reason}")),
+        match self
+            .rejected
+            .iter()
+            .find(|(_, code, _)| code.trim().parse::<u32>().ok() == Some(adcode))
+        {
+            Some((line, _, reason)) => Err(format!(
+                "the census row of county {adcode:06} (line {line}) is unusable: {reason}"
+            )),
             None => Err(format!("county {adcode:06} is not in the census table")),
         }
     }
@@ -78,24 +87,36 @@ impl CensusTable {
 }
 
 fn check(r: &RawRow) -> Result<CountyCensus, String> {
-    let adcode: u32 = r.adcode.trim().parse().map_err(|_| format!("adcode {:?} is not a number", r.adcode))?;
+    let adcode: u32 = r
+        .adcode
+        .trim()
+        .parse()
+        .map_err(|_| format!("adcode {:?} is not a number", r.adcode))?;
     if !(100_000..=999_999).contains(&adcode) {
         return Err(format!("adcode {adcode} is not 6 digits"));
     }
     let population = r.population.ok_or("population is empty")?;
     let household_size = r.household_size.ok_or("household_size is empty")?;
     let urban_share = r.urban_share.ok_or("urban_share is empty")?;
-    if !(population >= 0.0) {
-        return Err(format!("population {population} is negative"));
+    if population.is_nan() || population < 0.0 {
+        return Err(format!("population {population} is not a count"));
     }
     // The 2020 county means lie between about 1.5 and 5 persons.
     if !(1.0..=8.0).contains(&household_size) {
-        return Err(format!("household size {household_size} is not a plausible mean (1–8)"));
+        return Err(format!(
+            "household size {household_size} is not a plausible mean (1–8)"
+        ));
     }
     if !(0.0..=1.0).contains(&urban_share) {
         return Err(format!("urban share {urban_share} is not between 0 and 1"));
     }
-    Ok(CountyCensus { adcode, name: r.name.clone(), population, urban_share, household_size })
+    Ok(CountyCensus {
+        adcode,
+        name: r.name.clone(),
+        population,
+        urban_share,
+        household_size,
+    })
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ pub enum ImportError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{source_name}: {size} bytes is over the input limit of {limit} bytes (raise it with --max-input-mb)")]
+    #[error(
+        "{source_name}: {size} bytes is over the input limit of {limit} bytes (raise it with --max-input-mb)"
+    )]
     TooLarge {
         source_name: String,
         size: u64,
@@ -26,9 +28,15 @@ pub enum ImportError {
         message: String,
     },
     #[error("{source_name}: not GeoJSON: {message}")]
-    NotGeoJson { source_name: String, message: String },
+    NotGeoJson {
+        source_name: String,
+        message: String,
+    },
     #[error("{source_name}: not a readable OSM PBF: {message}")]
-    BadPbf { source_name: String, message: String },
+    BadPbf {
+        source_name: String,
+        message: String,
+    },
     #[error("{source_name}: more than {limit} features (the per-file limit)")]
     TooManyFeatures { source_name: String, limit: usize },
     #[error("{path}: census table: {message}")]

@@ -87,7 +87,11 @@ impl FieldMap {
     }
 
     /// The value of a role in a feature's properties, if any.
-    pub fn get<'a>(&self, props: &'a serde_json::Map<String, Value>, role: FieldRole) -> Option<&'a Value> {
+    pub fn get<'a>(
+        &self,
+        props: &'a serde_json::Map<String, Value>,
+        role: FieldRole,
+    ) -> Option<&'a Value> {
         if let Some(name) = self.explicit.get(&role) {
             return props.get(name).filter(|v| !v.is_null());
         }
@@ -98,7 +102,11 @@ impl FieldMap {
 
     /// A number, from a JSON number or a numeric string. `Err` names the
     /// property's bad value.
-    pub fn number(&self, props: &serde_json::Map<String, Value>, role: FieldRole) -> Result<Option<f64>, String> {
+    pub fn number(
+        &self,
+        props: &serde_json::Map<String, Value>,
+        role: FieldRole,
+    ) -> Result<Option<f64>, String> {
         match self.get(props, role) {
             None => Ok(None),
             Some(Value::Number(n)) => n
@@ -149,7 +157,9 @@ mod tests {
     fn bad_numbers_are_named() {
         let m = FieldMap::default();
         let props = json!({"levels": "abc"});
-        let err = m.number(props.as_object().unwrap(), FieldRole::Levels).unwrap_err();
+        let err = m
+            .number(props.as_object().unwrap(), FieldRole::Levels)
+            .unwrap_err();
         assert!(err.contains("levels") && err.contains("abc"));
     }
 }

@@ -7,9 +7,9 @@ use serde_json::value::RawValue;
 use super::geojson::{Document, feature_into_layers, for_each_feature};
 use super::osm::{OsmAdmin, read_pbf};
 use super::{FieldMap, ImportError, ImportReport, Limits};
+use crate::AdminLevel;
 use crate::model::{AdminUnit, DivisionCode, LayerKind, Layers};
 use crate::validate::Problem;
-use crate::AdminLevel;
 
 /// Settings that apply to every input of one import.
 #[derive(Debug, Clone, Default)]
@@ -44,21 +44,34 @@ impl Importer {
     }
 
     fn read_file(&self, path: &Path) -> Result<Vec<u8>, ImportError> {
-        let io = |source| ImportError::Io { path: path.to_path_buf(), source };
+        let io = |source| ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = std::fs::File::open(path).map_err(io)?;
         let size = file.metadata().map_err(io)?.len();
         let limit = self.opts.limits.max_file_bytes;
         if size > limit {
-            return Err(ImportError::TooLarge { source_name: path.display().to_string(), size, limit });
+            return Err(ImportError::TooLarge {
+                source_name: path.display().to_string(),
+                size,
+                limit,
+            });
         }
         let mut bytes = Vec::with_capacity(size as usize);
         // `take` guards against a file that grows while it is read.
         file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
         if bytes.len() as u64 > limit {
-            return Err(ImportError::TooLarge { source_name: path.display().to_string(), size: bytes.len() as u64, limit });
+            return Err(ImportError::TooLarge {
+                source_name: path.display().to_string(),
+                size: bytes.len() as u64,
+                limit,
+            });
         }
         if bytes.is_empty() {
-            return Err(ImportError::EmptyFile { source_name: path.display().to_string() });
+            return Err(ImportError::EmptyFile {
+                source_name: path.display().to_string(),
+            });
         }
         Ok(bytes)
     }
@@ -70,11 +83,20 @@ impl Importer {
 
     pub fn read_pbf_slice(&mut self, source: &str, bytes: &[u8]) -> Result<(), ImportError> {
         if bytes.is_empty() {
-            return Err(ImportError::EmptyFile { source_name: source.to_string() });
+            return Err(ImportError::EmptyFile {
+                source_name: source.to_string(),
+            });
         }
         let mut local = Layers::default();
         let mut admin = Vec::new();
-        read_pbf(source, bytes, &self.opts.limits, &mut local, &mut admin, &mut self.report)?;
+        read_pbf(
+            source,
+            bytes,
+            &self.opts.limits,
+            &mut local,
+            &mut admin,
+            &mut self.report,
+        )?;
         for kind in LayerKind::ALL {
             if local.count(kind) > 0 || (kind == LayerKind::Admin && !admin.is_empty()) {
                 local.supplied.insert(kind);
@@ -90,12 +112,22 @@ impl Importer {
         self.read_geojson_slice(&source_name(path), &bytes, kind)
     }
 
-    pub fn read_geojson_slice(&mut self, source: &str, bytes: &[u8], kind: LayerKind) -> Result<(), ImportError> {
+    pub fn read_geojson_slice(
+        &mut self,
+        source: &str,
+        bytes: &[u8],
+        kind: LayerKind,
+    ) -> Result<(), ImportError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ImportError::EmptyFile { source_name: source.to_string() });
+            return Err(ImportError::EmptyFile {
+                source_name: source.to_string(),
+            });
         }
         let mut local = Layers::default();
-        let ctx = super::geojson::Ctx { fields: &self.opts.fields, limits: &self.opts.limits };
+        let ctx = super::geojson::Ctx {
+            fields: &self.opts.fields,
+            limits: &self.opts.limits,
+        };
         let report = &mut self.report;
         let max = self.opts.limits.max_features;
         let mut index = 0usize;
@@ -120,7 +152,10 @@ impl Importer {
             Ok(())
         });
         if over_limit {
-            return Err(ImportError::TooManyFeatures { source_name: source.to_string(), limit: max });
+            return Err(ImportError::TooManyFeatures {
+                source_name: source.to_string(),
+                limit: max,
+            });
         }
         match result {
             Ok(Document::Collection) => {}
@@ -169,7 +204,12 @@ impl Importer {
     pub fn finish(mut self) -> (Layers, ImportReport) {
         let county = self.opts.county.unwrap_or(PLACEHOLDER_COUNTY);
         if !self.osm_admin.is_empty() {
-            code_osm_admin(county, std::mem::take(&mut self.osm_admin), &mut self.layers, &mut self.report);
+            code_osm_admin(
+                county,
+                std::mem::take(&mut self.osm_admin),
+                &mut self.layers,
+                &mut self.report,
+            );
         }
         (self.layers, self.report)
     }
@@ -178,45 +218,102 @@ impl Importer {
 /// The county part used when no `--county` is given.
 pub(crate) const PLACEHOLDER_COUNTY: u32 = 999_999;
 
-fn code_osm_admin(county: u32, units: Vec<OsmAdmin>, layers: &mut Layers, report: &mut ImportReport) {
-    let west = |g: &geo_types::MultiPolygon<f64>| g.centroid().map(|c| (c.x(), -c.y())).unwrap_or_default();
-    let mut towns: Vec<&OsmAdmin> = units.iter().filter(|u| u.level == AdminLevel::Town).collect();
-    towns.sort_by(|a, b| west(&a.geometry).partial_cmp(&west(&b.geometry)).unwrap_or(std::cmp::Ordering::Equal));
-    let town_base = layers.admin.iter().filter(|u| u.level == AdminLevel::Town).map(|u| u.code.town()).max().unwrap_or(0);
+fn code_osm_admin(
+    county: u32,
+    units: Vec<OsmAdmin>,
+    layers: &mut Layers,
+    report: &mut ImportReport,
+) {
+    let west = |g: &geo_types::MultiPolygon<f64>| {
+        g.centroid().map(|c| (c.x(), -c.y())).unwrap_or_default()
+    };
+    let mut towns: Vec<&OsmAdmin> = units
+        .iter()
+        .filter(|u| u.level == AdminLevel::Town)
+        .collect();
+    towns.sort_by(|a, b| {
+        west(&a.geometry)
+            .partial_cmp(&west(&b.geometry))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let town_base = layers
+        .admin
+        .iter()
+        .filter(|u| u.level == AdminLevel::Town)
+        .map(|u| u.code.town())
+        .max()
+        .unwrap_or(0);
     let mut town_units = Vec::new();
     for (i, t) in towns.iter().enumerate() {
         let code = DivisionCode::from_parts(county, town_base + 1 + i as u16, 0);
-        town_units.push(AdminUnit { id: t.id.clone(), code, name: t.name.clone(), level: AdminLevel::Town, population: None, geometry: t.geometry.clone() });
+        town_units.push(AdminUnit {
+            id: t.id.clone(),
+            code,
+            name: t.name.clone(),
+            level: AdminLevel::Town,
+            population: None,
+            geometry: t.geometry.clone(),
+        });
     }
-    let mut villages: Vec<&OsmAdmin> = units.iter().filter(|u| u.level == AdminLevel::Village).collect();
-    villages.sort_by(|a, b| west(&a.geometry).partial_cmp(&west(&b.geometry)).unwrap_or(std::cmp::Ordering::Equal));
+    let mut villages: Vec<&OsmAdmin> = units
+        .iter()
+        .filter(|u| u.level == AdminLevel::Village)
+        .collect();
+    villages.sort_by(|a, b| {
+        west(&a.geometry)
+            .partial_cmp(&west(&b.geometry))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
     let mut seq = std::collections::HashMap::<DivisionCode, u16>::new();
     for v in villages {
-        let Some(c) = v.geometry.centroid() else { continue };
-        let parent = town_units.iter().find(|t| geo::Contains::contains(&t.geometry, &c));
+        let Some(c) = v.geometry.centroid() else {
+            continue;
+        };
+        let parent = town_units
+            .iter()
+            .find(|t| geo::Contains::contains(&t.geometry, &c));
         match parent {
             Some(t) => {
                 let n = seq.entry(t.code).or_insert(0);
                 *n += 1;
                 let code = DivisionCode::from_parts(county, t.code.town(), *n);
-                layers.admin.push(AdminUnit { id: v.id.clone(), code, name: v.name.clone(), level: AdminLevel::Village, population: None, geometry: v.geometry.clone() });
+                layers.admin.push(AdminUnit {
+                    id: v.id.clone(),
+                    code,
+                    name: v.name.clone(),
+                    level: AdminLevel::Village,
+                    population: None,
+                    geometry: v.geometry.clone(),
+                });
             }
-            None => report.notes.push(format!("OSM village boundary {} ({}) lies in no town boundary; left out", v.id, v.name)),
+            None => report.notes.push(format!(
+                "OSM village boundary {} ({}) lies in no town boundary; left out",
+                v.id, v.name
+            )),
         }
     }
-    let extent = town_units.iter().filter_map(|t| t.geometry.bounding_rect()).count();
+    let extent = town_units
+        .iter()
+        .filter_map(|t| t.geometry.bounding_rect())
+        .count();
     if extent > 0 {
         report.notes.push(format!(
             "{} OSM town boundaries coded {county}NNN000 west to east{}",
             town_units.len(),
-            if county == PLACEHOLDER_COUNTY { " (no --county given: placeholder county 999999)" } else { "" }
+            if county == PLACEHOLDER_COUNTY {
+                " (no --county given: placeholder county 999999)"
+            } else {
+                ""
+            }
         ));
     }
     layers.admin.extend(town_units);
 }
 
 fn source_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string())
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 fn strip_position(e: &serde_json::Error) -> String {

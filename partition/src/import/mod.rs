@@ -44,13 +44,23 @@ pub fn read_pbf_bytes(
 }
 
 /// Reads a boundary polygon (any GeoJSON of polygons) as one multipolygon.
-pub fn read_boundary_file(path: &std::path::Path, opts: &ImportOptions) -> Result<geo_types::MultiPolygon<f64>, ImportError> {
+pub fn read_boundary_file(
+    path: &std::path::Path,
+    opts: &ImportOptions,
+) -> Result<geo_types::MultiPolygon<f64>, ImportError> {
     let mut imp = Importer::new(opts.clone());
     imp.read_geojson_file(path, crate::LayerKind::Landuse)?;
     let (layers, _) = imp.finish();
-    let polys: Vec<geo_types::Polygon<f64>> = layers.landuse.into_iter().flat_map(|l| l.geometry.0).collect();
+    let polys: Vec<geo_types::Polygon<f64>> = layers
+        .landuse
+        .into_iter()
+        .flat_map(|l| l.geometry.0)
+        .collect();
     if polys.is_empty() {
-        return Err(ImportError::NotGeoJson { source_name: path.display().to_string(), message: "no usable polygon in the boundary file".into() });
+        return Err(ImportError::NotGeoJson {
+            source_name: path.display().to_string(),
+            message: "no usable polygon in the boundary file".into(),
+        });
     }
     Ok(geo::unary_union(&polys))
 }

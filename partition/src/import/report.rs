@@ -41,7 +41,10 @@ impl fmt::Display for Issue {
             Action::Skipped(p) => format!("skipped: {p}"),
             Action::Repaired(r) => format!(
                 "repaired: {}",
-                r.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                r.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ),
         };
         write!(f, "{} {} {}: {what}", self.source, self.layer, self.feature)
@@ -59,7 +62,10 @@ impl Serialize for Issue {
             Action::Skipped(p) => ("skipped", p.to_string()),
             Action::Repaired(r) => (
                 "repaired",
-                r.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+                r.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
             ),
         };
         st.serialize_field("action", action)?;
@@ -92,7 +98,13 @@ impl ImportReport {
         self.layers.entry(kind.as_str()).or_default()
     }
 
-    pub(crate) fn record(&mut self, source: &str, layer: LayerKind, feature: &str, outcome: Result<&[Repair], &Problem>) {
+    pub(crate) fn record(
+        &mut self,
+        source: &str,
+        layer: LayerKind,
+        feature: &str,
+        outcome: Result<&[Repair], &Problem>,
+    ) {
         let stats = self.stats_mut(layer);
         stats.read += 1;
         let action = match outcome {

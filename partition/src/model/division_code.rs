@@ -85,9 +85,18 @@ mod tests {
         assert_eq!(v.level(), AdminLevel::Village);
         assert_eq!(v.county(), 110108);
         assert_eq!(v.parent().unwrap().to_string(), "110108012000");
-        assert_eq!(v.parent().unwrap().parent().unwrap().to_string(), "110108000000");
-        assert_eq!(DivisionCode::parse("110108012").unwrap().level(), AdminLevel::Town);
-        assert_eq!(DivisionCode::parse("110108").unwrap().level(), AdminLevel::County);
+        assert_eq!(
+            v.parent().unwrap().parent().unwrap().to_string(),
+            "110108000000"
+        );
+        assert_eq!(
+            DivisionCode::parse("110108012").unwrap().level(),
+            AdminLevel::Town
+        );
+        assert_eq!(
+            DivisionCode::parse("110108").unwrap().level(),
+            AdminLevel::County
+        );
     }
 
     #[test]

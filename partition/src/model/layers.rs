@@ -3,9 +3,7 @@ use std::collections::BTreeSet;
 use geo::BoundingRect;
 use geo_types::Rect;
 
-use super::{
-    AdminUnit, Building, LayerKind, Landuse, Railway, Road, Site, WaterArea, Waterway,
-};
+use super::{AdminUnit, Building, Landuse, LayerKind, Railway, Road, Site, WaterArea, Waterway};
 
 /// A county's layers, as read from one or more inputs.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -58,11 +56,23 @@ impl Layers {
             .iter()
             .filter_map(|f| f.geometry.bounding_rect())
             .chain(self.roads.iter().filter_map(|f| f.geometry.bounding_rect()))
-            .chain(self.railways.iter().filter_map(|f| f.geometry.bounding_rect()))
-            .chain(self.waterways.iter().filter_map(|f| f.geometry.bounding_rect()))
+            .chain(
+                self.railways
+                    .iter()
+                    .filter_map(|f| f.geometry.bounding_rect()),
+            )
+            .chain(
+                self.waterways
+                    .iter()
+                    .filter_map(|f| f.geometry.bounding_rect()),
+            )
             .chain(self.water.iter().filter_map(|f| f.geometry.bounding_rect()))
             .chain(self.sites.iter().filter_map(|f| f.geometry.bounding_rect()))
-            .chain(self.landuse.iter().filter_map(|f| f.geometry.bounding_rect()));
+            .chain(
+                self.landuse
+                    .iter()
+                    .filter_map(|f| f.geometry.bounding_rect()),
+            );
         rects.reduce(|a, b| {
             Rect::new(
                 (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),

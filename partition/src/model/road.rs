@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn classes_order_and_round_trip() {
         assert!(RoadClass::Primary < RoadClass::Residential);
-        assert_eq!(RoadClass::from_highway("secondary_link"), RoadClass::Secondary);
+        assert_eq!(
+            RoadClass::from_highway("secondary_link"),
+            RoadClass::Secondary
+        );
         for c in RoadClass::ALL {
             assert_eq!(RoadClass::parse(c.as_str()), Some(c));
         }

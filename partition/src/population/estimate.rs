@@ -49,7 +49,10 @@ pub fn residents_estimate(b: &Building, params: &PopulationParams) -> f64 {
     }
     let levels = b
         .levels
-        .or_else(|| b.height.map(|h| (h / params.storey_height_m).round().max(1.0)))
+        .or_else(|| {
+            b.height
+                .map(|h| (h / params.storey_height_m).round().max(1.0))
+        })
         .unwrap_or(default)
         .clamp(1.0, 150.0);
     footprint * levels * params.usable_share / params.m2_per_person
@@ -73,7 +76,9 @@ mod tests {
             population: None,
             households: None,
             population_source: None,
-            geometry: MultiPolygon(vec![polygon![(x: 116.0, y: 40.0), (x: 116.0 + dx, y: 40.0), (x: 116.0 + dx, y: 40.0 + dy), (x: 116.0, y: 40.0 + dy)]]),
+            geometry: MultiPolygon(vec![
+                polygon![(x: 116.0, y: 40.0), (x: 116.0 + dx, y: 40.0), (x: 116.0 + dx, y: 40.0 + dy), (x: 116.0, y: 40.0 + dy)],
+            ]),
         }
     }
 
@@ -83,7 +88,10 @@ mod tests {
         let r = residents_estimate(&building("apartments", Some(10.0)), &p);
         let expected = 400.0 * 10.0 * 0.75 / 36.5;
         assert!((r - expected).abs() / expected < 0.01, "{r} vs {expected}");
-        assert_eq!(residents_estimate(&building("industrial", Some(3.0)), &p), 0.0);
+        assert_eq!(
+            residents_estimate(&building("industrial", Some(3.0)), &p),
+            0.0
+        );
         let default = residents_estimate(&building("apartments", None), &p);
         assert!((default - 400.0 * 6.0 * 0.75 / 36.5).abs() < 1.0);
     }

@@ -43,7 +43,11 @@ fn index<'a>(items: impl Iterator<Item = (usize, &'a MultiPolygon<f64>)>) -> RTr
         items
             .filter_map(|(idx, geom)| {
                 let r = geom.bounding_rect()?;
-                Some(Indexed { idx, geom, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+                Some(Indexed {
+                    idx,
+                    geom,
+                    env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
             })
             .collect(),
     )
@@ -61,10 +65,24 @@ fn containing(tree: &RTree<Indexed<'_>>, p: Point<f64>) -> Option<usize> {
 /// for buildings no unit total reached, so that the input matches
 /// `params.total`.
 pub fn assign_population(layers: &mut Layers, params: &PopulationParams) -> PopulationSummary {
-    let mut s = PopulationSummary { household_size: params.household_size, ..Default::default() };
-    let points: Vec<Option<Point<f64>>> = layers.buildings.iter().map(|b| b.geometry.interior_point()).collect();
+    let mut s = PopulationSummary {
+        household_size: params.household_size,
+        ..Default::default()
+    };
+    let points: Vec<Option<Point<f64>>> = layers
+        .buildings
+        .iter()
+        .map(|b| b.geometry.interior_point())
+        .collect();
 
-    let workplaces = index(layers.sites.iter().enumerate().filter(|(_, x)| x.kind.is_workplace()).map(|(i, x)| (i, &x.geometry)));
+    let workplaces = index(
+        layers
+            .sites
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.kind.is_workplace())
+            .map(|(i, x)| (i, &x.geometry)),
+    );
     let mut estimate: Vec<Option<f64>> = Vec::with_capacity(layers.buildings.len());
     for (b, p) in layers.buildings.iter().zip(&points) {
         if b.population.is_some() {
@@ -72,11 +90,16 @@ pub fn assign_population(layers: &mut Layers, params: &PopulationParams) -> Popu
             estimate.push(None);
             continue;
         }
-        let in_workplace = b.kind == "yes" && p.is_some_and(|p| containing(&workplaces, p).is_some());
+        let in_workplace =
+            b.kind == "yes" && p.is_some_and(|p| containing(&workplaces, p).is_some());
         if in_workplace {
             s.in_workplace_sites += 1;
         }
-        let r = if in_workplace { 0.0 } else { residents_estimate(b, params) };
+        let r = if in_workplace {
+            0.0
+        } else {
+            residents_estimate(b, params)
+        };
         if r > 0.0 {
             s.residential_buildings += 1;
         }
@@ -109,11 +132,15 @@ pub fn assign_population(layers: &mut Layers, params: &PopulationParams) -> Popu
         for &u in &units {
             let unit = &layers.admin[u];
             let target = unit.population.unwrap_or(0.0);
-            let given: f64 = members[u].iter().filter_map(|&b| layers.buildings[b].population).sum();
+            let given: f64 = members[u]
+                .iter()
+                .filter_map(|&b| layers.buildings[b].population)
+                .sum();
             let estimated: f64 = members[u].iter().filter_map(|&b| estimate[b]).sum();
             if estimated <= 0.0 {
                 if target > given {
-                    s.units_without_housing.push(format!("{} {}", unit.code, unit.name));
+                    s.units_without_housing
+                        .push(format!("{} {}", unit.code, unit.name));
                 }
                 continue;
             }
@@ -138,7 +165,12 @@ pub fn assign_population(layers: &mut Layers, params: &PopulationParams) -> Popu
                 _ => 0.0,
             })
             .sum();
-        let free: f64 = estimate.iter().zip(&factor).filter(|(_, f)| f.is_none()).filter_map(|(e, _)| *e).sum();
+        let free: f64 = estimate
+            .iter()
+            .zip(&factor)
+            .filter(|(_, f)| f.is_none())
+            .filter_map(|(e, _)| *e)
+            .sum();
         if free > 0.0 {
             let f = ((total - fixed).max(0.0)) / free;
             for (e, fa) in estimate.iter().zip(factor.iter_mut()) {
@@ -179,7 +211,9 @@ mod tests {
     use geo_types::polygon;
 
     fn square(x: f64, y: f64, d: f64) -> MultiPolygon<f64> {
-        MultiPolygon(vec![polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d)]])
+        MultiPolygon(vec![
+            polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d)],
+        ])
     }
 
     fn house(x: f64, pop: Option<f64>) -> Building {
@@ -206,7 +240,11 @@ mod tests {
             population: Some(1000.0),
             geometry: square(115.99, 39.99, 0.1),
         });
-        l.buildings = vec![house(116.0, None), house(116.001, None), house(116.002, Some(100.0))];
+        l.buildings = vec![
+            house(116.0, None),
+            house(116.001, None),
+            house(116.002, Some(100.0)),
+        ];
         let s = assign_population(&mut l, &PopulationParams::default());
         let total: f64 = l.buildings.iter().filter_map(|b| b.population).sum();
         assert!((total - 1000.0).abs() < 1e-6, "{total}");
@@ -220,7 +258,11 @@ mod tests {
     fn scales_to_a_total_without_units() {
         let mut l = Layers::default();
         l.buildings = vec![house(116.0, None), house(116.001, None)];
-        let p = PopulationParams { total: Some(44_166.0), household_size: 2.33, ..Default::default() };
+        let p = PopulationParams {
+            total: Some(44_166.0),
+            household_size: 2.33,
+            ..Default::default()
+        };
         let s = assign_population(&mut l, &p);
         assert!((s.residents - 44_166.0).abs() < 1e-6);
         assert!((s.households - 44_166.0 / 2.33).abs() < 1e-6);

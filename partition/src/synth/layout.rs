@@ -16,7 +16,16 @@ pub struct Rect {
 
 impl Rect {
     pub fn around(c: Coord<f64>, hw: f64, hh: f64) -> Self {
-        Self { min: Coord { x: c.x - hw, y: c.y - hh }, max: Coord { x: c.x + hw, y: c.y + hh } }
+        Self {
+            min: Coord {
+                x: c.x - hw,
+                y: c.y - hh,
+            },
+            max: Coord {
+                x: c.x + hw,
+                y: c.y + hh,
+            },
+        }
     }
     pub fn contains(&self, p: Coord<f64>) -> bool {
         p.x >= self.min.x && p.x <= self.max.x && p.y >= self.min.y && p.y <= self.max.y
@@ -25,10 +34,30 @@ impl Rect {
         self.min.x < o.max.x && o.min.x < self.max.x && self.min.y < o.max.y && o.min.y < self.max.y
     }
     pub fn grow(&self, d: f64) -> Self {
-        Self { min: Coord { x: self.min.x - d, y: self.min.y - d }, max: Coord { x: self.max.x + d, y: self.max.y + d } }
+        Self {
+            min: Coord {
+                x: self.min.x - d,
+                y: self.min.y - d,
+            },
+            max: Coord {
+                x: self.max.x + d,
+                y: self.max.y + d,
+            },
+        }
     }
     pub fn ring(&self) -> Vec<Coord<f64>> {
-        vec![self.min, Coord { x: self.max.x, y: self.min.y }, self.max, Coord { x: self.min.x, y: self.max.y }]
+        vec![
+            self.min,
+            Coord {
+                x: self.max.x,
+                y: self.min.y,
+            },
+            self.max,
+            Coord {
+                x: self.min.x,
+                y: self.max.y,
+            },
+        ]
     }
 }
 
@@ -121,7 +150,11 @@ const SEAT_PER_BLOCK: f64 = 37.0;
 const TOWN_PER_BLOCK: f64 = 29.0;
 
 pub(crate) fn random_in(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
-    if hi > lo { rng.random_range(lo..hi) } else { lo }
+    if hi > lo {
+        rng.random_range(lo..hi)
+    } else {
+        lo
+    }
 }
 
 fn dist(a: Coord<f64>, b: Coord<f64>) -> f64 {
@@ -133,12 +166,17 @@ pub(crate) fn blob(rng: &mut ChaCha8Rng, c: Coord<f64>, r: f64, n: usize) -> Vec
     let mut radii: Vec<f64> = (0..n).map(|_| r * random_in(rng, 0.7, 1.3)).collect();
     // Smooth so the outline has no spikes.
     for _ in 0..2 {
-        radii = (0..n).map(|i| (radii[(i + n - 1) % n] + 2.0 * radii[i] + radii[(i + 1) % n]) / 4.0).collect();
+        radii = (0..n)
+            .map(|i| (radii[(i + n - 1) % n] + 2.0 * radii[i] + radii[(i + 1) % n]) / 4.0)
+            .collect();
     }
     (0..n)
         .map(|i| {
             let a = i as f64 / n as f64 * std::f64::consts::TAU;
-            Coord { x: c.x + radii[i] * a.cos(), y: c.y + radii[i] * a.sin() }
+            Coord {
+                x: c.x + radii[i] * a.cos(),
+                y: c.y + radii[i] * a.sin(),
+            }
         })
         .collect()
 }
@@ -172,25 +210,46 @@ impl CountyPlan {
         let n = p.buildings.max(100) as f64;
         let scale = (n / 1e6).sqrt();
         let side = 12_000.0 + 48_000.0 * scale;
-        let centre = Coord { x: side / 2.0, y: side / 2.0 };
+        let centre = Coord {
+            x: side / 2.0,
+            y: side / 2.0,
+        };
         let mut names = NameMaker::new();
 
         // Cores: the seat in the middle, market towns spread around it.
         let seat_quota = (n * SEAT_SHARE) as usize;
-        let seat_blocks = ((seat_quota as f64 / SEAT_PER_BLOCK).sqrt().ceil() as usize).max(3);
-        let mut cores = vec![Core { center: centre, blocks: seat_blocks, block: 160.0, seat: true, quota: seat_quota }];
+        // 20 % spare blocks: rivers and the railway through a core take some.
+        let seat_blocks =
+            ((seat_quota as f64 * 1.2 / SEAT_PER_BLOCK).sqrt().ceil() as usize).max(3);
+        let mut cores = vec![Core {
+            center: centre,
+            blocks: seat_blocks,
+            block: 160.0,
+            seat: true,
+            quota: seat_quota,
+        }];
         let n_towns = ((3.0 + 11.0 * scale).round() as usize).clamp(3, 14);
         let town_quota = (n * TOWNS_SHARE) as usize / n_towns;
-        let town_blocks = ((town_quota as f64 / TOWN_PER_BLOCK).sqrt().ceil() as usize).max(2);
+        let town_blocks =
+            ((town_quota as f64 * 1.2 / TOWN_PER_BLOCK).sqrt().ceil() as usize).max(2);
         let seat_half = seat_blocks as f64 * 160.0 / 2.0;
         let mut spacing = side / ((n_towns as f64).sqrt() + 1.0) * 0.8;
         let mut tries = 0;
         while cores.len() < n_towns + 1 {
-            let c = Coord { x: random_in(rng, 0.12 * side, 0.88 * side), y: random_in(rng, 0.12 * side, 0.88 * side) };
+            let c = Coord {
+                x: random_in(rng, 0.12 * side, 0.88 * side),
+                y: random_in(rng, 0.12 * side, 0.88 * side),
+            };
             let clear_of_seat = dist(c, centre) > seat_half + 2_500.0;
             let clear = cores.iter().skip(1).all(|k| dist(k.center, c) > spacing);
             if clear_of_seat && clear {
-                cores.push(Core { center: c, blocks: town_blocks, block: 120.0, seat: false, quota: town_quota });
+                cores.push(Core {
+                    center: c,
+                    blocks: town_blocks,
+                    block: 120.0,
+                    seat: false,
+                    quota: town_quota,
+                });
             }
             tries += 1;
             if tries % 200 == 0 {
@@ -200,16 +259,31 @@ impl CountyPlan {
 
         // Towns: the seat is split into subdistricts (街道); each market
         // town is a town (镇) or township (乡) reaching out into the country.
-        let county_ring = vec![Coord { x: 0.0, y: 0.0 }, Coord { x: side, y: 0.0 }, Coord { x: side, y: side }, Coord { x: 0.0, y: side }];
+        let county_ring = vec![
+            Coord { x: 0.0, y: 0.0 },
+            Coord { x: side, y: 0.0 },
+            Coord { x: side, y: side },
+            Coord { x: 0.0, y: side },
+        ];
         let sub = if seat_blocks >= 6 { 4 } else { 2 };
         let mut seeds: Vec<(Coord<f64>, TownKind)> = (0..sub)
             .map(|i| {
                 let a = std::f64::consts::FRAC_PI_4 + i as f64 * std::f64::consts::TAU / sub as f64;
-                (Coord { x: centre.x + seat_half * 0.5 * a.cos(), y: centre.y + seat_half * 0.5 * a.sin() }, TownKind::Subdistrict)
+                (
+                    Coord {
+                        x: centre.x + seat_half * 0.5 * a.cos(),
+                        y: centre.y + seat_half * 0.5 * a.sin(),
+                    },
+                    TownKind::Subdistrict,
+                )
             })
             .collect();
         for (i, c) in cores.iter().skip(1).enumerate() {
-            let kind = if i < (n_towns * 2).div_ceil(3) { TownKind::Town } else { TownKind::Township };
+            let kind = if i < (n_towns * 2).div_ceil(3) {
+                TownKind::Town
+            } else {
+                TownKind::Township
+            };
             seeds.push((c.center, kind));
         }
         let points: Vec<Coord<f64>> = seeds.iter().map(|s| s.0).collect();
@@ -247,15 +321,33 @@ impl CountyPlan {
         for k in 0..2 {
             let mut pts = Vec::new();
             let (mut pos, mut heading) = if k == 0 {
-                (Coord { x: 0.0, y: random_in(rng, 0.3 * side, 0.7 * side) }, 0.0f64)
+                (
+                    Coord {
+                        x: 0.0,
+                        y: random_in(rng, 0.3 * side, 0.7 * side),
+                    },
+                    0.0f64,
+                )
             } else {
-                (Coord { x: random_in(rng, 0.2 * side, 0.8 * side), y: side }, -std::f64::consts::FRAC_PI_2)
+                (
+                    Coord {
+                        x: random_in(rng, 0.2 * side, 0.8 * side),
+                        y: side,
+                    },
+                    -std::f64::consts::FRAC_PI_2,
+                )
             };
             let base = heading;
-            while (0.0..=side).contains(&pos.x) && (0.0..=side).contains(&pos.y) && pts.len() < 2_000 {
+            while (0.0..=side).contains(&pos.x)
+                && (0.0..=side).contains(&pos.y)
+                && pts.len() < 2_000
+            {
                 pts.push(pos);
                 heading = base + (heading - base + random_in(rng, -0.35, 0.35)).clamp(-0.9, 0.9);
-                pos = Coord { x: pos.x + 250.0 * heading.cos(), y: pos.y + 250.0 * heading.sin() };
+                pos = Coord {
+                    x: pos.x + 250.0 * heading.cos(),
+                    y: pos.y + 250.0 * heading.sin(),
+                };
             }
             pts.push(pos);
             rivers.push((names.make(rng, if k == 0 { "江" } else { "河" }), pts));
@@ -264,11 +356,16 @@ impl CountyPlan {
         let railway: Vec<Coord<f64>> = (0..=40)
             .map(|i| {
                 let x = side * i as f64 / 40.0;
-                Coord { x, y: rail_y + (x / side * std::f64::consts::PI).sin() * side * 0.04 - side * 0.02 }
+                Coord {
+                    x,
+                    y: rail_y + (x / side * std::f64::consts::PI).sin() * side * 0.04 - side * 0.02,
+                }
             })
             .collect();
 
-        let clear_of_cores = |c: Coord<f64>, r: f64, cores: &[Core]| cores.iter().all(|k| !k.rect().grow(r + 800.0).contains(c));
+        let clear_of_cores = |c: Coord<f64>, r: f64, cores: &[Core]| {
+            cores.iter().all(|k| !k.rect().grow(r + 800.0).contains(c))
+        };
         let mut forests = Vec::new();
         let n_forests = (4.0 + 8.0 * scale).round() as usize;
         for _ in 0..n_forests * 20 {
@@ -276,7 +373,10 @@ impl CountyPlan {
                 break;
             }
             let r = side * random_in(rng, 0.025, 0.06);
-            let c = Coord { x: random_in(rng, r, side - r), y: random_in(rng, r, side - r) };
+            let c = Coord {
+                x: random_in(rng, r, side - r),
+                y: random_in(rng, r, side - r),
+            };
             if clear_of_cores(c, r * 1.3, &cores) {
                 forests.push(blob(rng, c, r, 28));
             }
@@ -284,7 +384,10 @@ impl CountyPlan {
         let mut lake = Vec::new();
         for _ in 0..200 {
             let r = side * random_in(rng, 0.015, 0.025);
-            let c = Coord { x: random_in(rng, 2.0 * r, side - 2.0 * r), y: random_in(rng, 2.0 * r, side - 2.0 * r) };
+            let c = Coord {
+                x: random_in(rng, 2.0 * r, side - 2.0 * r),
+                y: random_in(rng, 2.0 * r, side - 2.0 * r),
+            };
             if clear_of_cores(c, r * 1.3, &cores) && forests.iter().all(|f| !point_in_ring(c, f)) {
                 lake = blob(rng, c, r, 32);
                 break;
@@ -299,9 +402,19 @@ impl CountyPlan {
         for i in 1..parks {
             wanted.push((i * cores.len() / parks, PlannedSiteKind::IndustrialPark));
         }
-        wanted.extend([(0, PlannedSiteKind::University), (0, PlannedSiteKind::School), (0, PlannedSiteKind::Hospital), (0, PlannedSiteKind::Hospital), (0, PlannedSiteKind::Market)]);
+        wanted.extend([
+            (0, PlannedSiteKind::University),
+            (0, PlannedSiteKind::School),
+            (0, PlannedSiteKind::Hospital),
+            (0, PlannedSiteKind::Hospital),
+            (0, PlannedSiteKind::Market),
+        ]);
         for i in 1..cores.len() {
-            wanted.extend([(i, PlannedSiteKind::School), (i, PlannedSiteKind::Hospital), (i, PlannedSiteKind::Market)]);
+            wanted.extend([
+                (i, PlannedSiteKind::School),
+                (i, PlannedSiteKind::Hospital),
+                (i, PlannedSiteKind::Market),
+            ]);
         }
         let mut occupied: Vec<Rect> = cores.iter().map(|c| c.rect().grow(30.0)).collect();
         let mut sites = Vec::new();
@@ -311,7 +424,12 @@ impl CountyPlan {
                     let count = (industry_quota / parks).max(4);
                     let cols = ((count as f64 * 1.5).sqrt().ceil()) as usize;
                     let rows = count.div_ceil(cols);
-                    (count, cols as f64 * 30.0 + 40.0, rows as f64 * 45.0 + 40.0, "工业园")
+                    (
+                        count,
+                        cols as f64 * 30.0 + 40.0,
+                        rows as f64 * 45.0 + 40.0,
+                        "工业园",
+                    )
                 }
                 PlannedSiteKind::University => (30, 300.0, 220.0, "大学"),
                 PlannedSiteKind::School => (10, 130.0, 100.0, "中学"),
@@ -325,10 +443,16 @@ impl CountyPlan {
                 for step in 0..16 {
                     let a = (step as f64 + random_in(rng, 0.0, 0.5)) / 16.0 * std::f64::consts::TAU;
                     let d = ch + hw.max(hh) + 80.0 + ring as f64 * 250.0;
-                    let c = Coord { x: core.center.x + d * a.cos(), y: core.center.y + d * a.sin() };
+                    let c = Coord {
+                        x: core.center.x + d * a.cos(),
+                        y: core.center.y + d * a.sin(),
+                    };
                     let r = Rect::around(c, hw, hh);
                     let inside = r.min.x > 0.0 && r.min.y > 0.0 && r.max.x < side && r.max.y < side;
-                    if inside && occupied.iter().all(|o| !o.intersects(&r.grow(40.0))) && !point_in_ring(c, &lake) {
+                    if inside
+                        && occupied.iter().all(|o| !o.intersects(&r.grow(40.0)))
+                        && !point_in_ring(c, &lake)
+                    {
                         placed = Some(r);
                         break 'search;
                     }
@@ -337,12 +461,28 @@ impl CountyPlan {
             if let Some(rect) = placed {
                 occupied.push(rect);
                 let town = &towns[town_of(rect.ring()[0], &towns)];
-                let base = town.name.trim_end_matches(['镇', '乡']).trim_end_matches("街道");
-                sites.push(PlannedSite { kind, rect, buildings, name: format!("{base}{suffix}") });
+                let base = town
+                    .name
+                    .trim_end_matches(['镇', '乡'])
+                    .trim_end_matches("街道");
+                sites.push(PlannedSite {
+                    kind,
+                    rect,
+                    buildings,
+                    name: format!("{base}{suffix}"),
+                });
             }
         }
-        let placed_industry: usize = sites.iter().filter(|s| s.kind == PlannedSiteKind::IndustrialPark).map(|s| s.buildings).sum();
-        let placed_other: usize = sites.iter().filter(|s| s.kind != PlannedSiteKind::IndustrialPark).map(|s| s.buildings).sum();
+        let placed_industry: usize = sites
+            .iter()
+            .filter(|s| s.kind == PlannedSiteKind::IndustrialPark)
+            .map(|s| s.buildings)
+            .sum();
+        let placed_other: usize = sites
+            .iter()
+            .filter(|s| s.kind != PlannedSiteKind::IndustrialPark)
+            .map(|s| s.buildings)
+            .sum();
         let core_total: usize = cores.iter().map(|c| c.quota).sum();
         let rural_quota = (n as usize).saturating_sub(core_total + placed_industry + placed_other);
 
@@ -355,8 +495,17 @@ impl CountyPlan {
             let k = core.blocks.div_ceil(group);
             for i in 0..k {
                 for j in 0..k {
-                    let c = Coord { x: r.min.x + (i as f64 + 0.5) * step, y: r.min.y + (j as f64 + 0.5) * step };
-                    vseeds.push((Coord { x: c.x.min(r.max.x - 10.0), y: c.y.min(r.max.y - 10.0) }, true));
+                    let c = Coord {
+                        x: r.min.x + (i as f64 + 0.5) * step,
+                        y: r.min.y + (j as f64 + 0.5) * step,
+                    };
+                    vseeds.push((
+                        Coord {
+                            x: c.x.min(r.max.x - 10.0),
+                            y: c.y.min(r.max.y - 10.0),
+                        },
+                        true,
+                    ));
                 }
             }
         }
@@ -366,7 +515,10 @@ impl CountyPlan {
         let mut attempts = 0;
         while rural.len() < n_rural && attempts < n_rural * 200 {
             attempts += 1;
-            let c = Coord { x: random_in(rng, 300.0, side - 300.0), y: random_in(rng, 300.0, side - 300.0) };
+            let c = Coord {
+                x: random_in(rng, 300.0, side - 300.0),
+                y: random_in(rng, 300.0, side - 300.0),
+            };
             let ok = occupied.iter().all(|o| !o.grow(400.0).contains(c))
                 && forests.iter().all(|f| !point_in_ring(c, f))
                 && !point_in_ring(c, &lake)
@@ -384,7 +536,11 @@ impl CountyPlan {
         }
         let mut villages = Vec::with_capacity(vseeds.len());
         for (ti, town) in towns.iter().enumerate() {
-            let mine: Vec<(Coord<f64>, bool)> = vseeds.iter().copied().filter(|(c, _)| town_of(*c, &towns) == ti).collect();
+            let mine: Vec<(Coord<f64>, bool)> = vseeds
+                .iter()
+                .copied()
+                .filter(|(c, _)| town_of(*c, &towns) == ti)
+                .collect();
             let pts: Vec<Coord<f64>> = mine.iter().map(|m| m.0).collect();
             let cells = cells_in_convex(&pts, &town.cell);
             let (mut community, mut village) = (0u16, 200u16);
@@ -409,7 +565,18 @@ impl CountyPlan {
         }
         villages.retain(|v| v.cell.len() >= 3);
 
-        Self { side, towns, villages, cores, sites, forests, lake, rivers, railway, rural_quota }
+        Self {
+            side,
+            towns,
+            villages,
+            cores,
+            sites,
+            forests,
+            lake,
+            rivers,
+            railway,
+            rural_quota,
+        }
     }
 
     /// The town whose seed is nearest: towns are the Voronoi cells of their

@@ -34,7 +34,13 @@ pub struct SynthParams {
 
 impl Default for SynthParams {
     fn default() -> Self {
-        Self { seed: 1, population: 500_000, buildings: 150_000, county: 369_901, center: (117.2, 28.3) }
+        Self {
+            seed: 1,
+            population: 500_000,
+            buildings: 150_000,
+            county: 369_901,
+            center: (117.2, 28.3),
+        }
     }
 }
 

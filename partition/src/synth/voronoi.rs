@@ -17,8 +17,14 @@ pub(crate) fn cells_in_convex(seeds: &[Coord<f64>], clip: &[Coord<f64>]) -> Vec<
                     continue;
                 }
                 // Keep points p with (p - m)·(t - s) <= 0, m the midpoint.
-                let n = Coord { x: t.x - s.x, y: t.y - s.y };
-                let m = Coord { x: (s.x + t.x) / 2.0, y: (s.y + t.y) / 2.0 };
+                let n = Coord {
+                    x: t.x - s.x,
+                    y: t.y - s.y,
+                };
+                let m = Coord {
+                    x: (s.x + t.x) / 2.0,
+                    y: (s.y + t.y) / 2.0,
+                };
                 cell = clip_half_plane(&cell, |p| (p.x - m.x) * n.x + (p.y - m.y) * n.y);
             }
             cell
@@ -38,7 +44,10 @@ fn clip_half_plane(poly: &[Coord<f64>], side: impl Fn(Coord<f64>) -> f64) -> Vec
         }
         if (sa < 0.0 && sb > 0.0) || (sa > 0.0 && sb < 0.0) {
             let t = sa / (sa - sb);
-            out.push(Coord { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) });
+            out.push(Coord {
+                x: a.x + t * (b.x - a.x),
+                y: a.y + t * (b.y - a.y),
+            });
         }
     }
     out
@@ -49,16 +58,29 @@ mod tests {
     use super::*;
 
     fn area(p: &[Coord<f64>]) -> f64 {
-        (0..p.len()).map(|i| {
-            let (a, b) = (p[i], p[(i + 1) % p.len()]);
-            a.x * b.y - b.x * a.y
-        }).sum::<f64>() / 2.0
+        (0..p.len())
+            .map(|i| {
+                let (a, b) = (p[i], p[(i + 1) % p.len()]);
+                a.x * b.y - b.x * a.y
+            })
+            .sum::<f64>()
+            / 2.0
     }
 
     #[test]
     fn cells_tile_the_clip_polygon() {
-        let sq = vec![Coord { x: 0.0, y: 0.0 }, Coord { x: 10.0, y: 0.0 }, Coord { x: 10.0, y: 10.0 }, Coord { x: 0.0, y: 10.0 }];
-        let seeds = [Coord { x: 2.0, y: 2.0 }, Coord { x: 8.0, y: 3.0 }, Coord { x: 5.0, y: 8.0 }, Coord { x: 5.0, y: 5.0 }];
+        let sq = vec![
+            Coord { x: 0.0, y: 0.0 },
+            Coord { x: 10.0, y: 0.0 },
+            Coord { x: 10.0, y: 10.0 },
+            Coord { x: 0.0, y: 10.0 },
+        ];
+        let seeds = [
+            Coord { x: 2.0, y: 2.0 },
+            Coord { x: 8.0, y: 3.0 },
+            Coord { x: 5.0, y: 8.0 },
+            Coord { x: 5.0, y: 5.0 },
+        ];
         let cells = cells_in_convex(&seeds, &sq);
         let total: f64 = cells.iter().map(|c| area(c)).sum();
         assert!((total - 100.0).abs() < 1e-9);

@@ -16,7 +16,9 @@ pub enum CoordCheck {
 
 /// Checks all coordinates of one feature at once: a feature is swapped or
 /// projected as a whole, never point by point.
-pub fn check_coords<'a>(coords: impl IntoIterator<Item = &'a Coord<f64>> + Clone) -> Result<CoordCheck, Problem> {
+pub fn check_coords<'a>(
+    coords: impl IntoIterator<Item = &'a Coord<f64>> + Clone,
+) -> Result<CoordCheck, Problem> {
     let mut swapped_in_range = true;
     let mut any = false;
     let mut first_bad: Option<Coord<f64>> = None;
@@ -68,8 +70,14 @@ mod tests {
     fn verdicts() {
         assert_eq!(check_coords(&[c(116.3, 40.0)]), Ok(CoordCheck::Fine));
         assert_eq!(check_coords(&[c(40.0, 116.3)]), Ok(CoordCheck::Swapped));
-        assert!(matches!(check_coords(&[c(440_000.0, 4_428_000.0)]), Err(Problem::ProjectedMetres { .. })));
-        assert!(matches!(check_coords(&[c(200.0, 95.0)]), Err(Problem::OutOfRange { .. })));
+        assert!(matches!(
+            check_coords(&[c(440_000.0, 4_428_000.0)]),
+            Err(Problem::ProjectedMetres { .. })
+        ));
+        assert!(matches!(
+            check_coords(&[c(200.0, 95.0)]),
+            Err(Problem::OutOfRange { .. })
+        ));
         assert_eq!(check_coords(&[c(f64::NAN, 1.0)]), Err(Problem::NonFinite));
         assert_eq!(check_coords(&[]), Err(Problem::Empty));
     }

@@ -36,7 +36,10 @@ mod tests {
     fn rejects_a_point_line_and_fixes_repeats() {
         let mut r = Vec::new();
         let p = Coord { x: 1.0, y: 1.0 };
-        assert_eq!(clean_line(vec![p, p], 10, &mut r), Err(Problem::DegenerateLine));
+        assert_eq!(
+            clean_line(vec![p, p], 10, &mut r),
+            Err(Problem::DegenerateLine)
+        );
         let q = Coord { x: 1.0, y: 2.0 };
         let l = clean_line(vec![p, p, q], 10, &mut r).unwrap();
         assert_eq!(l.0.len(), 2);

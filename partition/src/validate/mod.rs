@@ -73,7 +73,9 @@ impl fmt::Display for Repair {
             Self::DroppedDegenerateHole => f.write_str("degenerate hole dropped"),
             Self::DroppedDegeneratePart => f.write_str("degenerate part dropped"),
             Self::RemovedRepeatedPoints => f.write_str("repeated points removed"),
-            Self::DroppedMissingNodes(n) => write!(f, "{n} points missing from the extract left out"),
+            Self::DroppedMissingNodes(n) => {
+                write!(f, "{n} points missing from the extract left out")
+            }
             Self::MadeValid(why) => write!(f, "invalid polygon ({why}); repaired"),
         }
     }

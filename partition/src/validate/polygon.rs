@@ -77,8 +77,11 @@ fn is_collinear(ring: &LineString<f64>) -> bool {
     use geo::kernels::{Kernel, Orientation, RobustKernel};
     let pts = &ring.0;
     let Some(&a) = pts.first() else { return true };
-    let Some(&b) = pts.iter().find(|p| **p != a) else { return true };
-    pts.iter().all(|&c| RobustKernel::orient2d(a, b, c) == Orientation::Collinear)
+    let Some(&b) = pts.iter().find(|p| **p != a) else {
+        return true;
+    };
+    pts.iter()
+        .all(|&c| RobustKernel::orient2d(a, b, c) == Orientation::Collinear)
 }
 
 fn note(repairs: &mut Vec<Repair>, r: Repair) {
@@ -121,7 +124,12 @@ mod tests {
     #[test]
     fn closes_unclosed_rings() {
         let mut r = Vec::new();
-        let mp = clean_polygons(vec![vec![ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)])]], 100, &mut r).unwrap();
+        let mp = clean_polygons(
+            vec![vec![ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0)])]],
+            100,
+            &mut r,
+        )
+        .unwrap();
         assert_eq!(mp.0[0].exterior().0.len(), 4);
         assert_eq!(r, vec![Repair::ClosedRing]);
     }
@@ -141,11 +149,20 @@ mod tests {
     fn rejects_degenerate_and_oversized() {
         let mut r = Vec::new();
         let line = ring(&[(0.0, 0.0), (1.0, 1.0), (0.0, 0.0)]);
-        assert_eq!(clean_polygons(vec![vec![line]], 100, &mut r), Err(Problem::DegenerateRing));
+        assert_eq!(
+            clean_polygons(vec![vec![line]], 100, &mut r),
+            Err(Problem::DegenerateRing)
+        );
         let flat = ring(&[(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (0.0, 0.0)]);
-        assert_eq!(clean_polygons(vec![vec![flat]], 100, &mut r), Err(Problem::DegenerateRing));
+        assert_eq!(
+            clean_polygons(vec![vec![flat]], 100, &mut r),
+            Err(Problem::DegenerateRing)
+        );
         let big = ring(&[(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)]);
-        assert!(matches!(clean_polygons(vec![vec![big]], 3, &mut r), Err(Problem::TooManyVertices { .. })));
+        assert!(matches!(
+            clean_polygons(vec![vec![big]], 3, &mut r),
+            Err(Problem::TooManyVertices { .. })
+        ));
         assert_eq!(clean_polygons(vec![], 100, &mut r), Err(Problem::Empty));
     }
 

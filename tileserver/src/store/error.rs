@@ -17,9 +17,17 @@ pub enum StoreError {
         source: sqlx::Error,
     },
     #[error("{table} feature {fid}: {message}")]
-    Geometry { table: String, fid: i64, message: String },
+    Geometry {
+        table: String,
+        fid: i64,
+        message: String,
+    },
     #[error("{table} feature {fid}: bad attribute: {message}")]
-    Attribute { table: String, fid: i64, message: String },
+    Attribute {
+        table: String,
+        fid: i64,
+        message: String,
+    },
 }
 
 pub(crate) trait SqlContext<T> {
@@ -28,6 +36,9 @@ pub(crate) trait SqlContext<T> {
 
 impl<T> SqlContext<T> for Result<T, sqlx::Error> {
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T, StoreError> {
-        self.map_err(|source| StoreError::Sql { context: context(), source })
+        self.map_err(|source| StoreError::Sql {
+            context: context(),
+            source,
+        })
     }
 }

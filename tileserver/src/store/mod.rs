@@ -1,7 +1,7 @@
 //! Where a county's layers, plans and grids are kept.
 
-pub mod gpkg;
 mod error;
+pub mod gpkg;
 
 pub use error::StoreError;
 pub use gpkg::{GpkgStore, ImportRecord, LayerInfo};

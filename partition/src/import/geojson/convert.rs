@@ -35,7 +35,13 @@ pub(crate) fn feature_into_layers(
     (id, result)
 }
 
-fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut Layers) -> Result<Vec<Repair>, Problem> {
+fn convert(
+    feature: Feature,
+    id: &str,
+    kind: LayerKind,
+    ctx: &Ctx<'_>,
+    out: &mut Layers,
+) -> Result<Vec<Repair>, Problem> {
     let empty = Map::new();
     let props = feature.properties.as_ref().unwrap_or(&empty);
     let geometry = feature.geometry.ok_or(Problem::MissingGeometry)?.value;
@@ -48,10 +54,11 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
         let geometry = clean_polygons(parts, max_v, &mut repairs)?;
         match kind {
             LayerKind::Admin => {
-                let code_text = f
-                    .text(props, FieldRole::Code)
-                    .ok_or_else(|| Problem::Attribute("no division code (property code/adcode)".into()))?;
-                let code = DivisionCode::parse(&code_text).map_err(|e| Problem::Attribute(e.to_string()))?;
+                let code_text = f.text(props, FieldRole::Code).ok_or_else(|| {
+                    Problem::Attribute("no division code (property code/adcode)".into())
+                })?;
+                let code = DivisionCode::parse(&code_text)
+                    .map_err(|e| Problem::Attribute(e.to_string()))?;
                 let level = match f.text(props, FieldRole::Level) {
                     Some(l) => AdminLevel::parse(&l)
                         .ok_or_else(|| Problem::Attribute(format!("unknown admin level {l:?}")))?,
@@ -68,7 +75,9 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
                 out.admin.push(AdminUnit {
                     id: fid,
                     code,
-                    name: f.text(props, FieldRole::Name).unwrap_or_else(|| code.to_string()),
+                    name: f
+                        .text(props, FieldRole::Name)
+                        .unwrap_or_else(|| code.to_string()),
                     level,
                     population,
                     geometry,
@@ -77,7 +86,9 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
             LayerKind::Buildings => {
                 let b = Building {
                     id: fid,
-                    kind: f.text(props, FieldRole::Kind).unwrap_or_else(|| "yes".into()),
+                    kind: f
+                        .text(props, FieldRole::Kind)
+                        .unwrap_or_else(|| "yes".into()),
                     levels: number_or_note(f, props, FieldRole::Levels)?,
                     height: number_or_note(f, props, FieldRole::Height)?,
                     population: number_or_note(f, props, FieldRole::Population)?,
@@ -89,7 +100,9 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
             }
             LayerKind::Water => out.water.push(WaterArea {
                 id: fid,
-                kind: f.text(props, FieldRole::Kind).unwrap_or_else(|| "water".into()),
+                kind: f
+                    .text(props, FieldRole::Kind)
+                    .unwrap_or_else(|| "water".into()),
                 name: f.text(props, FieldRole::Name),
                 geometry,
             }),
@@ -99,7 +112,10 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
                     .ok_or_else(|| Problem::Attribute("no site kind (property kind)".into()))?;
                 let site_kind = site_kind_from_text(&raw).ok_or_else(|| {
                     let known: Vec<_> = SiteKind::ALL.iter().map(|k| k.as_str()).collect();
-                    Problem::Attribute(format!("unknown site kind {raw:?}; known: {}", known.join(", ")))
+                    Problem::Attribute(format!(
+                        "unknown site kind {raw:?}; known: {}",
+                        known.join(", ")
+                    ))
                 })?;
                 out.sites.push(Site {
                     id: fid,
@@ -110,7 +126,9 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
             }
             LayerKind::Landuse => out.landuse.push(Landuse {
                 id: fid,
-                class: f.text(props, FieldRole::Kind).unwrap_or_else(|| "other".into()),
+                class: f
+                    .text(props, FieldRole::Kind)
+                    .unwrap_or_else(|| "other".into()),
                 name: f.text(props, FieldRole::Name),
                 geometry,
             }),
@@ -127,7 +145,11 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
             cleaned.push(clean_line(line, max_v, &mut repairs)?);
         }
         for (k, geometry) in cleaned.into_iter().enumerate() {
-            let id = if k == 0 { fid.clone() } else { FeatureId(format!("{id}.{k}")) };
+            let id = if k == 0 {
+                fid.clone()
+            } else {
+                FeatureId(format!("{id}.{k}"))
+            };
             match kind {
                 LayerKind::Roads => {
                     let highway = kind_text.clone().unwrap_or_else(|| "road".into());
@@ -159,13 +181,19 @@ fn convert(feature: Feature, id: &str, kind: LayerKind, ctx: &Ctx<'_>, out: &mut
 
 /// A numeric attribute; a bad value is a skipped feature naming the value,
 /// since silently estimating over a typo would hide it.
-fn number_or_note(f: &FieldMap, props: &Map<String, Value>, role: FieldRole) -> Result<Option<f64>, Problem> {
+fn number_or_note(
+    f: &FieldMap,
+    props: &Map<String, Value>,
+    role: FieldRole,
+) -> Result<Option<f64>, Problem> {
     f.number(props, role).map_err(Problem::Attribute)
 }
 
 pub(crate) fn site_kind_from_text(s: &str) -> Option<SiteKind> {
     SiteKind::parse(s).or(match s {
-        "factory" | "works" | "industrial_park" | "工业园" | "工厂" => Some(SiteKind::Industrial),
+        "factory" | "works" | "industrial_park" | "工业园" | "工厂" => {
+            Some(SiteKind::Industrial)
+        }
         "kindergarten" | "中学" | "小学" | "学校" => Some(SiteKind::School),
         "大学" | "campus" => Some(SiteKind::University),
         "clinic" | "医院" => Some(SiteKind::Hospital),
@@ -177,7 +205,9 @@ pub(crate) fn site_kind_from_text(s: &str) -> Option<SiteKind> {
 fn coord(p: &Position) -> Result<Coord<f64>, Problem> {
     match p.as_slice() {
         [x, y, ..] => Ok(Coord { x: *x, y: *y }),
-        _ => Err(Problem::Attribute("position with fewer than two numbers".into())),
+        _ => Err(Problem::Attribute(
+            "position with fewer than two numbers".into(),
+        )),
     }
 }
 
@@ -186,7 +216,12 @@ fn ring(r: &[Position]) -> Result<Vec<Coord<f64>>, Problem> {
 }
 
 fn polygon_parts(g: GeometryValue, kind: LayerKind) -> Result<Vec<RawPolygon>, Problem> {
-    let poly = |rings: &Vec<Vec<Position>>| rings.iter().map(|r| ring(r)).collect::<Result<RawPolygon, _>>();
+    let poly = |rings: &Vec<Vec<Position>>| {
+        rings
+            .iter()
+            .map(|r| ring(r))
+            .collect::<Result<RawPolygon, _>>()
+    };
     match &g {
         GeometryValue::Polygon { coordinates } => Ok(vec![poly(coordinates)?]),
         GeometryValue::MultiPolygon { coordinates } => coordinates.iter().map(poly).collect(),
@@ -201,7 +236,9 @@ fn polygon_parts(g: GeometryValue, kind: LayerKind) -> Result<Vec<RawPolygon>, P
 fn line_parts(g: GeometryValue, kind: LayerKind) -> Result<Vec<Vec<Coord<f64>>>, Problem> {
     match &g {
         GeometryValue::LineString { coordinates } => Ok(vec![ring(coordinates)?]),
-        GeometryValue::MultiLineString { coordinates } => coordinates.iter().map(|l| ring(l)).collect(),
+        GeometryValue::MultiLineString { coordinates } => {
+            coordinates.iter().map(|l| ring(l)).collect()
+        }
         other => Err(Problem::WrongGeometryType {
             found: other.type_name().into(),
             expected: "LineString or MultiLineString",

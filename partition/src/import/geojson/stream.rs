@@ -17,7 +17,10 @@ pub(crate) enum Document {
 /// `FeatureReader` skips to the first `[` in the file and so misreads any
 /// collection that has a `bbox` before its `features`. Each feature arrives
 /// unparsed, so one bad feature is one skipped feature, not a failed file.
-pub(crate) fn for_each_feature<'de, F>(bytes: &'de [u8], each: &mut F) -> Result<Document, serde_json::Error>
+pub(crate) fn for_each_feature<'de, F>(
+    bytes: &'de [u8],
+    each: &mut F,
+) -> Result<Document, serde_json::Error>
 where
     F: FnMut(&'de RawValue) -> Result<(), String>,
 {
@@ -57,7 +60,9 @@ where
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
                 "features" => {
-                    map.next_value_seed(FeaturesSeed { each: &mut *self.each })?;
+                    map.next_value_seed(FeaturesSeed {
+                        each: &mut *self.each,
+                    })?;
                     saw_features = true;
                 }
                 "type" => kind = Some(map.next_value()?),
@@ -68,7 +73,9 @@ where
         }
         match kind.as_deref() {
             Some("FeatureCollection") if saw_features => Ok(Document::Collection),
-            Some("FeatureCollection") => Err(de::Error::custom("FeatureCollection without \"features\"")),
+            Some("FeatureCollection") => {
+                Err(de::Error::custom("FeatureCollection without \"features\""))
+            }
             Some(
                 "Feature" | "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
                 | "MultiPolygon" | "GeometryCollection",
@@ -117,7 +124,8 @@ mod tests {
 
     #[test]
     fn streams_features_after_a_bbox() {
-        let doc = br#"{"bbox":[0,0,1,1],"type":"FeatureCollection","features":[{"a":1},{"b":[2]}]}"#;
+        let doc =
+            br#"{"bbox":[0,0,1,1],"type":"FeatureCollection","features":[{"a":1},{"b":[2]}]}"#;
         let mut seen = Vec::new();
         let r = for_each_feature(doc, &mut |raw: &RawValue| {
             seen.push(raw.get().to_string());
@@ -142,7 +150,10 @@ mod tests {
     #[test]
     fn single_feature_and_unknown_types() {
         let mut f = |_: &RawValue| Ok(());
-        assert_eq!(for_each_feature(br#"{"type":"Feature","geometry":null}"#, &mut f).unwrap(), Document::Single);
+        assert_eq!(
+            for_each_feature(br#"{"type":"Feature","geometry":null}"#, &mut f).unwrap(),
+            Document::Single
+        );
         assert!(for_each_feature(br#"{"type":"Banana"}"#, &mut f).is_err());
         assert!(for_each_feature(br#"[1,2]"#, &mut f).is_err());
     }

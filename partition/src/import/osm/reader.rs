@@ -6,10 +6,10 @@ use osmpbf::{Element, ElementReader, RelMemberType};
 
 use super::rings::assemble_rings;
 use super::tags::{AreaTargets, LineTargets, Tags, area_targets, is_area_relation, line_targets};
+use crate::import::ImportError;
 use crate::import::guard::catch_decoder_panic;
 use crate::import::limits::Limits;
 use crate::import::report::ImportReport;
-use crate::import::ImportError;
 use crate::model::{
     AdminLevel, Building, FeatureId, Landuse, LayerKind, Layers, Railway, Road, Site, WaterArea,
     Waterway,
@@ -61,7 +61,11 @@ pub(crate) fn read_pbf(
     if let Err(e) = pass(bytes, |el| {
         elements += 1;
         if let Element::Relation(r) = el {
-            let tags = Tags(r.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+            let tags = Tags(
+                r.tags()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            );
             if !is_area_relation(&tags) || !area_targets(&tags).any() {
                 return;
             }
@@ -71,7 +75,11 @@ pub(crate) fn read_pbf(
                 .map(|m| (m.member_id, m.role().unwrap_or("").to_string()))
                 .collect();
             member_ways.extend(members.iter().map(|(id, _)| *id));
-            relations.push(RelRec { id: r.id(), tags, members });
+            relations.push(RelRec {
+                id: r.id(),
+                tags,
+                members,
+            });
         }
     }) {
         note_error(e);
@@ -87,14 +95,24 @@ pub(crate) fn read_pbf(
     let mut needed_nodes = HashSet::new();
     if let Err(e) = pass(bytes, |el| {
         if let Element::Way(w) = el {
-            let tags = Tags(w.tags().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+            let tags = Tags(
+                w.tags()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            );
             let useful = line_targets(&tags).any() || area_targets(&tags).any();
             if !useful && !member_ways.contains(&w.id()) {
                 return;
             }
             let refs: Vec<i64> = w.refs().collect();
             needed_nodes.extend(refs.iter().copied());
-            ways.insert(w.id(), WayRec { refs, tags: useful.then_some(tags) });
+            ways.insert(
+                w.id(),
+                WayRec {
+                    refs,
+                    tags: useful.then_some(tags),
+                },
+            );
         }
     }) {
         note_error(e);
@@ -103,10 +121,22 @@ pub(crate) fn read_pbf(
     let mut nodes: HashMap<i64, Coord<f64>> = HashMap::with_capacity(needed_nodes.len());
     if let Err(e) = pass(bytes, |el| match el {
         Element::Node(n) if needed_nodes.contains(&n.id()) => {
-            nodes.insert(n.id(), Coord { x: n.lon(), y: n.lat() });
+            nodes.insert(
+                n.id(),
+                Coord {
+                    x: n.lon(),
+                    y: n.lat(),
+                },
+            );
         }
         Element::DenseNode(n) if needed_nodes.contains(&n.id()) => {
-            nodes.insert(n.id(), Coord { x: n.lon(), y: n.lat() });
+            nodes.insert(
+                n.id(),
+                Coord {
+                    x: n.lon(),
+                    y: n.lat(),
+                },
+            );
         }
         _ => {}
     }) {
@@ -115,7 +145,11 @@ pub(crate) fn read_pbf(
     drop(needed_nodes);
 
     let before = report.total_imported() + report.layers.values().map(|s| s.skipped).sum::<u64>();
-    let mut way_ids: Vec<i64> = ways.iter().filter(|(_, w)| w.tags.is_some()).map(|(id, _)| *id).collect();
+    let mut way_ids: Vec<i64> = ways
+        .iter()
+        .filter(|(_, w)| w.tags.is_some())
+        .map(|(id, _)| *id)
+        .collect();
     way_ids.sort_unstable();
     for id in way_ids {
         let Some(w) = ways.get(&id) else { continue };
@@ -123,7 +157,9 @@ pub(crate) fn read_pbf(
         let fid = FeatureId::osm_way(id);
         let lines = line_targets(tags);
         if lines.any() {
-            emit_line(source, &fid, &w.refs, &nodes, tags, &lines, limits, out, report);
+            emit_line(
+                source, &fid, &w.refs, &nodes, tags, &lines, limits, out, report,
+            );
         }
         let mut areas = area_targets(tags);
         let closed = w.refs.len() >= 4 && w.refs.first() == w.refs.last();
@@ -140,13 +176,25 @@ pub(crate) fn read_pbf(
             let parts = coords_of(&w.refs, &nodes)
                 .map(|r| vec![vec![r]])
                 .map_err(Problem::MissingMembers);
-            emit_area(source, &fid, parts, tags, &areas, limits, out, admin, report);
+            emit_area(
+                source, &fid, parts, tags, &areas, limits, out, admin, report,
+            );
         }
     }
     for rel in &relations {
         let fid = FeatureId::osm_relation(rel.id);
         let parts = relation_parts(rel, &ways, &nodes);
-        emit_area(source, &fid, parts, &rel.tags, &area_targets(&rel.tags), limits, out, admin, report);
+        emit_area(
+            source,
+            &fid,
+            parts,
+            &rel.tags,
+            &area_targets(&rel.tags),
+            limits,
+            out,
+            admin,
+            report,
+        );
     }
     let after = report.total_imported() + report.layers.values().map(|s| s.skipped).sum::<u64>();
 
@@ -203,24 +251,45 @@ fn emit_line(
     let line = clean_line(coords, limits.max_feature_vertices, &mut repairs);
     let name = tags.name();
     let mut record = |kind: LayerKind, line: &Result<LineString<f64>, Problem>| {
-        report.record(source, kind, fid.as_str(), line.as_ref().map(|_| repairs.as_slice()));
+        report.record(
+            source,
+            kind,
+            fid.as_str(),
+            line.as_ref().map(|_| repairs.as_slice()),
+        );
     };
     if let Some((class, highway)) = &t.road {
         record(LayerKind::Roads, &line);
         if let Ok(g) = &line {
-            out.roads.push(Road { id: fid.clone(), class: *class, highway: highway.clone(), name: name.clone(), geometry: g.clone() });
+            out.roads.push(Road {
+                id: fid.clone(),
+                class: *class,
+                highway: highway.clone(),
+                name: name.clone(),
+                geometry: g.clone(),
+            });
         }
     }
     if let Some(kind) = &t.railway {
         record(LayerKind::Railways, &line);
         if let Ok(g) = &line {
-            out.railways.push(Railway { id: fid.clone(), kind: kind.clone(), name: name.clone(), geometry: g.clone() });
+            out.railways.push(Railway {
+                id: fid.clone(),
+                kind: kind.clone(),
+                name: name.clone(),
+                geometry: g.clone(),
+            });
         }
     }
     if let Some(kind) = &t.waterway {
         record(LayerKind::Waterways, &line);
         if let Ok(g) = &line {
-            out.waterways.push(Waterway { id: fid.clone(), kind: kind.clone(), name: name.clone(), geometry: g.clone() });
+            out.waterways.push(Waterway {
+                id: fid.clone(),
+                kind: kind.clone(),
+                name: name.clone(),
+                geometry: g.clone(),
+            });
         }
     }
 }
@@ -238,11 +307,15 @@ fn emit_area(
     report: &mut ImportReport,
 ) {
     let mut repairs = Vec::new();
-    let geometry = parts
-        .and_then(|p| clean_polygons(p, limits.max_feature_vertices, &mut repairs));
+    let geometry = parts.and_then(|p| clean_polygons(p, limits.max_feature_vertices, &mut repairs));
     let name = tags.name();
     let mut record = |kind: LayerKind| {
-        report.record(source, kind, fid.as_str(), geometry.as_ref().map(|_| repairs.as_slice()));
+        report.record(
+            source,
+            kind,
+            fid.as_str(),
+            geometry.as_ref().map(|_| repairs.as_slice()),
+        );
     };
     if let Some(kind) = &t.building {
         record(LayerKind::Buildings);
@@ -262,19 +335,34 @@ fn emit_area(
     if let Some(kind) = &t.water {
         record(LayerKind::Water);
         if let Ok(g) = &geometry {
-            out.water.push(WaterArea { id: fid.clone(), kind: kind.clone(), name: name.clone(), geometry: g.clone() });
+            out.water.push(WaterArea {
+                id: fid.clone(),
+                kind: kind.clone(),
+                name: name.clone(),
+                geometry: g.clone(),
+            });
         }
     }
     if let Some(kind) = t.site {
         record(LayerKind::Sites);
         if let Ok(g) = &geometry {
-            out.sites.push(Site { id: fid.clone(), kind, name: name.clone(), geometry: g.clone() });
+            out.sites.push(Site {
+                id: fid.clone(),
+                kind,
+                name: name.clone(),
+                geometry: g.clone(),
+            });
         }
     }
     if let Some(class) = &t.landuse {
         record(LayerKind::Landuse);
         if let Ok(g) = &geometry {
-            out.landuse.push(Landuse { id: fid.clone(), class: class.clone(), name: name.clone(), geometry: g.clone() });
+            out.landuse.push(Landuse {
+                id: fid.clone(),
+                class: class.clone(),
+                name: name.clone(),
+                geometry: g.clone(),
+            });
         }
     }
     if let Some(level) = t.admin {
@@ -292,7 +380,11 @@ fn emit_area(
 
 /// Outer and inner rings of a multipolygon or boundary relation, holes
 /// given to the outer ring that contains them.
-fn relation_parts(rel: &RelRec, ways: &HashMap<i64, WayRec>, nodes: &HashMap<i64, Coord<f64>>) -> Result<Vec<RawPolygon>, Problem> {
+fn relation_parts(
+    rel: &RelRec,
+    ways: &HashMap<i64, WayRec>,
+    nodes: &HashMap<i64, Coord<f64>>,
+) -> Result<Vec<RawPolygon>, Problem> {
     let mut outer_ways = Vec::new();
     let mut inner_ways = Vec::new();
     let mut missing = 0;
@@ -309,15 +401,30 @@ fn relation_parts(rel: &RelRec, ways: &HashMap<i64, WayRec>, nodes: &HashMap<i64
     let (outer_rings, open_o) = assemble_rings(outer_ways);
     let (inner_rings, open_i) = assemble_rings(inner_ways);
     if outer_rings.is_empty() {
-        return Err(if open_o + open_i > 0 { Problem::OpenRing(open_o + open_i) } else { Problem::Empty });
+        return Err(if open_o + open_i > 0 {
+            Problem::OpenRing(open_o + open_i)
+        } else {
+            Problem::Empty
+        });
     }
     let to_coords = |r: &Vec<i64>| coords_of(r, nodes).map_err(Problem::MissingMembers);
-    let outers: Vec<Vec<Coord<f64>>> = outer_rings.iter().map(to_coords).collect::<Result<_, _>>()?;
-    let inners: Vec<Vec<Coord<f64>>> = inner_rings.iter().map(to_coords).collect::<Result<_, _>>()?;
-    let outer_polys: Vec<Polygon<f64>> = outers.iter().map(|r| Polygon::new(LineString(r.clone()), vec![])).collect();
+    let outers: Vec<Vec<Coord<f64>>> = outer_rings
+        .iter()
+        .map(to_coords)
+        .collect::<Result<_, _>>()?;
+    let inners: Vec<Vec<Coord<f64>>> = inner_rings
+        .iter()
+        .map(to_coords)
+        .collect::<Result<_, _>>()?;
+    let outer_polys: Vec<Polygon<f64>> = outers
+        .iter()
+        .map(|r| Polygon::new(LineString(r.clone()), vec![]))
+        .collect();
     let mut parts: Vec<RawPolygon> = outers.into_iter().map(|r| vec![r]).collect();
     for inner in inners {
-        let Some(p) = inner.first().map(|c| Point(*c)) else { continue };
+        let Some(p) = inner.first().map(|c| Point(*c)) else {
+            continue;
+        };
         if let Some(k) = outer_polys.iter().position(|o| o.contains(&p)) {
             parts[k].push(inner);
         }
@@ -330,7 +437,10 @@ fn leading_number(s: &str) -> Option<f64> {
     let end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
-    s[..end].parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0)
+    s[..end]
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
 }
 
 #[cfg(test)]

@@ -24,7 +24,9 @@ pub(crate) fn assemble_rings(ways: Vec<Vec<i64>>) -> (Vec<Vec<i64>>, usize) {
     }
     let mut unjoined = 0;
     for start in 0..open.len() {
-        let Some(mut chain) = open[start].take() else { continue };
+        let Some(mut chain) = open[start].take() else {
+            continue;
+        };
         let mut used = 1;
         loop {
             let (first, last) = (chain[0], chain[chain.len() - 1]);
@@ -56,7 +58,8 @@ mod tests {
 
     #[test]
     fn joins_reversed_pieces() {
-        let (rings, open) = assemble_rings(vec![vec![1, 2, 3], vec![1, 4, 3], vec![10, 11, 12, 10]]);
+        let (rings, open) =
+            assemble_rings(vec![vec![1, 2, 3], vec![1, 4, 3], vec![10, 11, 12, 10]]);
         assert_eq!(open, 0);
         assert_eq!(rings.len(), 2);
         let r = rings.iter().find(|r| r.len() == 5).unwrap();

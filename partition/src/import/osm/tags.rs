@@ -5,13 +5,18 @@ pub(crate) struct Tags(pub Vec<(String, String)>);
 
 impl Tags {
     pub fn get(&self, k: &str) -> Option<&str> {
-        self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
     }
     pub fn is(&self, k: &str, v: &str) -> bool {
         self.get(k) == Some(v)
     }
     pub fn name(&self) -> Option<String> {
-        self.get("name:zh").or_else(|| self.get("name")).map(str::to_string)
+        self.get("name:zh")
+            .or_else(|| self.get("name"))
+            .map(str::to_string)
     }
 }
 
@@ -49,14 +54,42 @@ impl LineTargets {
     }
 }
 
-const RAIL_KINDS: [&str; 7] = ["rail", "light_rail", "subway", "tram", "narrow_gauge", "monorail", "funicular"];
+const RAIL_KINDS: [&str; 7] = [
+    "rail",
+    "light_rail",
+    "subway",
+    "tram",
+    "narrow_gauge",
+    "monorail",
+    "funicular",
+];
 const WATERWAY_LINES: [&str; 5] = ["river", "stream", "canal", "drain", "ditch"];
 const LANDUSE_CLASSES: [&str; 16] = [
-    "forest", "farmland", "residential", "commercial", "retail", "industrial", "grass", "meadow",
-    "orchard", "cemetery", "construction", "recreation_ground", "village_green", "allotments",
-    "farmyard", "military",
+    "forest",
+    "farmland",
+    "residential",
+    "commercial",
+    "retail",
+    "industrial",
+    "grass",
+    "meadow",
+    "orchard",
+    "cemetery",
+    "construction",
+    "recreation_ground",
+    "village_green",
+    "allotments",
+    "farmyard",
+    "military",
 ];
-const NATURAL_CLASSES: [&str; 6] = ["wood", "scrub", "grassland", "wetland", "heath", "bare_rock"];
+const NATURAL_CLASSES: [&str; 6] = [
+    "wood",
+    "scrub",
+    "grassland",
+    "wetland",
+    "heath",
+    "bare_rock",
+];
 
 /// Line layers of a way's tags. Areas (`area=yes`) are not lines.
 pub(crate) fn line_targets(t: &Tags) -> LineTargets {
@@ -65,7 +98,12 @@ pub(crate) fn line_targets(t: &Tags) -> LineTargets {
     }
     let road = t
         .get("highway")
-        .filter(|h| !matches!(*h, "proposed" | "construction" | "platform" | "bus_stop" | "elevator"))
+        .filter(|h| {
+            !matches!(
+                *h,
+                "proposed" | "construction" | "platform" | "bus_stop" | "elevator"
+            )
+        })
         .map(|h| (RoadClass::from_highway(h), h.to_string()));
     let railway = t
         .get("railway")
@@ -75,15 +113,16 @@ pub(crate) fn line_targets(t: &Tags) -> LineTargets {
         .get("waterway")
         .filter(|w| WATERWAY_LINES.contains(w))
         .map(str::to_string);
-    LineTargets { road, railway, waterway }
+    LineTargets {
+        road,
+        railway,
+        waterway,
+    }
 }
 
 /// Area layers of a closed way's or multipolygon's tags.
 pub(crate) fn area_targets(t: &Tags) -> AreaTargets {
-    let building = t
-        .get("building")
-        .filter(|b| *b != "no")
-        .map(str::to_string);
+    let building = t.get("building").filter(|b| *b != "no").map(str::to_string);
     let water = if t.is("natural", "water") {
         Some(t.get("water").unwrap_or("water").to_string())
     } else if t.is("waterway", "riverbank") || t.is("waterway", "dock") {
@@ -101,9 +140,19 @@ pub(crate) fn area_targets(t: &Tags) -> AreaTargets {
         .or_else(|| {
             t.get("natural")
                 .filter(|n| NATURAL_CLASSES.contains(n))
-                .map(|n| if n == "wood" { "forest".to_string() } else { n.to_string() })
+                .map(|n| {
+                    if n == "wood" {
+                        "forest".to_string()
+                    } else {
+                        n.to_string()
+                    }
+                })
         })
-        .or_else(|| t.get("leisure").filter(|l| *l == "park").map(str::to_string));
+        .or_else(|| {
+            t.get("leisure")
+                .filter(|l| *l == "park")
+                .map(str::to_string)
+        });
     let admin = if t.is("boundary", "administrative") {
         match t.get("admin_level") {
             Some("8") => Some(AdminLevel::Town),
@@ -113,7 +162,13 @@ pub(crate) fn area_targets(t: &Tags) -> AreaTargets {
     } else {
         None
     };
-    AreaTargets { building, water, site, landuse, admin }
+    AreaTargets {
+        building,
+        water,
+        site,
+        landuse,
+        admin,
+    }
 }
 
 fn site_kind(t: &Tags) -> Option<SiteKind> {
@@ -144,21 +199,36 @@ mod tests {
     use super::*;
 
     fn tags(kv: &[(&str, &str)]) -> Tags {
-        Tags(kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Tags(
+            kv.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
     fn classifies_common_tags() {
-        let a = area_targets(&tags(&[("building", "apartments"), ("building:levels", "6")]));
+        let a = area_targets(&tags(&[
+            ("building", "apartments"),
+            ("building:levels", "6"),
+        ]));
         assert_eq!(a.building.as_deref(), Some("apartments"));
         assert!(!area_targets(&tags(&[("building", "no")])).any());
         let a = area_targets(&tags(&[("landuse", "industrial")]));
         assert_eq!(a.site, Some(SiteKind::Industrial));
         assert_eq!(a.landuse.as_deref(), Some("industrial"));
-        assert_eq!(area_targets(&tags(&[("natural", "wood")])).landuse.as_deref(), Some("forest"));
+        assert_eq!(
+            area_targets(&tags(&[("natural", "wood")]))
+                .landuse
+                .as_deref(),
+            Some("forest")
+        );
         let l = line_targets(&tags(&[("highway", "primary_link")]));
         assert_eq!(l.road.map(|r| r.0), Some(RoadClass::Primary));
         assert!(!line_targets(&tags(&[("highway", "pedestrian"), ("area", "yes")])).any());
-        assert_eq!(line_targets(&tags(&[("railway", "abandoned")])).railway, None);
+        assert_eq!(
+            line_targets(&tags(&[("railway", "abandoned")])).railway,
+            None
+        );
     }
 }

@@ -35,16 +35,32 @@ pub(crate) fn envelope(blob: &[u8]) -> Result<Option<Envelope>, String> {
     let env_kind = (flags >> 1) & 0b111;
     let read = |i: usize| -> Option<f64> {
         let b: [u8; 8] = blob.get(8 + i * 8..16 + i * 8)?.try_into().ok()?;
-        Some(if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Some(if little {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     };
     if (1..=4).contains(&env_kind) {
-        if let (Some(min_x), Some(max_x), Some(min_y), Some(max_y)) = (read(0), read(1), read(2), read(3)) {
-            return Ok(Some(Envelope { min_x, max_x, min_y, max_y }));
+        if let (Some(min_x), Some(max_x), Some(min_y), Some(max_y)) =
+            (read(0), read(1), read(2), read(3))
+        {
+            return Ok(Some(Envelope {
+                min_x,
+                max_x,
+                min_y,
+                max_y,
+            }));
         }
         return Err("truncated GeoPackage envelope".into());
     }
     let geom = GpkgWkb(blob).to_geo().map_err(|e| e.to_string())?;
-    Ok(geom.bounding_rect().map(|r| Envelope { min_x: r.min().x, max_x: r.max().x, min_y: r.min().y, max_y: r.max().y }))
+    Ok(geom.bounding_rect().map(|r| Envelope {
+        min_x: r.min().x,
+        max_x: r.max().x,
+        min_y: r.min().y,
+        max_y: r.max().y,
+    }))
 }
 
 #[derive(Clone, Copy)]
@@ -71,7 +87,11 @@ const FUNCTIONS: [(&[u8], Which); 5] = [
 /// during the call (sqlx's `LockedSqliteHandle` guarantees both).
 pub(crate) unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), String> {
     for (name, which) in FUNCTIONS {
-        let f: unsafe extern "C" fn(*mut ffi::sqlite3_context, c_int, *mut *mut ffi::sqlite3_value) = match which {
+        let f: unsafe extern "C" fn(
+            *mut ffi::sqlite3_context,
+            c_int,
+            *mut *mut ffi::sqlite3_value,
+        ) = match which {
             Which::MinX => min_x,
             Which::MaxX => max_x,
             Which::MinY => min_y,
@@ -94,7 +114,10 @@ pub(crate) unsafe fn register(db: *mut ffi::sqlite3) -> Result<(), String> {
             )
         };
         if rc != ffi::SQLITE_OK {
-            return Err(format!("registering {} failed with SQLite code {rc}", String::from_utf8_lossy(&name[..name.len() - 1])));
+            return Err(format!(
+                "registering {} failed with SQLite code {rc}",
+                String::from_utf8_lossy(&name[..name.len() - 1])
+            ));
         }
     }
     Ok(())
@@ -113,7 +136,11 @@ unsafe fn call(ctx: *mut ffi::sqlite3_context, argv: *mut *mut ffi::sqlite3_valu
         }
         let ptr = ffi::sqlite3_value_blob(value).cast::<u8>();
         let len = ffi::sqlite3_value_bytes(value);
-        let blob: &[u8] = if ptr.is_null() || len <= 0 { &[] } else { std::slice::from_raw_parts(ptr, len as usize) };
+        let blob: &[u8] = if ptr.is_null() || len <= 0 {
+            &[]
+        } else {
+            std::slice::from_raw_parts(ptr, len as usize)
+        };
         match (envelope(blob), which) {
             (Ok(e), Which::IsEmpty) => ffi::sqlite3_result_int(ctx, c_int::from(e.is_none())),
             (Ok(None), _) => ffi::sqlite3_result_null(ctx),
@@ -131,19 +158,39 @@ unsafe fn call(ctx: *mut ffi::sqlite3_context, argv: *mut *mut ffi::sqlite3_valu
     }
 }
 
-unsafe extern "C" fn min_x(ctx: *mut ffi::sqlite3_context, _n: c_int, argv: *mut *mut ffi::sqlite3_value) {
+unsafe extern "C" fn min_x(
+    ctx: *mut ffi::sqlite3_context,
+    _n: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
     unsafe { call(ctx, argv, Which::MinX) }
 }
-unsafe extern "C" fn max_x(ctx: *mut ffi::sqlite3_context, _n: c_int, argv: *mut *mut ffi::sqlite3_value) {
+unsafe extern "C" fn max_x(
+    ctx: *mut ffi::sqlite3_context,
+    _n: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
     unsafe { call(ctx, argv, Which::MaxX) }
 }
-unsafe extern "C" fn min_y(ctx: *mut ffi::sqlite3_context, _n: c_int, argv: *mut *mut ffi::sqlite3_value) {
+unsafe extern "C" fn min_y(
+    ctx: *mut ffi::sqlite3_context,
+    _n: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
     unsafe { call(ctx, argv, Which::MinY) }
 }
-unsafe extern "C" fn max_y(ctx: *mut ffi::sqlite3_context, _n: c_int, argv: *mut *mut ffi::sqlite3_value) {
+unsafe extern "C" fn max_y(
+    ctx: *mut ffi::sqlite3_context,
+    _n: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
     unsafe { call(ctx, argv, Which::MaxY) }
 }
-unsafe extern "C" fn is_empty(ctx: *mut ffi::sqlite3_context, _n: c_int, argv: *mut *mut ffi::sqlite3_value) {
+unsafe extern "C" fn is_empty(
+    ctx: *mut ffi::sqlite3_context,
+    _n: c_int,
+    argv: *mut *mut ffi::sqlite3_value,
+) {
     unsafe { call(ctx, argv, Which::IsEmpty) }
 }
 
@@ -158,7 +205,10 @@ mod tests {
         let g: Geometry<f64> = LineString::from(vec![(116.0, 40.0), (116.5, 39.5)]).into();
         let blob = encode(&g).unwrap();
         let e = envelope(&blob).unwrap().unwrap();
-        assert_eq!((e.min_x, e.max_x, e.min_y, e.max_y), (116.0, 116.5, 39.5, 40.0));
+        assert_eq!(
+            (e.min_x, e.max_x, e.min_y, e.max_y),
+            (116.0, 116.5, 39.5, 40.0)
+        );
         assert!(envelope(b"nonsense").is_err());
     }
 }

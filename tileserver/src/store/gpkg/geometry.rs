@@ -14,7 +14,8 @@ pub fn encode(g: &Geometry<f64>) -> Result<Vec<u8>, String> {
         .bounding_rect()
         .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
         .unwrap_or_default();
-    g.to_gpkg_wkb(CoordDimensions::xy(), Some(SRS_ID), env).map_err(|e| e.to_string())
+    g.to_gpkg_wkb(CoordDimensions::xy(), Some(SRS_ID), env)
+        .map_err(|e| e.to_string())
 }
 
 pub fn decode(blob: &[u8]) -> Result<Geometry<f64>, String> {

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use super::StoreError;
 use super::error::SqlContext;
@@ -37,13 +39,18 @@ impl GpkgStore {
     /// Opens an existing store; a missing file is an error, not a new store.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
-            return Err(StoreError::Missing { path: path.to_path_buf() });
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
         }
         Self::connect(path, false).await
     }
 
     async fn connect(path: &Path, create: bool) -> Result<Self, StoreError> {
-        let open_err = |message: String| StoreError::Open { path: path.to_path_buf(), message };
+        let open_err = |message: String| StoreError::Open {
+            path: path.to_path_buf(),
+            message,
+        };
         let url = format!("sqlite://{}", path.display());
         let options = SqliteConnectOptions::from_str(&url)
             .map_err(|e| open_err(e.to_string()))?
@@ -62,14 +69,18 @@ impl GpkgStore {
                     let db = handle.as_raw_handle().as_ptr();
                     // SAFETY: the locked handle is valid and exclusively ours
                     // while `handle` lives.
-                    unsafe { functions::register(db) }.map_err(|e| sqlx::Error::Configuration(e.into()))?;
+                    unsafe { functions::register(db) }
+                        .map_err(|e| sqlx::Error::Configuration(e.into()))?;
                     Ok(())
                 })
             })
             .connect_with(options)
             .await
             .map_err(|e| open_err(e.to_string()))?;
-        let store = Self { pool, path: path.to_path_buf() };
+        let store = Self {
+            pool,
+            path: path.to_path_buf(),
+        };
         store.check_is_geopackage().await?;
         MIGRATOR.run(&store.pool).await?;
         Ok(store)
@@ -78,17 +89,23 @@ impl GpkgStore {
     /// Refuses a SQLite file that is something else than a GeoPackage
     /// (or an empty file about to become one).
     async fn check_is_geopackage(&self) -> Result<(), StoreError> {
-        let not = |message: String| StoreError::NotGeoPackage { path: self.path.clone(), message };
+        let not = |message: String| StoreError::NotGeoPackage {
+            path: self.path.clone(),
+            message,
+        };
         let app_id: i64 = sqlx::query_scalar("PRAGMA application_id")
             .fetch_one(&self.pool)
             .await
             .map_err(|e| not(e.to_string()))?;
-        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(|e| not(e.to_string()))?;
+        let tables: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| not(e.to_string()))?;
         if tables > 0 && app_id != 0x4750_4B47 && app_id != 0x4750_3130 {
-            return Err(not(format!("SQLite application_id is {app_id:#x}, not 'GPKG'")));
+            return Err(not(format!(
+                "SQLite application_id is {app_id:#x}, not 'GPKG'"
+            )));
         }
         Ok(())
     }

@@ -7,7 +7,9 @@ use partition::{LayerKind, Layers};
 use super::*;
 
 fn sample() -> Layers {
-    let sq = MultiPolygon(vec![polygon![(x: 116.0, y: 40.0), (x: 116.01, y: 40.0), (x: 116.01, y: 40.01), (x: 116.0, y: 40.01)]]);
+    let sq = MultiPolygon(vec![
+        polygon![(x: 116.0, y: 40.0), (x: 116.01, y: 40.0), (x: 116.01, y: 40.01), (x: 116.0, y: 40.01)],
+    ]);
     let mut l = Layers::default();
     l.admin.push(AdminUnit {
         id: FeatureId("a".into()),
@@ -34,7 +36,8 @@ fn sample() -> Layers {
         name: Some("成府路".into()),
         geometry: LineString::from(vec![(116.0, 40.0), (116.01, 40.01)]),
     });
-    l.supplied.extend([LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads]);
+    l.supplied
+        .extend([LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads]);
     l
 }
 
@@ -44,8 +47,14 @@ async fn layers_round_trip_and_are_indexed() {
     let path = dir.path().join("t.gpkg");
     let store = GpkgStore::create_or_open(&path).await.unwrap();
     let l = sample();
-    store.replace_layers(&l, &ImportRecord::default(), &|_| {}).await.unwrap();
-    let back = store.read_layers(&[LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads]).await.unwrap();
+    store
+        .replace_layers(&l, &ImportRecord::default(), &|_| {})
+        .await
+        .unwrap();
+    let back = store
+        .read_layers(&[LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads])
+        .await
+        .unwrap();
     assert_eq!(back, l);
     let rtree: i64 = sqlx::query_scalar("SELECT count(*) FROM rtree_buildings_geom WHERE minx <= 116.005 AND maxx >= 116.005 AND miny <= 40.005 AND maxy >= 40.005")
         .fetch_one(store.pool())
@@ -60,21 +69,43 @@ async fn layers_round_trip_and_are_indexed() {
 
     // Reopening runs no migration twice and keeps the data.
     let store = GpkgStore::open(&path).await.unwrap();
-    assert_eq!(store.read_layers(&[LayerKind::Buildings]).await.unwrap().buildings.len(), 1);
+    assert_eq!(
+        store
+            .read_layers(&[LayerKind::Buildings])
+            .await
+            .unwrap()
+            .buildings
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn replacing_a_layer_keeps_the_others_and_the_index_in_step() {
     let dir = tempfile::tempdir().unwrap();
-    let store = GpkgStore::create_or_open(&dir.path().join("t.gpkg")).await.unwrap();
-    store.replace_layers(&sample(), &ImportRecord::default(), &|_| {}).await.unwrap();
+    let store = GpkgStore::create_or_open(&dir.path().join("t.gpkg"))
+        .await
+        .unwrap();
+    store
+        .replace_layers(&sample(), &ImportRecord::default(), &|_| {})
+        .await
+        .unwrap();
     let mut only_roads = Layers::default();
     only_roads.supplied.insert(LayerKind::Roads);
-    store.replace_layers(&only_roads, &ImportRecord::default(), &|_| {}).await.unwrap();
-    let back = store.read_layers(&[LayerKind::Buildings, LayerKind::Roads]).await.unwrap();
+    store
+        .replace_layers(&only_roads, &ImportRecord::default(), &|_| {})
+        .await
+        .unwrap();
+    let back = store
+        .read_layers(&[LayerKind::Buildings, LayerKind::Roads])
+        .await
+        .unwrap();
     assert_eq!(back.buildings.len(), 1);
     assert!(back.roads.is_empty());
-    let rtree: i64 = sqlx::query_scalar("SELECT count(*) FROM rtree_roads_geom").fetch_one(store.pool()).await.unwrap();
+    let rtree: i64 = sqlx::query_scalar("SELECT count(*) FROM rtree_roads_geom")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
     assert_eq!(rtree, 0);
 }
 
@@ -82,9 +113,21 @@ async fn replacing_a_layer_keeps_the_others_and_the_index_in_step() {
 async fn refuses_files_that_are_not_geopackages() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("not.gpkg");
-    std::fs::write(&path, b"this is not sqlite at all, just some text padding it out...").unwrap();
+    std::fs::write(
+        &path,
+        b"this is not sqlite at all, just some text padding it out...",
+    )
+    .unwrap();
     let err = GpkgStore::open(&path).await.unwrap_err();
-    assert!(matches!(err, StoreError::NotGeoPackage { .. } | StoreError::Open { .. }), "{err}");
-    let missing = GpkgStore::open(&dir.path().join("missing.gpkg")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotGeoPackage { .. } | StoreError::Open { .. }
+        ),
+        "{err}"
+    );
+    let missing = GpkgStore::open(&dir.path().join("missing.gpkg"))
+        .await
+        .unwrap_err();
     assert!(matches!(missing, StoreError::Missing { .. }));
 }

@@ -42,24 +42,33 @@ impl GpkgStore {
         record: &ImportRecord,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<BTreeMap<LayerKind, u64>, StoreError> {
-        let mut tx = self.pool.begin().await.ctx(|| "starting the import transaction".into())?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting the import transaction".into())?;
         let mut written = BTreeMap::new();
         for &kind in &layers.supplied {
             let n = write_layer(&mut tx, layers, kind, progress).await?;
             written.insert(kind, n);
         }
         let layer_json = serde_json::to_string(
-            &written.iter().map(|(k, v)| (k.as_str(), *v)).collect::<BTreeMap<_, _>>(),
+            &written
+                .iter()
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect::<BTreeMap<_, _>>(),
         )
         .unwrap_or_default();
-        sqlx::query("INSERT INTO wangge_imports (inputs, layers, report, population) VALUES (?, ?, ?, ?)")
-            .bind(serde_json::to_string(&record.inputs).unwrap_or_default())
-            .bind(layer_json)
-            .bind(&record.report)
-            .bind(&record.population)
-            .execute(&mut *tx)
-            .await
-            .ctx(|| "recording the import".into())?;
+        sqlx::query(
+            "INSERT INTO wangge_imports (inputs, layers, report, population) VALUES (?, ?, ?, ?)",
+        )
+        .bind(serde_json::to_string(&record.inputs).unwrap_or_default())
+        .bind(layer_json)
+        .bind(&record.report)
+        .bind(&record.population)
+        .execute(&mut *tx)
+        .await
+        .ctx(|| "recording the import".into())?;
         for (k, v) in &record.meta {
             sqlx::query("INSERT INTO wangge_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
                 .bind(k)
@@ -92,7 +101,11 @@ async fn write_layer(
         let end = (start + ROWS_PER_STATEMENT).min(total);
         let mut encoded = Vec::with_capacity(end - start);
         for (source_id, vals, geom) in (start..end).map(|i| row_at(layers, kind, i)) {
-            let blob = encode(&geom).map_err(|message| StoreError::Geometry { table: table.into(), fid: n as i64, message })?;
+            let blob = encode(&geom).map_err(|message| StoreError::Geometry {
+                table: table.into(),
+                fid: n as i64,
+                message,
+            })?;
             if let Some(r) = geom.bounding_rect() {
                 extent = Some(match extent {
                     None => r,
@@ -104,7 +117,10 @@ async fn write_layer(
             }
             encoded.push((source_id, vals, blob));
         }
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!("INSERT INTO {table} (source_id, {}, geom) ", columns.join(", ")));
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "INSERT INTO {table} (source_id, {}, geom) ",
+            columns.join(", ")
+        ));
         qb.push_values(encoded, |mut b, (source_id, vals, blob)| {
             b.push_bind(source_id);
             for v in vals {
@@ -115,12 +131,22 @@ async fn write_layer(
             }
             b.push_bind(blob);
         });
-        qb.build().execute(&mut **tx).await.ctx(|| format!("writing layer {table}"))?;
+        qb.build()
+            .execute(&mut **tx)
+            .await
+            .ctx(|| format!("writing layer {table}"))?;
         n += (end - start) as u64;
         progress((end - start) as u64);
     }
     let (min_x, min_y, max_x, max_y) = extent
-        .map(|e| (Some(e.min().x), Some(e.min().y), Some(e.max().x), Some(e.max().y)))
+        .map(|e| {
+            (
+                Some(e.min().x),
+                Some(e.min().y),
+                Some(e.max().x),
+                Some(e.max().y),
+            )
+        })
         .unwrap_or_default();
     sqlx::query(
         "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, \
@@ -147,9 +173,18 @@ fn text(s: &str) -> Val {
 fn columns_of(kind: LayerKind) -> &'static [&'static str] {
     match kind {
         LayerKind::Admin => &["code", "name", "level", "parent_code", "population"],
-        LayerKind::Buildings => &["kind", "levels", "height", "population", "households", "population_source"],
+        LayerKind::Buildings => &[
+            "kind",
+            "levels",
+            "height",
+            "population",
+            "households",
+            "population_source",
+        ],
         LayerKind::Roads => &["class", "highway", "name"],
-        LayerKind::Sites | LayerKind::Railways | LayerKind::Waterways | LayerKind::Water => &["kind", "name"],
+        LayerKind::Sites | LayerKind::Railways | LayerKind::Waterways | LayerKind::Water => {
+            &["kind", "name"]
+        }
         LayerKind::Landuse => &["class", "name"],
     }
 }
@@ -157,7 +192,9 @@ fn columns_of(kind: LayerKind) -> &'static [&'static str] {
 /// Row `i` of a layer, made one chunk at a time so that a million
 /// buildings are never copied at once.
 fn row_at(layers: &Layers, kind: LayerKind, i: usize) -> Row {
-    let named = |id: &str, kind: &str, name: &Option<String>, g: Geometry<f64>| (id.to_string(), vec![text(kind), Val::Text(name.clone())], g);
+    let named = |id: &str, kind: &str, name: &Option<String>, g: Geometry<f64>| {
+        (id.to_string(), vec![text(kind), Val::Text(name.clone())], g)
+    };
     match kind {
         LayerKind::Admin => {
             let u = &layers.admin[i];
@@ -184,7 +221,15 @@ fn row_at(layers: &Layers, kind: LayerKind, i: usize) -> Row {
         }
         LayerKind::Roads => {
             let r = &layers.roads[i];
-            (r.id.0.clone(), vec![text(r.class.as_str()), text(&r.highway), Val::Text(r.name.clone())], r.geometry.clone().into())
+            (
+                r.id.0.clone(),
+                vec![
+                    text(r.class.as_str()),
+                    text(&r.highway),
+                    Val::Text(r.name.clone()),
+                ],
+                r.geometry.clone().into(),
+            )
         }
         LayerKind::Railways => {
             let r = &layers.railways[i];
