@@ -78,9 +78,10 @@ pub struct ImportArgs {
     /// Storey height used to turn a building's height into levels, m.
     #[arg(long, default_value_t = PopulationParams::default().storey_height_m)]
     storey_height: f64,
-    /// Which GeoJSON property holds an attribute, e.g. --field population=POP2020.
+    /// Which GeoJSON property holds an attribute, in every layer
+    /// (--field population=POP2020) or in one (--field buildings.levels=FLOORS).
     /// Roles: population, households, levels, height, code, name, level, kind.
-    #[arg(long = "field", value_name = "ROLE=PROPERTY")]
+    #[arg(long = "field", value_name = "[LAYER.]ROLE=PROPERTY")]
     fields: Vec<String>,
     /// Largest input file, MiB.
     #[arg(long, default_value_t = 4096)]

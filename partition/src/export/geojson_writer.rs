@@ -71,15 +71,20 @@ fn push_coord(buf: &mut String, c: Coord<f64>) {
     buf.push(']');
 }
 
-fn push_line(buf: &mut String, l: &LineString<f64>) {
+/// `[a,b,…]`, each item written by `item`.
+fn push_list<T>(buf: &mut String, items: &[T], item: impl Fn(&mut String, &T)) {
     buf.push('[');
-    for (i, c) in l.0.iter().enumerate() {
+    for (i, x) in items.iter().enumerate() {
         if i > 0 {
             buf.push(',');
         }
-        push_coord(buf, *c);
+        item(buf, x);
     }
     buf.push(']');
+}
+
+fn push_line(buf: &mut String, l: &LineString<f64>) {
+    push_list(buf, &l.0, |b, c| push_coord(b, *c));
 }
 
 fn push_polygon(buf: &mut String, p: &Polygon<f64>) {
@@ -104,28 +109,16 @@ fn write_geometry(buf: &mut String, g: &Geometry<f64>) {
             push_line(buf, l);
         }
         Geometry::MultiLineString(m) => {
-            buf.push_str(r#"{"type":"MultiLineString","coordinates":["#);
-            for (i, l) in m.0.iter().enumerate() {
-                if i > 0 {
-                    buf.push(',');
-                }
-                push_line(buf, l);
-            }
-            buf.push(']');
+            buf.push_str(r#"{"type":"MultiLineString","coordinates":"#);
+            push_list(buf, &m.0, push_line);
         }
         Geometry::Polygon(p) => {
             buf.push_str(r#"{"type":"Polygon","coordinates":"#);
             push_polygon(buf, p);
         }
         Geometry::MultiPolygon(m) => {
-            buf.push_str(r#"{"type":"MultiPolygon","coordinates":["#);
-            for (i, p) in m.0.iter().enumerate() {
-                if i > 0 {
-                    buf.push(',');
-                }
-                push_polygon(buf, p);
-            }
-            buf.push(']');
+            buf.push_str(r#"{"type":"MultiPolygon","coordinates":"#);
+            push_list(buf, &m.0, push_polygon);
         }
         other => {
             // Other kinds never reach the writer; keep the output valid.

@@ -54,12 +54,12 @@ fn convert(
         let geometry = clean_polygons(parts, max_v, &mut repairs)?;
         match kind {
             LayerKind::Admin => {
-                let code_text = f.text(props, FieldRole::Code).ok_or_else(|| {
+                let code_text = f.text(kind, props, FieldRole::Code).ok_or_else(|| {
                     Problem::Attribute("no division code (property code/adcode)".into())
                 })?;
                 let code = DivisionCode::parse(&code_text)
                     .map_err(|e| Problem::Attribute(e.to_string()))?;
-                let level = match f.text(props, FieldRole::Level) {
+                let level = match f.text(kind, props, FieldRole::Level) {
                     Some(l) => AdminLevel::parse(&l)
                         .ok_or_else(|| Problem::Attribute(format!("unknown admin level {l:?}")))?,
                     None => code.level(),
@@ -71,12 +71,12 @@ fn convert(
                         code.level().as_str()
                     )));
                 }
-                let population = number_or_note(f, props, FieldRole::Population)?;
+                let population = number_or_note(f, kind, props, FieldRole::Population)?;
                 out.admin.push(AdminUnit {
                     id: fid,
                     code,
                     name: f
-                        .text(props, FieldRole::Name)
+                        .text(kind, props, FieldRole::Name)
                         .unwrap_or_else(|| code.to_string()),
                     level,
                     population,
@@ -87,12 +87,12 @@ fn convert(
                 let b = Building {
                     id: fid,
                     kind: f
-                        .text(props, FieldRole::Kind)
+                        .text(kind, props, FieldRole::Kind)
                         .unwrap_or_else(|| "yes".into()),
-                    levels: number_or_note(f, props, FieldRole::Levels)?,
-                    height: number_or_note(f, props, FieldRole::Height)?,
-                    population: number_or_note(f, props, FieldRole::Population)?,
-                    households: number_or_note(f, props, FieldRole::Households)?,
+                    levels: number_or_note(f, kind, props, FieldRole::Levels)?,
+                    height: number_or_note(f, kind, props, FieldRole::Height)?,
+                    population: number_or_note(f, kind, props, FieldRole::Population)?,
+                    households: number_or_note(f, kind, props, FieldRole::Households)?,
                     population_source: None,
                     geometry,
                 };
@@ -101,14 +101,14 @@ fn convert(
             LayerKind::Water => out.water.push(WaterArea {
                 id: fid,
                 kind: f
-                    .text(props, FieldRole::Kind)
+                    .text(kind, props, FieldRole::Kind)
                     .unwrap_or_else(|| "water".into()),
-                name: f.text(props, FieldRole::Name),
+                name: f.text(kind, props, FieldRole::Name),
                 geometry,
             }),
             LayerKind::Sites => {
                 let raw = f
-                    .text(props, FieldRole::Kind)
+                    .text(kind, props, FieldRole::Kind)
                     .ok_or_else(|| Problem::Attribute("no site kind (property kind)".into()))?;
                 let site_kind = site_kind_from_text(&raw).ok_or_else(|| {
                     let known: Vec<_> = SiteKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -120,16 +120,16 @@ fn convert(
                 out.sites.push(Site {
                     id: fid,
                     kind: site_kind,
-                    name: f.text(props, FieldRole::Name),
+                    name: f.text(kind, props, FieldRole::Name),
                     geometry,
                 });
             }
             LayerKind::Landuse => out.landuse.push(Landuse {
                 id: fid,
                 class: f
-                    .text(props, FieldRole::Kind)
+                    .text(kind, props, FieldRole::Kind)
                     .unwrap_or_else(|| "other".into()),
-                name: f.text(props, FieldRole::Name),
+                name: f.text(kind, props, FieldRole::Name),
                 geometry,
             }),
             LayerKind::Roads | LayerKind::Railways | LayerKind::Waterways => {
@@ -138,8 +138,8 @@ fn convert(
         }
     } else {
         let lines = line_parts(geometry, kind)?;
-        let kind_text = f.text(props, FieldRole::Kind);
-        let name = f.text(props, FieldRole::Name);
+        let kind_text = f.text(kind, props, FieldRole::Kind);
+        let name = f.text(kind, props, FieldRole::Name);
         let mut cleaned = Vec::with_capacity(lines.len());
         for line in lines {
             cleaned.push(clean_line(line, max_v, &mut repairs)?);
@@ -183,10 +183,11 @@ fn convert(
 /// since silently estimating over a typo would hide it.
 fn number_or_note(
     f: &FieldMap,
+    kind: LayerKind,
     props: &Map<String, Value>,
     role: FieldRole,
 ) -> Result<Option<f64>, Problem> {
-    f.number(props, role).map_err(Problem::Attribute)
+    f.number(kind, props, role).map_err(Problem::Attribute)
 }
 
 pub(crate) fn site_kind_from_text(s: &str) -> Option<SiteKind> {

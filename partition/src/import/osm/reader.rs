@@ -1,6 +1,6 @@
 use std::collections::{HashMap, HashSet};
 
-use geo::Contains;
+use geo::{Contains, InteriorPoint};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use osmpbf::{Element, ElementReader, RelMemberType};
 
@@ -422,7 +422,13 @@ fn relation_parts(
         .collect();
     let mut parts: Vec<RawPolygon> = outers.into_iter().map(|r| vec![r]).collect();
     for inner in inners {
-        let Some(p) = inner.first().map(|c| Point(*c)) else {
+        // A hole may touch its outer ring, so test a point inside the hole
+        // rather than one of its vertices.
+        let hole = Polygon::new(LineString(inner.clone()), vec![]);
+        let Some(p) = hole
+            .interior_point()
+            .or_else(|| inner.first().map(|c| Point(*c)))
+        else {
             continue;
         };
         if let Some(k) = outer_polys.iter().position(|o| o.contains(&p)) {
@@ -446,6 +452,89 @@ fn leading_number(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relation_holes_go_to_the_outer_ring_that_holds_them() {
+        // Two squares, the first with a hole; the first outer is split in two ways.
+        let sq = |id0: i64, x: f64, d: f64| -> Vec<(i64, Coord<f64>)> {
+            vec![
+                (id0, Coord { x, y: 0.0 }),
+                (id0 + 1, Coord { x: x + d, y: 0.0 }),
+                (id0 + 2, Coord { x: x + d, y: d }),
+                (id0 + 3, Coord { x, y: d }),
+            ]
+        };
+        let mut nodes = HashMap::new();
+        for (id, c) in sq(1, 0.0, 10.0)
+            .into_iter()
+            .chain(sq(11, 20.0, 10.0))
+            .chain(sq(21, 2.0, 2.0))
+        {
+            nodes.insert(id, c);
+        }
+        let mut ways = HashMap::new();
+        ways.insert(
+            100,
+            WayRec {
+                refs: vec![1, 2, 3],
+                tags: None,
+            },
+        );
+        ways.insert(
+            101,
+            WayRec {
+                refs: vec![1, 4, 3],
+                tags: None,
+            },
+        );
+        ways.insert(
+            102,
+            WayRec {
+                refs: vec![11, 12, 13, 14, 11],
+                tags: None,
+            },
+        );
+        ways.insert(
+            103,
+            WayRec {
+                refs: vec![21, 22, 23, 24, 21],
+                tags: None,
+            },
+        );
+        let rel = RelRec {
+            id: 1,
+            tags: Tags(vec![
+                ("type".into(), "multipolygon".into()),
+                ("building".into(), "yes".into()),
+            ]),
+            members: vec![
+                (102, "outer".into()),
+                (103, "inner".into()),
+                (100, "outer".into()),
+                (101, "".into()),
+            ],
+        };
+        let parts = relation_parts(&rel, &ways, &nodes).unwrap();
+        assert_eq!(parts.len(), 2);
+        let with_hole = parts
+            .iter()
+            .find(|p| p.len() == 2)
+            .expect("one part has the hole");
+        assert!(with_hole[0].iter().all(|c| c.x <= 10.0));
+        let mut repairs = Vec::new();
+        let mp = clean_polygons(parts, 100, &mut repairs).unwrap();
+        assert!((geo::Area::unsigned_area(&mp) - (100.0 - 4.0 + 100.0)).abs() < 1e-9);
+
+        let missing = RelRec {
+            id: 2,
+            tags: Tags(vec![]),
+            members: vec![(999, "outer".into())],
+        };
+        assert_eq!(
+            relation_parts(&missing, &ways, &nodes),
+            Err(Problem::MissingMembers(1))
+        );
+    }
 
     #[test]
     fn parses_leading_numbers() {
