@@ -256,8 +256,10 @@ mod tests {
 
     #[test]
     fn scales_to_a_total_without_units() {
-        let mut l = Layers::default();
-        l.buildings = vec![house(116.0, None), house(116.001, None)];
+        let mut l = Layers {
+            buildings: vec![house(116.0, None), house(116.001, None)],
+            ..Layers::default()
+        };
         let p = PopulationParams {
             total: Some(44_166.0),
             household_size: 2.33,
