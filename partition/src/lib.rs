@@ -9,6 +9,7 @@ pub mod geometry;
 
 pub mod import;
 pub mod model;
+pub mod planar;
 pub mod population;
 pub mod synth;
 pub mod validate;

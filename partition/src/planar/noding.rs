@@ -1,0 +1,225 @@
+use std::collections::HashMap;
+
+use super::point::orient;
+use super::{EdgeTags, IPoint, Segment};
+
+/// Splits segments wherever they cross or touch, so that no two output
+/// segments cross and identical pieces are merged (their tags united).
+/// Crossing points are rounded to the grid; rounding can create a new
+/// crossing nearby, so the pass repeats until nothing changes.
+pub fn node_segments(input: Vec<Segment>) -> Vec<Segment> {
+    let mut segs = merge_duplicates(input);
+    for _ in 0..8 {
+        let (out, split) = node_once(&segs);
+        segs = merge_duplicates(out);
+        if !split {
+            break;
+        }
+    }
+    segs
+}
+
+fn merge_duplicates(input: Vec<Segment>) -> Vec<Segment> {
+    let mut map: HashMap<(IPoint, IPoint), EdgeTags> = HashMap::with_capacity(input.len());
+    let mut order = Vec::with_capacity(input.len());
+    for s in input {
+        if s.a == s.b {
+            continue;
+        }
+        let key = if s.a < s.b { (s.a, s.b) } else { (s.b, s.a) };
+        match map.get_mut(&key) {
+            Some(t) => *t = t.union(s.tags),
+            None => {
+                map.insert(key, s.tags);
+                order.push(key);
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|(a, b)| Segment {
+            a,
+            b,
+            tags: map[&(a, b)],
+        })
+        .collect()
+}
+
+fn bbox(s: &Segment) -> (i64, i64, i64, i64) {
+    (
+        s.a.x.min(s.b.x),
+        s.a.y.min(s.b.y),
+        s.a.x.max(s.b.x),
+        s.a.y.max(s.b.y),
+    )
+}
+
+fn on_segment(p: IPoint, s: &Segment) -> bool {
+    let (x0, y0, x1, y1) = bbox(s);
+    p != s.a
+        && p != s.b
+        && p.x >= x0
+        && p.x <= x1
+        && p.y >= y0
+        && p.y <= y1
+        && orient(s.a, s.b, p) == 0
+}
+
+/// Rounds a/b to the nearest integer, halves away from zero.
+fn div_round(a: i128, b: i128) -> i128 {
+    let (a, b) = if b < 0 { (-a, -b) } else { (a, b) };
+    if a >= 0 {
+        (2 * a + b) / (2 * b)
+    } else {
+        -((-2 * a + b) / (2 * b))
+    }
+}
+
+/// Split points that segment `q` puts on `p` and vice versa.
+fn intersect(p: &Segment, q: &Segment, on_p: &mut Vec<IPoint>, on_q: &mut Vec<IPoint>) {
+    let d1 = orient(p.a, p.b, q.a);
+    let d2 = orient(p.a, p.b, q.b);
+    let d3 = orient(q.a, q.b, p.a);
+    let d4 = orient(q.a, q.b, p.b);
+    if ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0)) {
+        let t_den = d3 - d4;
+        let x = i128::from(p.a.x) + div_round(i128::from(p.b.x - p.a.x) * d3, t_den);
+        let y = i128::from(p.a.y) + div_round(i128::from(p.b.y - p.a.y) * d3, t_den);
+        let c = IPoint {
+            x: x as i64,
+            y: y as i64,
+        };
+        if c != p.a && c != p.b {
+            on_p.push(c);
+        }
+        if c != q.a && c != q.b {
+            on_q.push(c);
+        }
+        return;
+    }
+    on_p.extend([q.a, q.b].into_iter().filter(|&pt| on_segment(pt, p)));
+    on_q.extend([p.a, p.b].into_iter().filter(|&pt| on_segment(pt, q)));
+}
+
+/// One noding pass with a uniform grid of buckets; returns the pieces and
+/// whether anything was split.
+fn node_once(segs: &[Segment]) -> (Vec<Segment>, bool) {
+    if segs.is_empty() {
+        return (Vec::new(), false);
+    }
+    let total: f64 = segs
+        .iter()
+        .map(|s| ((s.b.x - s.a.x) as f64).hypot((s.b.y - s.a.y) as f64))
+        .sum();
+    let cell = (total / segs.len() as f64 * 2.0).max(50.0);
+    let key = |v: i64| (v as f64 / cell).floor() as i64;
+    let mut buckets: HashMap<(i64, i64), Vec<u32>> = HashMap::new();
+    for (i, s) in segs.iter().enumerate() {
+        let (x0, y0, x1, y1) = bbox(s);
+        for kx in key(x0)..=key(x1) {
+            for ky in key(y0)..=key(y1) {
+                buckets.entry((kx, ky)).or_default().push(i as u32);
+            }
+        }
+    }
+    let mut splits: Vec<Vec<IPoint>> = vec![Vec::new(); segs.len()];
+    let mut keys: Vec<&(i64, i64)> = buckets.keys().collect();
+    keys.sort_unstable();
+    for k in keys {
+        let ids = &buckets[k];
+        for (n, &i) in ids.iter().enumerate() {
+            let p = &segs[i as usize];
+            let bp = bbox(p);
+            for &j in &ids[n + 1..] {
+                let q = &segs[j as usize];
+                let bq = bbox(q);
+                let (ix0, iy0, ix1, iy1) = (
+                    bp.0.max(bq.0),
+                    bp.1.max(bq.1),
+                    bp.2.min(bq.2),
+                    bp.3.min(bq.3),
+                );
+                // Disjoint boxes, or a pair another bucket owns.
+                if ix0 > ix1 || iy0 > iy1 || (key(ix0), key(iy0)) != *k {
+                    continue;
+                }
+                let (mut on_p, mut on_q) = (Vec::new(), Vec::new());
+                intersect(p, q, &mut on_p, &mut on_q);
+                splits[i as usize].extend(on_p);
+                splits[j as usize].extend(on_q);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(segs.len());
+    let mut any = false;
+    for (s, mut pts) in segs.iter().zip(splits) {
+        if pts.is_empty() {
+            out.push(*s);
+            continue;
+        }
+        any = true;
+        let (dx, dy) = (i128::from(s.b.x - s.a.x), i128::from(s.b.y - s.a.y));
+        pts.sort_by_key(|p| i128::from(p.x - s.a.x) * dx + i128::from(p.y - s.a.y) * dy);
+        pts.dedup();
+        let mut prev = s.a;
+        for p in pts.into_iter().chain(std::iter::once(s.b)) {
+            if p != prev {
+                out.push(Segment {
+                    a: prev,
+                    b: p,
+                    tags: s.tags,
+                });
+            }
+            prev = p;
+        }
+    }
+    (out, any)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn s(ax: i64, ay: i64, bx: i64, by: i64, t: u32) -> Segment {
+        Segment {
+            a: IPoint { x: ax, y: ay },
+            b: IPoint { x: bx, y: by },
+            tags: EdgeTags(t),
+        }
+    }
+
+    fn crosses(p: &Segment, q: &Segment) -> bool {
+        let d1 = orient(p.a, p.b, q.a);
+        let d2 = orient(p.a, p.b, q.b);
+        let d3 = orient(q.a, q.b, p.a);
+        let d4 = orient(q.a, q.b, p.b);
+        (d1.signum() * d2.signum() < 0) && (d3.signum() * d4.signum() < 0)
+    }
+
+    #[test]
+    fn a_cross_becomes_four_pieces_and_overlaps_merge() {
+        let out = node_segments(vec![s(0, 0, 10, 10, 1), s(0, 10, 10, 0, 2)]);
+        assert_eq!(out.len(), 4);
+        assert!(
+            out.iter()
+                .all(|x| x.a == IPoint { x: 5, y: 5 } || x.b == IPoint { x: 5, y: 5 })
+        );
+        let out = node_segments(vec![s(0, 0, 10, 0, 1), s(5, 0, 15, 0, 2)]);
+        assert_eq!(out.len(), 3);
+        assert!(out.iter().any(|x| x.tags == EdgeTags(3)), "{out:?}");
+    }
+
+    proptest! {
+        #[test]
+        fn noded_segments_never_cross(raw in prop::collection::vec((0i64..1000, 0i64..1000, 0i64..1000, 0i64..1000), 1..40)) {
+            let segs: Vec<Segment> = raw.iter().map(|&(a, b, c, d)| s(a, b, c, d, 1)).collect();
+            let out = node_segments(segs);
+            for i in 0..out.len() {
+                for j in i + 1..out.len() {
+                    prop_assert!(!crosses(&out[i], &out[j]), "{:?} x {:?}", out[i], out[j]);
+                }
+            }
+        }
+    }
+}
