@@ -140,8 +140,8 @@ mod tests {
         let group: Vec<Option<u32>> = (0..arr.face_count() as u32)
             .map(|f| {
                 let r = &arr.face_rings(f)[0];
-                let centre = r.iter().any(|p| *p == IPoint { x: 10, y: 10 })
-                    && r.iter().any(|p| *p == IPoint { x: 20, y: 20 });
+                let centre =
+                    r.contains(&IPoint { x: 10, y: 10 }) && r.contains(&IPoint { x: 20, y: 20 });
                 (!centre).then_some(0)
             })
             .collect();
