@@ -4,6 +4,7 @@
 //!
 //! Nothing here talks HTTP or to a database; the stores live in `tileserver`.
 
+pub mod blocks;
 pub mod export;
 pub mod geometry;
 

@@ -14,7 +14,7 @@
 mod dissolve;
 mod faces;
 mod noding;
-mod point;
+pub(crate) mod point;
 
 pub use dissolve::dissolve;
 pub use faces::{Arrangement, FaceId};

@@ -1,0 +1,73 @@
+use geo::{Area, BooleanOps, BoundingRect};
+use geo_types::MultiPolygon;
+use rstar::{AABB, RTree};
+
+use super::faces::{FaceInfo, Indexed, to_polygon};
+use crate::model::Building;
+use crate::planar::point::point_in_ring;
+use crate::planar::{Arrangement, FaceId, IPoint};
+
+fn face_holds(rings: &[Vec<IPoint>], p: IPoint) -> bool {
+    let mut it = rings.iter();
+    it.next().is_some_and(|outer| point_in_ring(p, outer)) && !it.any(|h| point_in_ring(p, h))
+}
+
+/// The face each building belongs to: the one holding all its corners, or,
+/// when the footprint crosses face edges, the one holding most of its area.
+pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings: &[Building]) -> Vec<Option<FaceId>> {
+    let rings: Vec<Vec<Vec<IPoint>>> = (0..arr.face_count() as FaceId).map(|f| arr.face_rings(f)).collect();
+    let tree = RTree::bulk_load(
+        rings
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| faces[*i].village.is_some())
+            .filter_map(|(i, r)| {
+                let outer = r.first()?;
+                let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+                for p in outer {
+                    let c = p.to_coord();
+                    x0 = x0.min(c.x);
+                    y0 = y0.min(c.y);
+                    x1 = x1.max(c.x);
+                    y1 = y1.max(c.y);
+                }
+                Some(Indexed { idx: i as u32, env: AABB::from_corners([x0, y0], [x1, y1]) })
+            })
+            .collect(),
+    );
+    buildings
+        .iter()
+        .map(|b| {
+            let r = b.geometry.bounding_rect()?;
+            let candidates: Vec<u32> = tree
+                .locate_in_envelope_intersecting(AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+                .map(|c| c.idx)
+                .collect();
+            let corners: Vec<IPoint> = b.geometry.0.iter().flat_map(|p| p.exterior().0.iter()).map(|c| IPoint::from_coord(*c)).collect();
+            let mut holder: Option<u32> = None;
+            let mut split = false;
+            for &p in &corners {
+                let f = candidates.iter().copied().find(|&f| face_holds(&rings[f as usize], p));
+                match (holder, f) {
+                    (None, Some(f)) => holder = Some(f),
+                    (Some(h), Some(f)) if h != f => split = true,
+                    _ => {}
+                }
+            }
+            if !split {
+                return holder;
+            }
+            // Crossing an edge: the face with the largest share.
+            candidates
+                .iter()
+                .map(|&f| {
+                    let poly = MultiPolygon(vec![to_polygon(&rings[f as usize])]);
+                    (f, poly.intersection(&b.geometry).unsigned_area())
+                })
+                .filter(|(_, a)| *a > 0.0)
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(f, _)| f)
+                .or(holder)
+        })
+        .collect()
+}
