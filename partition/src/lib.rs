@@ -7,9 +7,11 @@
 pub mod blocks;
 pub mod export;
 pub mod geometry;
+pub mod grids;
 
 pub mod import;
 pub mod model;
+pub mod plan;
 pub mod planar;
 pub mod population;
 pub mod synth;

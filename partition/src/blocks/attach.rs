@@ -13,8 +13,9 @@ fn face_holds(rings: &[Vec<IPoint>], p: IPoint) -> bool {
 }
 
 /// The face each building belongs to: the one holding all its corners, or,
-/// when the footprint crosses face edges, the one holding most of its area.
-pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings: &[Building]) -> Vec<Option<FaceId>> {
+/// when the footprint crosses face edges, the one holding most of its area;
+/// and, for those that cross, every face their corners fall in.
+pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings: &[Building]) -> (Vec<Option<FaceId>>, Vec<(usize, Vec<FaceId>)>) {
     let rings: Vec<Vec<Vec<IPoint>>> = (0..arr.face_count() as FaceId).map(|f| arr.face_rings(f)).collect();
     let tree = RTree::bulk_load(
         rings
@@ -35,9 +36,11 @@ pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings:
             })
             .collect(),
     );
-    buildings
+    let mut crossing = Vec::new();
+    let attached = buildings
         .iter()
-        .map(|b| {
+        .enumerate()
+        .map(|(bi, b)| {
             let r = b.geometry.bounding_rect()?;
             let candidates: Vec<u32> = tree
                 .locate_in_envelope_intersecting(AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
@@ -45,18 +48,19 @@ pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings:
                 .collect();
             let corners: Vec<IPoint> = b.geometry.0.iter().flat_map(|p| p.exterior().0.iter()).map(|c| IPoint::from_coord(*c)).collect();
             let mut holder: Option<u32> = None;
-            let mut split = false;
+            let mut touched: Vec<u32> = Vec::new();
             for &p in &corners {
-                let f = candidates.iter().copied().find(|&f| face_holds(&rings[f as usize], p));
-                match (holder, f) {
-                    (None, Some(f)) => holder = Some(f),
-                    (Some(h), Some(f)) if h != f => split = true,
-                    _ => {}
+                if let Some(f) = candidates.iter().copied().find(|&f| face_holds(&rings[f as usize], p)) {
+                    holder.get_or_insert(f);
+                    if !touched.contains(&f) {
+                        touched.push(f);
+                    }
                 }
             }
-            if !split {
+            if touched.len() <= 1 {
                 return holder;
             }
+            crossing.push((bi, touched));
             // Crossing an edge: the face with the largest share.
             candidates
                 .iter()
@@ -69,5 +73,6 @@ pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings:
                 .map(|(f, _)| f)
                 .or(holder)
         })
-        .collect()
+        .collect();
+    (attached, crossing)
 }

@@ -52,6 +52,8 @@ pub struct BlockSet {
     pub sites: Vec<usize>,
     /// The block of each building of the layers.
     pub building_block: Vec<Option<u32>>,
+    /// Buildings whose corners fall in several faces, with those faces.
+    pub crossing_buildings: Vec<(usize, Vec<FaceId>)>,
     /// Refinement rounds that ran.
     pub rounds: usize,
 }
@@ -79,7 +81,7 @@ pub(crate) fn face_adjacency(arr: &Arrangement) -> HashMap<(FaceId, FaceId), f64
 }
 
 /// Length of a grid segment in metres (equirectangular at its latitude).
-pub(crate) fn edge_length_m(a: IPoint, b: IPoint) -> f64 {
+pub fn edge_length_m(a: IPoint, b: IPoint) -> f64 {
     let (ca, cb) = (a.to_coord(), b.to_coord());
     let lat = ((ca.y + cb.y) / 2.0).to_radians();
     let m = 6_371_008.8_f64.to_radians();
@@ -111,9 +113,18 @@ pub fn build_blocks(layers: &Layers, params: &BlockParams) -> BlockSet {
     loop {
         let arr = Arrangement::build(&node_segments(segments.clone()));
         let faces = face_infos(&arr, &vgeoms, &sgeoms);
-        let face_of_building = attach_buildings(&arr, &faces, &layers.buildings);
+        let (face_of_building, crossing_buildings) = attach_buildings(&arr, &faces, &layers.buildings);
         let (face_block, blocks, building_block) = group_faces(&arr, &faces, &face_of_building, layers, params);
-        let set = BlockSet { arrangement: arr, face_block, blocks, villages: villages.clone(), sites: sites.clone(), building_block, rounds: round + 1 };
+        let set = BlockSet {
+            arrangement: arr,
+            face_block,
+            blocks,
+            villages: villages.clone(),
+            sites: sites.clone(),
+            building_block,
+            crossing_buildings,
+            rounds: round + 1,
+        };
         if round + 1 >= params.max_rounds {
             return set;
         }

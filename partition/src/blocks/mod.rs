@@ -6,11 +6,12 @@
 
 mod attach;
 mod build;
-mod faces;
+pub(crate) mod faces;
 mod params;
 mod refine;
 mod segments;
 pub mod tags;
+pub(crate) use faces as faces_index;
 
-pub use build::{Block, BlockSet, build_blocks};
+pub use build::{Block, BlockSet, build_blocks, edge_length_m as edge_length};
 pub use params::{BlockParams, Measure};

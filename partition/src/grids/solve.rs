@@ -1,0 +1,372 @@
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use geo_types::Coord;
+
+use super::{Band, BandSet, BlockGraph, GridCount, choose_count};
+use crate::blocks::BlockSet;
+use crate::geometry::LocalProjection;
+use crate::model::DivisionCode;
+
+/// Tuning of the solver; the band rules come first, then shape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolveParams {
+    pub bands: BandSet,
+    /// A metre of grid boundary on a road costs this much of a metre
+    /// elsewhere (街巷定界: boundaries follow streets).
+    pub road_discount: f64,
+    /// Local-search passes at most.
+    pub max_passes: usize,
+}
+
+impl Default for SolveParams {
+    fn default() -> Self {
+        Self { bands: BandSet::uniform(Band::RESIDENTS), road_discount: 0.25, max_passes: 60 }
+    }
+}
+
+/// A grid before it has a code: its village, blocks and kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridUnit {
+    pub village: u32,
+    pub blocks: Vec<u32>,
+    /// Index into the block set's dedicated sites.
+    pub dedicated: Option<u32>,
+    /// A sequence number kept from an earlier plan.
+    pub kept_seq: Option<u16>,
+}
+
+/// A parent whose grids cannot all be in band, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Infeasible {
+    pub village: u32,
+    pub value: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assignment {
+    pub grids: Vec<GridUnit>,
+    pub infeasible: Vec<Infeasible>,
+}
+
+/// Grids kept from an earlier plan, by village: their blocks and sequence.
+pub type Kept = BTreeMap<u32, Vec<(Vec<u32>, u16)>>;
+
+/// Partitions every village's blocks into grids.
+pub fn partition_blocks(set: &BlockSet, graph: &BlockGraph, codes: &[DivisionCode], params: &SolveParams, kept: &Kept) -> Assignment {
+    let mut by_village: Vec<Vec<u32>> = vec![Vec::new(); codes.len()];
+    let mut dedicated: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
+    for b in &set.blocks {
+        match b.site {
+            Some(s) => dedicated.entry((b.village, s)).or_default().push(b.id),
+            None => by_village[b.village as usize].push(b.id),
+        }
+    }
+    let mut out = Assignment::default();
+    for ((village, site), blocks) in dedicated {
+        out.grids.push(GridUnit { village, blocks, dedicated: Some(site), kept_seq: None });
+    }
+    for (v, mut blocks) in by_village.into_iter().enumerate() {
+        let v = v as u32;
+        if let Some(keep) = kept.get(&v) {
+            let taken: std::collections::HashSet<u32> = keep.iter().flat_map(|(b, _)| b.iter().copied()).collect();
+            for (b, seq) in keep {
+                out.grids.push(GridUnit { village: v, blocks: b.clone(), dedicated: None, kept_seq: Some(*seq) });
+            }
+            blocks.retain(|b| !taken.contains(b));
+        }
+        if blocks.is_empty() {
+            continue;
+        }
+        let band = params.bands.for_village(codes[v as usize]);
+        let (regions, problem) = solve_village(set, graph, &blocks, &band, params);
+        for r in regions {
+            out.grids.push(GridUnit { village: v, blocks: r, dedicated: None, kept_seq: None });
+        }
+        if let Some(reason) = problem {
+            let value = blocks.iter().map(|&b| set.blocks[b as usize].value(band.measure)).sum();
+            out.infeasible.push(Infeasible { village: v, value, reason });
+        }
+    }
+    out
+}
+
+/// The cost of a grid's value: band violations dominate everything, then
+/// a mild pull to the midpoint.
+fn band_cost(v: f64, band: &Band) -> f64 {
+    let mid = band.mid();
+    let viol = (band.lo - v).max(0.0) + (v - band.hi).max(0.0);
+    1e6 * viol / mid + 200.0 * ((v - mid) / mid).powi(2)
+}
+
+struct Local {
+    val: Vec<f64>,
+    pos: Vec<Coord<f64>>,
+    /// (neighbour, cut cost of the shared boundary)
+    adj: Vec<Vec<(u32, f64)>>,
+}
+
+fn solve_village(set: &BlockSet, graph: &BlockGraph, blocks: &[u32], band: &Band, params: &SolveParams) -> (Vec<Vec<u32>>, Option<String>) {
+    let m = blocks.len();
+    let local_of: std::collections::HashMap<u32, u32> = blocks.iter().enumerate().map(|(i, &b)| (b, i as u32)).collect();
+    let c0 = set.blocks[blocks[0] as usize].centroid;
+    let proj = LocalProjection::new(c0.x, c0.y);
+    let l = Local {
+        val: blocks.iter().map(|&b| set.blocks[b as usize].value(band.measure)).collect(),
+        pos: blocks.iter().map(|&b| proj.forward(set.blocks[b as usize].centroid)).collect(),
+        adj: blocks
+            .iter()
+            .map(|&b| {
+                graph.adj[b as usize]
+                    .iter()
+                    .filter_map(|&(n, len, road)| local_of.get(&n).map(|&j| (j, (len - road) + road * params.road_discount)))
+                    .collect()
+            })
+            .collect(),
+    };
+    let total: f64 = l.val.iter().sum();
+    let count = choose_count(total, band);
+    let mut problem = match count {
+        GridCount::Between(k) => Some(format!(
+            "{total:.0} {} lie between what {} and {} grids can hold in band {}–{}",
+            band.measure.as_str(),
+            k.saturating_sub(1).max(1),
+            k + 1,
+            band.lo,
+            band.hi
+        )),
+        _ => None,
+    };
+    let k = count.count().min(m);
+    let mut reg = grow(&l, k);
+    refine(&l, &mut reg, band, params.max_passes);
+
+    let mut regions: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (i, r) in reg.iter().enumerate() {
+        regions.entry(*r).or_default().push(blocks[i]);
+    }
+    if problem.is_none() && count != GridCount::BelowBand {
+        let out_of_band = regions.values().filter(|r| !band.contains(r.iter().map(|&b| set.blocks[b as usize].value(band.measure)).sum())).count();
+        if out_of_band > 0 {
+            let biggest = l.val.iter().copied().fold(0.0, f64::max);
+            problem = Some(if biggest > band.hi {
+                format!("a block holds {biggest:.0} {}, over the band maximum {}, and could not be split", band.measure.as_str(), band.hi)
+            } else {
+                format!("{out_of_band} of {} grids could not be brought into band {}–{} with these blocks", regions.len(), band.lo, band.hi)
+            });
+        }
+    }
+    (regions.into_values().collect(), problem)
+}
+
+fn dist2(a: Coord<f64>, b: Coord<f64>) -> f64 {
+    (a.x - b.x).powi(2) + (a.y - b.y).powi(2)
+}
+
+/// Connected components of the local graph.
+fn components(l: &Local) -> Vec<Vec<u32>> {
+    let m = l.val.len();
+    let mut comp = vec![u32::MAX; m];
+    let mut out = Vec::new();
+    for s in 0..m {
+        if comp[s] != u32::MAX {
+            continue;
+        }
+        let c = out.len() as u32;
+        let mut members = vec![s as u32];
+        comp[s] = c;
+        let mut i = 0;
+        while i < members.len() {
+            let x = members[i] as usize;
+            for &(y, _) in &l.adj[x] {
+                if comp[y as usize] == u32::MAX {
+                    comp[y as usize] = c;
+                    members.push(y);
+                }
+            }
+            i += 1;
+        }
+        out.push(members);
+    }
+    out
+}
+
+/// Balanced region growing: seeds spread by farthest-point sampling, then
+/// the lightest region takes its nearest unassigned neighbour, again and
+/// again. Components too light for a grid of their own join the nearest
+/// region (their village is not contiguous there anyway).
+fn grow(l: &Local, k: usize) -> Vec<u32> {
+    let m = l.val.len();
+    let mut reg = vec![u32::MAX; m];
+    if k <= 1 || m <= 1 {
+        return vec![0; m];
+    }
+    let comps = components(l);
+    let total: f64 = l.val.iter().sum::<f64>().max(1e-9);
+    // Seats per component, largest remainders first.
+    let mut seats: Vec<usize> = comps.iter().map(|c| ((c.iter().map(|&i| l.val[i as usize]).sum::<f64>() / total) * k as f64).floor() as usize).collect();
+    let mut order: Vec<usize> = (0..comps.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ra = comps[a].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64 - seats[a] as f64;
+        let rb = comps[b].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64 - seats[b] as f64;
+        rb.total_cmp(&ra).then(a.cmp(&b))
+    });
+    let mut left = k.saturating_sub(seats.iter().sum());
+    for &c in &order {
+        if left == 0 {
+            break;
+        }
+        seats[c] += 1;
+        left -= 1;
+    }
+    let mut seeds: Vec<u32> = Vec::new();
+    for (c, members) in comps.iter().enumerate() {
+        let n = seats[c].min(members.len());
+        if n == 0 {
+            continue;
+        }
+        let wsum: f64 = members.iter().map(|&i| l.val[i as usize]).sum::<f64>().max(1e-9);
+        let centre = Coord {
+            x: members.iter().map(|&i| l.pos[i as usize].x * l.val[i as usize]).sum::<f64>() / wsum,
+            y: members.iter().map(|&i| l.pos[i as usize].y * l.val[i as usize]).sum::<f64>() / wsum,
+        };
+        let first = *members.iter().max_by(|&&a, &&b| dist2(l.pos[a as usize], centre).total_cmp(&dist2(l.pos[b as usize], centre)).then(b.cmp(&a))).unwrap_or(&members[0]);
+        let mut mine = vec![first];
+        let mut nearest: Vec<f64> = members.iter().map(|&i| dist2(l.pos[i as usize], l.pos[first as usize])).collect();
+        while mine.len() < n {
+            let (idx, _) = nearest.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0))).unwrap_or((0, &0.0));
+            let s = members[idx];
+            mine.push(s);
+            for (d, &i) in nearest.iter_mut().zip(members) {
+                *d = d.min(dist2(l.pos[i as usize], l.pos[s as usize]));
+            }
+        }
+        seeds.extend(mine);
+    }
+    let kk = seeds.len();
+    let mut value = vec![0.0; kk];
+    let mut heaps: Vec<BinaryHeap<Reverse<(u64, u32)>>> = vec![BinaryHeap::new(); kk];
+    let key = |a: Coord<f64>, b: Coord<f64>| dist2(a, b).sqrt().to_bits();
+    for (r, &s) in seeds.iter().enumerate() {
+        reg[s as usize] = r as u32;
+        value[r] += l.val[s as usize];
+        for &(n, _) in &l.adj[s as usize] {
+            heaps[r].push(Reverse((key(l.pos[n as usize], l.pos[s as usize]), n)));
+        }
+    }
+    loop {
+        // The lightest region that can still grow.
+        let mut best: Option<usize> = None;
+        for r in 0..kk {
+            while let Some(Reverse((_, n))) = heaps[r].peek() {
+                if reg[*n as usize] != u32::MAX {
+                    heaps[r].pop();
+                } else {
+                    break;
+                }
+            }
+            if !heaps[r].is_empty() && best.is_none_or(|b| value[r] < value[b]) {
+                best = Some(r);
+            }
+        }
+        let Some(r) = best else { break };
+        let Some(Reverse((_, n))) = heaps[r].pop() else { break };
+        reg[n as usize] = r as u32;
+        value[r] += l.val[n as usize];
+        let seed = l.pos[seeds[r] as usize];
+        for &(x, _) in &l.adj[n as usize] {
+            if reg[x as usize] == u32::MAX {
+                heaps[r].push(Reverse((key(l.pos[x as usize], seed), x)));
+            }
+        }
+    }
+    // Components without a seat join the region with the nearest seed.
+    for i in 0..m {
+        if reg[i] == u32::MAX {
+            let r = (0..kk).min_by(|&a, &b| dist2(l.pos[seeds[a] as usize], l.pos[i]).total_cmp(&dist2(l.pos[seeds[b] as usize], l.pos[i]))).unwrap_or(0);
+            reg[i] = r as u32;
+        }
+    }
+    reg
+}
+
+/// Whether region `r` stays connected without block `x`.
+fn connected_without(l: &Local, reg: &[u32], r: u32, x: u32, size: usize) -> bool {
+    let inside: Vec<u32> = l.adj[x as usize].iter().map(|&(n, _)| n).filter(|&n| reg[n as usize] == r).collect();
+    if inside.len() <= 1 {
+        return true;
+    }
+    let mut seen = std::collections::HashSet::with_capacity(size);
+    seen.insert(x);
+    seen.insert(inside[0]);
+    let mut stack = vec![inside[0]];
+    while let Some(y) = stack.pop() {
+        for &(n, _) in &l.adj[y as usize] {
+            if reg[n as usize] == r && seen.insert(n) {
+                stack.push(n);
+            }
+        }
+    }
+    seen.len() == size
+}
+
+/// Boundary local search: move a block to a neighbouring region when that
+/// lowers band cost plus weighted boundary length and keeps its region
+/// connected.
+fn refine(l: &Local, reg: &mut [u32], band: &Band, passes: usize) {
+    let m = l.val.len();
+    let k = reg.iter().copied().max().map_or(0, |x| x as usize + 1);
+    if k <= 1 {
+        return;
+    }
+    let mut value = vec![0.0; k];
+    let mut size = vec![0usize; k];
+    for i in 0..m {
+        value[reg[i] as usize] += l.val[i];
+        size[reg[i] as usize] += 1;
+    }
+    for _ in 0..passes {
+        let mut moved = false;
+        for x in 0..m {
+            let a = reg[x] as usize;
+            if size[a] <= 1 {
+                continue;
+            }
+            let v = l.val[x];
+            let mut to: BTreeMap<u32, f64> = BTreeMap::new();
+            let mut to_a = 0.0;
+            for &(n, w) in &l.adj[x] {
+                let rn = reg[n as usize];
+                if rn as usize == a {
+                    to_a += w;
+                } else {
+                    *to.entry(rn).or_insert(0.0) += w;
+                }
+            }
+            let mut best: Option<(u32, f64)> = None;
+            for (&b, &w_b) in &to {
+                let bu = b as usize;
+                let d_band = band_cost(value[a] - v, band) + band_cost(value[bu] + v, band) - band_cost(value[a], band) - band_cost(value[bu], band);
+                let d_cut = to_a - w_b;
+                let d = d_band + d_cut;
+                if d < -1e-9 && best.is_none_or(|(_, bd)| d < bd) {
+                    best = Some((b, d));
+                }
+            }
+            if let Some((b, _)) = best {
+                if connected_without(l, reg, a as u32, x as u32, size[a]) {
+                    reg[x] = b;
+                    value[a] -= v;
+                    value[b as usize] += v;
+                    size[a] -= 1;
+                    size[b as usize] += 1;
+                    moved = true;
+                }
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+}

@@ -1,0 +1,342 @@
+use std::collections::HashMap;
+use std::time::Instant;
+
+use geo_types::Coord;
+
+use super::codes::sequence;
+use super::stability::{PreviousGrid, kept_grids};
+use super::{Grid, ParentProblem, Report, StageTime};
+use crate::blocks::tags::{VILLAGE, follows_linear_feature};
+use crate::blocks::{BlockParams, BlockSet, build_blocks, edge_length};
+use crate::geometry::{LocalProjection, area_m2};
+use crate::grids::{BlockGraph, GridCount, SolveParams, choose_count, partition_blocks};
+use crate::model::{AdminLevel, DivisionCode, Layers};
+use crate::planar::dissolve;
+
+/// Everything a partition run is told.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PartitionParams {
+    pub blocks: BlockParams,
+    pub solve: SolveParams,
+}
+
+/// Stages, reported as they start (for progress bars).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Blocks,
+    Graph,
+    Grids,
+    Polygons,
+    Report,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocks => "blocks",
+            Self::Graph => "graph",
+            Self::Grids => "grids",
+            Self::Polygons => "polygons",
+            Self::Report => "report",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PartitionResult {
+    pub grids: Vec<Grid>,
+    pub report: Report,
+    pub blocks: BlockSet,
+    /// The grid of each block.
+    pub block_grid: Vec<Option<u32>>,
+}
+
+fn ring_length_m(coords: &[Coord<f64>], proj: &LocalProjection) -> f64 {
+    coords.windows(2).map(|w| {
+        let (a, b) = (proj.forward(w[0]), proj.forward(w[1]));
+        (a.x - b.x).hypot(a.y - b.y)
+    }).sum()
+}
+
+/// Runs the whole partition. `previous` holds the grids of an earlier plan
+/// to keep where they still meet the rules (empty for a fresh plan).
+pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[PreviousGrid], progress: &mut dyn FnMut(Stage)) -> PartitionResult {
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let lap = |name: Stage, stages: &mut Vec<StageTime>, clock: &mut Instant| {
+        stages.push(StageTime { stage: name.as_str().into(), seconds: clock.elapsed().as_secs_f64() });
+        *clock = Instant::now();
+    };
+
+    progress(Stage::Blocks);
+    let set = build_blocks(layers, &params.blocks);
+    lap(Stage::Blocks, &mut stages, &mut clock);
+
+    progress(Stage::Graph);
+    let graph = BlockGraph::build(&set);
+    let codes: Vec<DivisionCode> = set.villages.iter().map(|&i| layers.admin[i].code).collect();
+    lap(Stage::Graph, &mut stages, &mut clock);
+
+    progress(Stage::Grids);
+    let kept = if previous.is_empty() { Default::default() } else { kept_grids(&set, &graph, &codes, &params.solve.bands, previous) };
+    let kept_count: usize = kept.values().map(Vec::len).sum();
+    let assignment = partition_blocks(&set, &graph, &codes, &params.solve, &kept);
+    lap(Stage::Grids, &mut stages, &mut clock);
+
+    progress(Stage::Polygons);
+    let mut block_grid: Vec<Option<u32>> = vec![None; set.blocks.len()];
+    for (g, unit) in assignment.grids.iter().enumerate() {
+        for &b in &unit.blocks {
+            block_grid[b as usize] = Some(g as u32);
+        }
+    }
+    let face_grid: Vec<Option<u32>> = set.face_block.iter().map(|b| b.and_then(|b| block_grid[b as usize])).collect();
+    let geoms = dissolve(&set.arrangement, &face_grid, assignment.grids.len());
+    lap(Stage::Polygons, &mut stages, &mut clock);
+
+    progress(Stage::Report);
+    let by_code: HashMap<DivisionCode, usize> = layers.admin.iter().enumerate().map(|(i, u)| (u.code, i)).collect();
+    // Sequence numbers per village, in reading order.
+    let mut seq = vec![0u16; assignment.grids.len()];
+    let mut per_village: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (g, unit) in assignment.grids.iter().enumerate() {
+        per_village.entry(unit.village).or_default().push(g);
+    }
+    let point_of = |g: usize| -> Coord<f64> {
+        let unit = &assignment.grids[g];
+        let (mut x, mut y, mut w) = (0.0, 0.0, 0.0);
+        for &b in &unit.blocks {
+            let blk = &set.blocks[b as usize];
+            let a = blk.area_m2.max(1e-6);
+            x += blk.centroid.x * a;
+            y += blk.centroid.y * a;
+            w += a;
+        }
+        Coord { x: x / w, y: y / w }
+    };
+    let mut villages: Vec<&u32> = per_village.keys().collect();
+    villages.sort();
+    for v in villages {
+        let members = &per_village[v];
+        let village_area = area_m2(&layers.admin[set.villages[*v as usize]].geometry);
+        let row_m = (village_area / members.len().max(1) as f64).sqrt().max(100.0);
+        let (normal, dedicated): (Vec<usize>, Vec<usize>) = members.iter().partition(|&&g| assignment.grids[g].dedicated.is_none());
+        let taken: Vec<u16> = normal.iter().filter_map(|&g| assignment.grids[g].kept_seq).collect();
+        let fresh: Vec<usize> = normal.iter().copied().filter(|&g| assignment.grids[g].kept_seq.is_none()).collect();
+        let pts: Vec<Coord<f64>> = fresh.iter().map(|&g| point_of(g)).collect();
+        for (g, s) in fresh.iter().zip(sequence(&pts, row_m, 1, &taken)) {
+            seq[*g] = s;
+        }
+        for &g in &normal {
+            if let Some(s) = assignment.grids[g].kept_seq {
+                seq[g] = s;
+            }
+        }
+        let pts: Vec<Coord<f64>> = dedicated.iter().map(|&g| point_of(g)).collect();
+        for (g, s) in dedicated.iter().zip(sequence(&pts, row_m, 901, &[])) {
+            seq[*g] = s;
+        }
+    }
+
+    let mut grids = Vec::with_capacity(assignment.grids.len());
+    for (g, unit) in assignment.grids.iter().enumerate() {
+        let village = &layers.admin[set.villages[unit.village as usize]];
+        let town_code = village.code.parent().unwrap_or(village.code);
+        let town_name = by_code.get(&town_code).map(|&i| layers.admin[i].name.clone()).unwrap_or_default();
+        let (mut population, mut households, mut buildings, mut area) = (0.0, 0.0, 0, 0.0);
+        for &b in &unit.blocks {
+            let blk = &set.blocks[b as usize];
+            population += blk.population;
+            households += blk.households;
+            buildings += blk.buildings;
+            area += blk.area_m2;
+        }
+        let geometry = geoms[g].clone();
+        let c = point_of(g);
+        let proj = LocalProjection::new(c.x, c.y);
+        let perimeter: f64 = geometry.0.iter().map(|p| ring_length_m(&p.exterior().0, &proj) + p.interiors().iter().map(|h| ring_length_m(&h.0, &proj)).sum::<f64>()).sum();
+        let pp = if perimeter > 0.0 { 4.0 * std::f64::consts::PI * area / (perimeter * perimeter) } else { 0.0 };
+        let site = unit.dedicated.map(|s| &layers.sites[set.sites[s as usize]]);
+        let band = params.solve.bands.for_village(village.code);
+        let value = match band.measure {
+            crate::blocks::Measure::Residents => population,
+            crate::blocks::Measure::Households => households,
+        };
+        grids.push(Grid {
+            code: format!("{}{:03}", village.code, seq[g]),
+            name: match site {
+                Some(s) => format!("{}专属网格", s.name.clone().unwrap_or_else(|| format!("{}{}", village.name, site_label(s.kind)))),
+                None => format!("{}第{}网格", village.name, seq[g]),
+            },
+            village_code: village.code,
+            village_name: village.name.clone(),
+            town_code,
+            town_name,
+            population,
+            households,
+            buildings,
+            area_m2: area,
+            perimeter_m: perimeter,
+            polsby_popper: pp,
+            dedicated: site.map(|s| s.kind),
+            in_band: site.is_none().then(|| band.contains(value)),
+            parent_code: None,
+            blocks: unit.blocks.clone(),
+            geometry,
+        });
+    }
+    let mut order: Vec<usize> = (0..grids.len()).collect();
+    order.sort_by(|&a, &b| grids[a].code.cmp(&grids[b].code));
+
+    let report = build_report(layers, &set, &grids, &assignment, &block_grid, params, &codes, kept_count, stages, &mut clock);
+    // Renumber block→grid to the sorted order.
+    let mut new_index = vec![0u32; grids.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new as u32;
+    }
+    let block_grid = block_grid.into_iter().map(|g| g.map(|g| new_index[g as usize])).collect();
+    let mut sorted: Vec<Option<Grid>> = grids.into_iter().map(Some).collect();
+    let grids = order.iter().filter_map(|&i| sorted[i].take()).collect();
+    PartitionResult { grids, report, blocks: set, block_grid }
+}
+
+fn site_label(kind: crate::SiteKind) -> &'static str {
+    match kind {
+        crate::SiteKind::Industrial => "工业园",
+        crate::SiteKind::School => "学校",
+        crate::SiteKind::College | crate::SiteKind::University => "校园",
+        crate::SiteKind::Hospital => "医院",
+        crate::SiteKind::Marketplace => "市场",
+        crate::SiteKind::Military => "营区",
+        crate::SiteKind::Prison => "监所",
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_report(
+    layers: &Layers,
+    set: &BlockSet,
+    grids: &[Grid],
+    assignment: &crate::grids::Assignment,
+    block_grid: &[Option<u32>],
+    params: &PartitionParams,
+    codes: &[DivisionCode],
+    kept: usize,
+    mut stages: Vec<StageTime>,
+    clock: &mut Instant,
+) -> Report {
+    let normal: Vec<&Grid> = grids.iter().filter(|g| g.dedicated.is_none()).collect();
+    let bands = &params.solve.bands;
+    // Villages whose grids cannot all be in band by count or below band.
+    let mut excluded: std::collections::HashSet<DivisionCode> = assignment.infeasible.iter().map(|p| codes[p.village as usize]).collect();
+    let mut village_value: HashMap<DivisionCode, f64> = HashMap::new();
+    for g in &normal {
+        let band = bands.for_village(g.village_code);
+        *village_value.entry(g.village_code).or_insert(0.0) += value_of(g, band.measure);
+    }
+    for (code, v) in &village_value {
+        if matches!(choose_count(*v, &bands.for_village(*code)), GridCount::BelowBand) {
+            excluded.insert(*code);
+        }
+    }
+    let share = |gs: &[&&Grid]| if gs.is_empty() { 1.0 } else { gs.iter().filter(|g| g.in_band == Some(true)).count() as f64 / gs.len() as f64 };
+    let all: Vec<&&Grid> = normal.iter().collect();
+    let feasible: Vec<&&Grid> = normal.iter().filter(|g| !excluded.contains(&g.village_code)).collect();
+    let stat = |f: &dyn Fn(&Grid) -> f64| -> (f64, f64, f64) {
+        if normal.is_empty() {
+            return (0.0, 0.0, 0.0);
+        }
+        let vals: Vec<f64> = normal.iter().map(|g| f(g)).collect();
+        (vals.iter().copied().fold(f64::INFINITY, f64::min), vals.iter().copied().fold(0.0, f64::max), vals.iter().sum::<f64>() / vals.len() as f64)
+    };
+    let (rmin, rmax, rmean) = stat(&|g| g.population);
+    let (hmin, hmax, hmean) = stat(&|g| g.households);
+    let max_dev = feasible
+        .iter()
+        .map(|g| {
+            let b = bands.for_village(g.village_code);
+            (value_of(g, b.measure) - b.mid()).abs() / b.mid() * 100.0
+        })
+        .fold(0.0, f64::max);
+    let mut pps: Vec<f64> = normal.iter().map(|g| g.polsby_popper).collect();
+    pps.sort_by(f64::total_cmp);
+    let pp_mean = if pps.is_empty() { 0.0 } else { pps.iter().sum::<f64>() / pps.len() as f64 };
+    let pp_p10 = pps.get(pps.len() / 10).copied().unwrap_or(0.0);
+
+    let (mut interior, mut on_roads) = (0.0, 0.0);
+    let arr = &set.arrangement;
+    let grid_of_face = |f: Option<u32>| f.and_then(|f| set.face_block[f as usize]).and_then(|b| block_grid[b as usize]);
+    for k in 0..arr.edge_count() {
+        let (a, b, tags, fl, fr) = arr.edge(k);
+        let (Some(gl), Some(gr)) = (grid_of_face(fl), grid_of_face(fr)) else { continue };
+        if gl == gr || tags.contains(VILLAGE) {
+            continue;
+        }
+        let len = edge_length(a, b);
+        interior += len;
+        if follows_linear_feature(tags) {
+            on_roads += len;
+        }
+    }
+    let village_area: f64 = set.villages.iter().map(|&i| area_m2(&layers.admin[i].geometry)).sum();
+    let grid_area: f64 = grids.iter().map(|g| g.area_m2).sum();
+    let noncontiguous = grids
+        .iter()
+        .filter(|g| g.geometry.0.len() > 1)
+        .filter(|g| layers.admin.iter().find(|u| u.code == g.village_code && u.level == AdminLevel::Village).is_some_and(|u| u.geometry.0.len() == 1))
+        .count();
+    let face_grid: Vec<Option<u32>> = set.face_block.iter().map(|b| b.and_then(|b| block_grid[b as usize])).collect();
+    let buildings_cut = set
+        .crossing_buildings
+        .iter()
+        .filter(|(_, faces)| {
+            let mut gs: Vec<u32> = faces.iter().filter_map(|f| face_grid[*f as usize]).collect();
+            gs.sort_unstable();
+            gs.dedup();
+            gs.len() > 1
+        })
+        .count();
+    let infeasible_parents = assignment
+        .infeasible
+        .iter()
+        .map(|p| {
+            let u = &layers.admin[set.villages[p.village as usize]];
+            ParentProblem { code: u.code.to_string(), name: u.name.clone(), value: p.value, reason: p.reason.clone() }
+        })
+        .collect();
+    stages.push(StageTime { stage: Stage::Report.as_str().into(), seconds: clock.elapsed().as_secs_f64() });
+    Report {
+        band: bands.default.to_string(),
+        grids: normal.len(),
+        dedicated_grids: grids.len() - normal.len(),
+        villages: set.villages.len(),
+        blocks: set.blocks.len(),
+        in_band: share(&all),
+        in_band_feasible: share(&feasible),
+        residents_min: rmin,
+        residents_max: rmax,
+        residents_mean: rmean,
+        households_min: hmin,
+        households_max: hmax,
+        households_mean: hmean,
+        max_deviation_pct: max_dev,
+        polsby_popper_mean: pp_mean,
+        polsby_popper_p10: pp_p10,
+        road_share: if interior > 0.0 { on_roads / interior } else { 1.0 },
+        gap_m2: (village_area - grid_area).max(0.0),
+        // Every face belongs to one block and every block to one grid.
+        overlap_m2: 0.0,
+        noncontiguous,
+        buildings_cut,
+        kept_from_previous: kept,
+        infeasible_parents,
+        stages,
+    }
+}
+
+fn value_of(g: &Grid, m: crate::blocks::Measure) -> f64 {
+    match m {
+        crate::blocks::Measure::Residents => g.population,
+        crate::blocks::Measure::Households => g.households,
+    }
+}
