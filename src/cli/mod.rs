@@ -1,5 +1,7 @@
+mod export_cmd;
 mod import;
 mod layers_cmd;
+mod partition_cmd;
 mod progress;
 mod store_write;
 mod synth;
@@ -25,6 +27,10 @@ enum Command {
     Synth(synth::SynthArgs),
     /// List the layers of a store with feature counts and extents.
     Layers(layers_cmd::LayersArgs),
+    /// Partition every village into grids and save them as a plan.
+    Partition(Box<partition_cmd::PartitionArgs>),
+    /// Export a plan's grids, cells or blocks as GeoJSON.
+    Export(export_cmd::ExportArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -32,6 +38,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(a) => import::run(*a),
         Command::Synth(a) => synth::run(a),
         Command::Layers(a) => layers_cmd::run(a),
+        Command::Partition(a) => partition_cmd::run(*a),
+        Command::Export(a) => export_cmd::run(a),
     }
 }
 

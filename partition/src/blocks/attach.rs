@@ -15,8 +15,14 @@ fn face_holds(rings: &[Vec<IPoint>], p: IPoint) -> bool {
 /// The face each building belongs to: the one holding all its corners, or,
 /// when the footprint crosses face edges, the one holding most of its area;
 /// and, for those that cross, every face their corners fall in.
-pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings: &[Building]) -> (Vec<Option<FaceId>>, Vec<(usize, Vec<FaceId>)>) {
-    let rings: Vec<Vec<Vec<IPoint>>> = (0..arr.face_count() as FaceId).map(|f| arr.face_rings(f)).collect();
+pub(crate) fn attach_buildings(
+    arr: &Arrangement,
+    faces: &[FaceInfo],
+    buildings: &[Building],
+) -> (Vec<Option<FaceId>>, Vec<(usize, Vec<FaceId>)>) {
+    let rings: Vec<Vec<Vec<IPoint>>> = (0..arr.face_count() as FaceId)
+        .map(|f| arr.face_rings(f))
+        .collect();
     let tree = RTree::bulk_load(
         rings
             .iter()
@@ -32,7 +38,10 @@ pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings:
                     x1 = x1.max(c.x);
                     y1 = y1.max(c.y);
                 }
-                Some(Indexed { idx: i as u32, env: AABB::from_corners([x0, y0], [x1, y1]) })
+                Some(Indexed {
+                    idx: i as u32,
+                    env: AABB::from_corners([x0, y0], [x1, y1]),
+                })
             })
             .collect(),
     );
@@ -43,14 +52,27 @@ pub(crate) fn attach_buildings(arr: &Arrangement, faces: &[FaceInfo], buildings:
         .map(|(bi, b)| {
             let r = b.geometry.bounding_rect()?;
             let candidates: Vec<u32> = tree
-                .locate_in_envelope_intersecting(AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]))
+                .locate_in_envelope_intersecting(AABB::from_corners(
+                    [r.min().x, r.min().y],
+                    [r.max().x, r.max().y],
+                ))
                 .map(|c| c.idx)
                 .collect();
-            let corners: Vec<IPoint> = b.geometry.0.iter().flat_map(|p| p.exterior().0.iter()).map(|c| IPoint::from_coord(*c)).collect();
+            let corners: Vec<IPoint> = b
+                .geometry
+                .0
+                .iter()
+                .flat_map(|p| p.exterior().0.iter())
+                .map(|c| IPoint::from_coord(*c))
+                .collect();
             let mut holder: Option<u32> = None;
             let mut touched: Vec<u32> = Vec::new();
             for &p in &corners {
-                if let Some(f) = candidates.iter().copied().find(|&f| face_holds(&rings[f as usize], p)) {
+                if let Some(f) = candidates
+                    .iter()
+                    .copied()
+                    .find(|&f| face_holds(&rings[f as usize], p))
+                {
                     holder.get_or_insert(f);
                     if !touched.contains(&f) {
                         touched.push(f);

@@ -83,9 +83,9 @@ pub(crate) fn face_adjacency(arr: &Arrangement) -> HashMap<(FaceId, FaceId), f64
 /// Length of a grid segment in metres (equirectangular at its latitude).
 pub fn edge_length_m(a: IPoint, b: IPoint) -> f64 {
     let (ca, cb) = (a.to_coord(), b.to_coord());
-    let lat = ((ca.y + cb.y) / 2.0).to_radians();
-    let m = 6_371_008.8_f64.to_radians();
-    ((cb.x - ca.x) * m * lat.cos()).hypot((cb.y - ca.y) * m)
+    let proj = crate::geometry::LocalProjection::new(ca.x, (ca.y + cb.y) / 2.0);
+    let (pa, pb) = (proj.forward(ca), proj.forward(cb));
+    (pb.x - pa.x).hypot(pb.y - pa.y)
 }
 
 fn find(parent: &mut [u32], mut x: u32) -> u32 {
@@ -98,7 +98,13 @@ fn find(parent: &mut [u32], mut x: u32) -> u32 {
 
 /// Builds the blocks of every village in the layers.
 pub fn build_blocks(layers: &Layers, params: &BlockParams) -> BlockSet {
-    let villages: Vec<usize> = layers.admin.iter().enumerate().filter(|(_, u)| u.level == AdminLevel::Village).map(|(i, _)| i).collect();
+    let villages: Vec<usize> = layers
+        .admin
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| u.level == AdminLevel::Village)
+        .map(|(i, _)| i)
+        .collect();
     let sites: Vec<usize> = layers
         .sites
         .iter()
@@ -106,15 +112,21 @@ pub fn build_blocks(layers: &Layers, params: &BlockParams) -> BlockSet {
         .filter(|(_, s)| area_m2(&s.geometry) >= params.dedicated_min_m2)
         .map(|(i, _)| i)
         .collect();
-    let vgeoms: Vec<&MultiPolygon<f64>> = villages.iter().map(|&i| &layers.admin[i].geometry).collect();
-    let sgeoms: Vec<&MultiPolygon<f64>> = sites.iter().map(|&i| &layers.sites[i].geometry).collect();
+    let vgeoms: Vec<&MultiPolygon<f64>> = villages
+        .iter()
+        .map(|&i| &layers.admin[i].geometry)
+        .collect();
+    let sgeoms: Vec<&MultiPolygon<f64>> =
+        sites.iter().map(|&i| &layers.sites[i].geometry).collect();
     let mut segments = base_segments(layers, params, &sites);
     let mut round = 0;
     loop {
         let arr = Arrangement::build(&node_segments(segments.clone()));
         let faces = face_infos(&arr, &vgeoms, &sgeoms);
-        let (face_of_building, crossing_buildings) = attach_buildings(&arr, &faces, &layers.buildings);
-        let (face_block, blocks, building_block) = group_faces(&arr, &faces, &face_of_building, layers, params);
+        let (face_of_building, crossing_buildings) =
+            attach_buildings(&arr, &faces, &layers.buildings);
+        let (face_block, blocks, building_block) =
+            group_faces(&arr, &faces, &face_of_building, layers, params);
         let set = BlockSet {
             arrangement: arr,
             face_block,
@@ -156,11 +168,21 @@ fn group_faces(
         list.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     }
     let mut order: Vec<usize> = (0..n).filter(|&f| faces[f].village.is_some()).collect();
-    order.sort_by(|&a, &b| faces[a].area_m2.total_cmp(&faces[b].area_m2).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        faces[a]
+            .area_m2
+            .total_cmp(&faces[b].area_m2)
+            .then(a.cmp(&b))
+    });
     for f in order {
         let info = &faces[f];
-        let pp = if info.perimeter_m > 0.0 { 4.0 * std::f64::consts::PI * info.area_m2 / (info.perimeter_m * info.perimeter_m) } else { 0.0 };
-        let sliver = info.area_m2 < params.sliver_area_m2 || (info.area_m2 < params.thin_area_m2 && pp < params.sliver_compactness);
+        let pp = if info.perimeter_m > 0.0 {
+            4.0 * std::f64::consts::PI * info.area_m2 / (info.perimeter_m * info.perimeter_m)
+        } else {
+            0.0
+        };
+        let sliver = info.area_m2 < params.sliver_area_m2
+            || (info.area_m2 < params.thin_area_m2 && pp < params.sliver_compactness);
         if !sliver {
             continue;
         }
@@ -182,7 +204,9 @@ fn group_faces(
     let mut face_block = vec![None; n];
     let mut blocks: Vec<Block> = Vec::new();
     for f in 0..n {
-        let Some(village) = faces[f].village else { continue };
+        let Some(village) = faces[f].village else {
+            continue;
+        };
         let root = find(&mut parent, f as u32);
         let id = *block_of_root.entry(root).or_insert_with(|| {
             blocks.push(Block {
@@ -213,11 +237,18 @@ fn group_faces(
         } else {
             b.centroid = b.point;
         }
-        if let Some(&big) = b.faces.iter().max_by(|x, y| faces[**x as usize].area_m2.total_cmp(&faces[**y as usize].area_m2)) {
+        if let Some(&big) = b.faces.iter().max_by(|x, y| {
+            faces[**x as usize]
+                .area_m2
+                .total_cmp(&faces[**y as usize].area_m2)
+        }) {
             b.point = faces[big as usize].point;
         }
     }
-    let building_block: Vec<Option<u32>> = face_of_building.iter().map(|f| f.and_then(|f| face_block[f as usize])).collect();
+    let building_block: Vec<Option<u32>> = face_of_building
+        .iter()
+        .map(|f| f.and_then(|f| face_block[f as usize]))
+        .collect();
     for (bld, blk) in layers.buildings.iter().zip(&building_block) {
         if let Some(id) = blk {
             let b = &mut blocks[*id as usize];

@@ -48,13 +48,20 @@ pub(crate) fn index(geoms: &[&MultiPolygon<f64>]) -> RTree<Indexed> {
             .enumerate()
             .filter_map(|(i, g)| {
                 let r = g.bounding_rect()?;
-                Some(Indexed { idx: i as u32, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+                Some(Indexed {
+                    idx: i as u32,
+                    env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
             })
             .collect(),
     )
 }
 
-pub(crate) fn lookup(tree: &RTree<Indexed>, geoms: &[&MultiPolygon<f64>], p: Coord<f64>) -> Option<u32> {
+pub(crate) fn lookup(
+    tree: &RTree<Indexed>,
+    geoms: &[&MultiPolygon<f64>],
+    p: Coord<f64>,
+) -> Option<u32> {
     tree.locate_in_envelope_intersecting(AABB::from_point([p.x, p.y]))
         .find(|c| geoms[c.idx as usize].contains(&Point(p)))
         .map(|c| c.idx)
@@ -62,25 +69,37 @@ pub(crate) fn lookup(tree: &RTree<Indexed>, geoms: &[&MultiPolygon<f64>], p: Coo
 
 /// Length of a ring in metres on a local plane.
 pub(crate) fn ring_length_m(ring: &[IPoint]) -> f64 {
-    let Some(first) = ring.first() else { return 0.0 };
+    let Some(first) = ring.first() else {
+        return 0.0;
+    };
     let proj = LocalProjection::new(first.to_coord().x, first.to_coord().y);
     let n = ring.len();
     (0..n)
         .map(|i| {
-            let (a, b) = (proj.forward(ring[i].to_coord()), proj.forward(ring[(i + 1) % n].to_coord()));
+            let (a, b) = (
+                proj.forward(ring[i].to_coord()),
+                proj.forward(ring[(i + 1) % n].to_coord()),
+            );
             (a.x - b.x).hypot(a.y - b.y)
         })
         .sum()
 }
 
-pub(crate) fn face_infos(arr: &Arrangement, villages: &[&MultiPolygon<f64>], sites: &[&MultiPolygon<f64>]) -> Vec<FaceInfo> {
+pub(crate) fn face_infos(
+    arr: &Arrangement,
+    villages: &[&MultiPolygon<f64>],
+    sites: &[&MultiPolygon<f64>],
+) -> Vec<FaceInfo> {
     let vtree = index(villages);
     let stree = index(sites);
     (0..arr.face_count() as FaceId)
         .map(|f| {
             let rings = arr.face_rings(f);
             let poly = MultiPolygon(vec![to_polygon(&rings)]);
-            let point = poly.interior_point().map(|p| p.0).unwrap_or_else(|| rings[0][0].to_coord());
+            let point = poly
+                .interior_point()
+                .map(|p| p.0)
+                .unwrap_or_else(|| rings[0][0].to_coord());
             FaceInfo {
                 village: lookup(&vtree, villages, point),
                 site: lookup(&stree, sites, point),

@@ -19,10 +19,20 @@ const BUILDING_CLEARANCE_DEG: f64 = 2e-5;
 /// Lines to add before the next round: H3 cell edges across large blocks
 /// no road divides (first round), minor roads across blocks over the
 /// maximum (first round), then cuts through gaps between their buildings.
-pub(crate) fn extra_segments(set: &BlockSet, layers: &Layers, params: &BlockParams, round: usize) -> Vec<Segment> {
+pub(crate) fn extra_segments(
+    set: &BlockSet,
+    layers: &Layers,
+    params: &BlockParams,
+    round: usize,
+) -> Vec<Segment> {
     let geoms = set.geometries();
     let mut out = Vec::new();
-    let over: Vec<usize> = set.blocks.iter().filter(|b| b.value(params.measure) > params.split_above).map(|b| b.id as usize).collect();
+    let over: Vec<usize> = set
+        .blocks
+        .iter()
+        .filter(|b| b.value(params.measure) > params.split_above)
+        .map(|b| b.id as usize)
+        .collect();
     if round == 0 {
         let buildings = RTree::bulk_load(
             layers
@@ -32,20 +42,43 @@ pub(crate) fn extra_segments(set: &BlockSet, layers: &Layers, params: &BlockPara
                 .filter_map(|(i, b)| {
                     let r = b.geometry.bounding_rect()?;
                     let d = BUILDING_CLEARANCE_DEG;
-                    Some(Indexed { idx: i as u32, env: AABB::from_corners([r.min().x - d, r.min().y - d], [r.max().x + d, r.max().y + d]) })
+                    Some(Indexed {
+                        idx: i as u32,
+                        env: AABB::from_corners(
+                            [r.min().x - d, r.min().y - d],
+                            [r.max().x + d, r.max().y + d],
+                        ),
+                    })
                 })
                 .collect(),
         );
-        for b in set.blocks.iter().filter(|b| b.area_m2 > params.h3_above_m2 && b.site.is_none()) {
-            out.extend(h3_edges(&geoms[b.id as usize], params.h3_resolution, &buildings));
+        for b in set
+            .blocks
+            .iter()
+            .filter(|b| b.area_m2 > params.h3_above_m2 && b.site.is_none())
+        {
+            out.extend(h3_edges(
+                &geoms[b.id as usize],
+                params.h3_resolution,
+                &buildings,
+            ));
         }
         for &i in &over {
-            let Some(r) = geoms[i].bounding_rect() else { continue };
+            let Some(r) = geoms[i].bounding_rect() else {
+                continue;
+            };
             let minor: Vec<(LineString<f64>, crate::RoadClass)> = layers
                 .roads
                 .iter()
                 .filter(|x| x.class > params.min_road_class)
-                .filter(|x| x.geometry.bounding_rect().is_some_and(|q| q.min().x <= r.max().x && q.max().x >= r.min().x && q.min().y <= r.max().y && q.max().y >= r.min().y))
+                .filter(|x| {
+                    x.geometry.bounding_rect().is_some_and(|q| {
+                        q.min().x <= r.max().x
+                            && q.max().x >= r.min().x
+                            && q.min().y <= r.max().y
+                            && q.max().y >= r.min().y
+                    })
+                })
                 .map(|x| (x.geometry.clone(), x.class))
                 .collect();
             for (line, class) in minor {
@@ -62,15 +95,25 @@ pub(crate) fn extra_segments(set: &BlockSet, layers: &Layers, params: &BlockPara
             }
         }
         for &i in &over {
-            out.extend(gap_cuts(&geoms[i], &members[i], layers, params, set.blocks[i].value(params.measure)));
+            out.extend(gap_cuts(
+                &geoms[i],
+                &members[i],
+                layers,
+                params,
+                set.blocks[i].value(params.measure),
+            ));
         }
     }
     out
 }
 
 fn h3_edges(block: &MultiPolygon<f64>, res: u8, buildings: &RTree<Indexed>) -> Vec<Segment> {
-    let Ok(resolution) = Resolution::try_from(res) else { return Vec::new() };
-    let mut tiler = TilerBuilder::new(resolution).containment_mode(ContainmentMode::Covers).build();
+    let Ok(resolution) = Resolution::try_from(res) else {
+        return Vec::new();
+    };
+    let mut tiler = TilerBuilder::new(resolution)
+        .containment_mode(ContainmentMode::Covers)
+        .build();
     for p in &block.0 {
         if tiler.add(p.clone()).is_err() {
             return Vec::new();
@@ -79,7 +122,14 @@ fn h3_edges(block: &MultiPolygon<f64>, res: u8, buildings: &RTree<Indexed>) -> V
     let lines: Vec<LineString<f64>> = tiler
         .into_coverage()
         .map(|cell| {
-            let mut pts: Vec<Coord<f64>> = cell.boundary().iter().map(|ll| Coord { x: ll.lng(), y: ll.lat() }).collect();
+            let mut pts: Vec<Coord<f64>> = cell
+                .boundary()
+                .iter()
+                .map(|ll| Coord {
+                    x: ll.lng(),
+                    y: ll.lat(),
+                })
+                .collect();
             if let Some(&f) = pts.first() {
                 pts.push(f);
             }
@@ -89,9 +139,16 @@ fn h3_edges(block: &MultiPolygon<f64>, res: u8, buildings: &RTree<Indexed>) -> V
     let mut out = Vec::new();
     for piece in block.clip(&MultiLineString(lines), false) {
         for w in piece.0.windows(2) {
-            let env = AABB::from_corners([w[0].x.min(w[1].x), w[0].y.min(w[1].y)], [w[0].x.max(w[1].x), w[0].y.max(w[1].y)]);
+            let env = AABB::from_corners(
+                [w[0].x.min(w[1].x), w[0].y.min(w[1].y)],
+                [w[0].x.max(w[1].x), w[0].y.max(w[1].y)],
+            );
             // An edge near a building is left out: blocks never cut houses.
-            if buildings.locate_in_envelope_intersecting(env).next().is_none() {
+            if buildings
+                .locate_in_envelope_intersecting(env)
+                .next()
+                .is_none()
+            {
                 push_line(&mut out, w, H3);
             }
         }
@@ -101,8 +158,16 @@ fn h3_edges(block: &MultiPolygon<f64>, res: u8, buildings: &RTree<Indexed>) -> V
 
 /// Straight cuts across the block's long axis, at the value quantiles,
 /// moved to the nearest gap between building footprints.
-fn gap_cuts(block: &MultiPolygon<f64>, members: &[usize], layers: &Layers, params: &BlockParams, value: f64) -> Vec<Segment> {
-    let Some(r) = block.bounding_rect() else { return Vec::new() };
+fn gap_cuts(
+    block: &MultiPolygon<f64>,
+    members: &[usize],
+    layers: &Layers,
+    params: &BlockParams,
+    value: f64,
+) -> Vec<Segment> {
+    let Some(r) = block.bounding_rect() else {
+        return Vec::new();
+    };
     let proj = LocalProjection::new(r.center().x, r.center().y);
     let (lo, hi) = (proj.forward(r.min()), proj.forward(r.max()));
     let along_x = hi.x - lo.x >= hi.y - lo.y;
@@ -118,7 +183,11 @@ fn gap_cuts(block: &MultiPolygon<f64>, members: &[usize], layers: &Layers, param
                 super::Measure::Residents => b.population.unwrap_or(0.0),
                 super::Measure::Households => b.households.unwrap_or(0.0),
             };
-            Some(if along_x { (a.x, z.x, v) } else { (a.y, z.y, v) })
+            Some(if along_x {
+                (a.x, z.x, v)
+            } else {
+                (a.y, z.y, v)
+            })
         })
         .collect();
     spans.sort_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
@@ -144,9 +213,27 @@ fn gap_cuts(block: &MultiPolygon<f64>, members: &[usize], layers: &Layers, param
     let mut out = Vec::new();
     for c in cuts {
         let (a, b) = if along_x {
-            (Coord { x: c, y: lo.y - 10.0 }, Coord { x: c, y: hi.y + 10.0 })
+            (
+                Coord {
+                    x: c,
+                    y: lo.y - 10.0,
+                },
+                Coord {
+                    x: c,
+                    y: hi.y + 10.0,
+                },
+            )
         } else {
-            (Coord { x: lo.x - 10.0, y: c }, Coord { x: hi.x + 10.0, y: c })
+            (
+                Coord {
+                    x: lo.x - 10.0,
+                    y: c,
+                },
+                Coord {
+                    x: hi.x + 10.0,
+                    y: c,
+                },
+            )
         };
         let line = LineString(vec![proj.inverse(a), proj.inverse(b)]);
         for piece in block.clip(&MultiLineString(vec![line]), false) {
@@ -162,7 +249,11 @@ fn nearest_gap(spans: &[(f64, f64, f64)], at: f64) -> Option<f64> {
     if clear(at) {
         return Some(at);
     }
-    let mut candidates: Vec<f64> = spans.iter().flat_map(|s| [s.0 - 2.0, s.1 + 2.0]).filter(|&x| clear(x)).collect();
+    let mut candidates: Vec<f64> = spans
+        .iter()
+        .flat_map(|s| [s.0 - 2.0, s.1 + 2.0])
+        .filter(|&x| clear(x))
+        .collect();
     candidates.sort_by(|a, b| (a - at).abs().total_cmp(&(b - at).abs()));
     candidates.into_iter().next()
 }

@@ -40,10 +40,31 @@ fn env(r: Rect<f64>) -> AABB<[f64; 2]> {
 /// The base segments of the arrangement: village boundaries, roads of the
 /// bounding classes, railways, rivers, water areas and large sites —
 /// leaving out lines that touch no village.
-pub(crate) fn base_segments(layers: &Layers, params: &BlockParams, dedicated: &[usize]) -> Vec<Segment> {
-    let villages: Vec<&MultiPolygon<f64>> = layers.admin.iter().filter(|u| u.level == AdminLevel::Village).map(|u| &u.geometry).collect();
-    let tree = RTree::bulk_load(villages.iter().filter_map(|g| g.bounding_rect()).map(|r| Env(env(r))).collect());
-    let near = |ls: &LineString<f64>| ls.bounding_rect().is_some_and(|r| tree.locate_in_envelope_intersecting(env(r)).next().is_some());
+pub(crate) fn base_segments(
+    layers: &Layers,
+    params: &BlockParams,
+    dedicated: &[usize],
+) -> Vec<Segment> {
+    let villages: Vec<&MultiPolygon<f64>> = layers
+        .admin
+        .iter()
+        .filter(|u| u.level == AdminLevel::Village)
+        .map(|u| &u.geometry)
+        .collect();
+    let tree = RTree::bulk_load(
+        villages
+            .iter()
+            .filter_map(|g| g.bounding_rect())
+            .map(|r| Env(env(r)))
+            .collect(),
+    );
+    let near = |ls: &LineString<f64>| {
+        ls.bounding_rect().is_some_and(|r| {
+            tree.locate_in_envelope_intersecting(env(r))
+                .next()
+                .is_some()
+        })
+    };
     let mut out = Vec::new();
     for v in &villages {
         push_rings(&mut out, v, VILLAGE);

@@ -29,5 +29,7 @@ pub fn follows_linear_feature(t: EdgeTags) -> bool {
 
 /// The most important road class on the edge, if any.
 pub fn best_class(t: EdgeTags) -> Option<RoadClass> {
-    RoadClass::ALL.into_iter().find(|c| t.0 & (1 << (CLASS_SHIFT + *c as u32)) != 0)
+    RoadClass::ALL
+        .into_iter()
+        .find(|c| t.0 & (1 << (CLASS_SHIFT + *c as u32)) != 0)
 }

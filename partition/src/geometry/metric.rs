@@ -1,16 +1,18 @@
 use geo::{Area, BoundingRect, Geodesic, GeodesicArea, Length};
 use geo_types::{Coord, LineString, MultiPolygon};
 
-/// Mean Earth radius used by the local projection, metres.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+/// WGS84 semi-major axis, metres, and first eccentricity squared.
+const WGS84_A: f64 = 6_378_137.0;
+const WGS84_E2: f64 = 0.006_694_379_990_14;
 
 /// Features smaller than this (degrees of latitude, ~5 km) are measured on a
 /// local equirectangular plane; larger ones geodesically.
 const LOCAL_LIMIT_DEG: f64 = 0.05;
 
-/// An equirectangular plane tangent at a reference point: accurate to well
-/// under 0.1 % over a few kilometres, and thousands of times cheaper than a
-/// geodesic polygon area, which matters for a million building footprints.
+/// An equirectangular plane tangent at a reference point, scaled by the
+/// ellipsoid's radii of curvature there: within 0.01 % of geodesic areas
+/// over a few kilometres, and far cheaper than a geodesic polygon area,
+/// which matters for a million building footprints.
 #[derive(Debug, Clone, Copy)]
 pub struct LocalProjection {
     lon0: f64,
@@ -21,12 +23,16 @@ pub struct LocalProjection {
 
 impl LocalProjection {
     pub fn new(lon0: f64, lat0: f64) -> Self {
-        let m_per_deg = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
+        let (sin, cos) = lat0.to_radians().sin_cos();
+        let w = 1.0 - WGS84_E2 * sin * sin;
+        let meridian = WGS84_A * (1.0 - WGS84_E2) / w.powf(1.5);
+        let normal = WGS84_A / w.sqrt();
+        let rad = std::f64::consts::PI / 180.0;
         Self {
             lon0,
             lat0,
-            kx: m_per_deg * lat0.to_radians().cos(),
-            ky: m_per_deg,
+            kx: normal * cos * rad,
+            ky: meridian * rad,
         }
     }
 
@@ -81,7 +87,7 @@ mod tests {
         let mp = MultiPolygon(vec![p]);
         let local = area_m2(&mp);
         let geod = mp.geodesic_area_unsigned();
-        assert!((local - geod).abs() / geod < 0.005, "{local} vs {geod}");
+        assert!((local - geod).abs() / geod < 1e-4, "{local} vs {geod}");
     }
 
     #[test]

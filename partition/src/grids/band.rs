@@ -14,10 +14,22 @@ pub struct Band {
 }
 
 impl Band {
-    pub const RESIDENTS: Band = Band { measure: Measure::Residents, lo: 1_000.0, hi: 2_000.0 };
-    pub const HOUSEHOLDS: Band = Band { measure: Measure::Households, lo: 300.0, hi: 500.0 };
+    pub const RESIDENTS: Band = Band {
+        measure: Measure::Residents,
+        lo: 1_000.0,
+        hi: 2_000.0,
+    };
+    pub const HOUSEHOLDS: Band = Band {
+        measure: Measure::Households,
+        lo: 300.0,
+        hi: 500.0,
+    };
     /// Unit cells (单元格): 30–50 households.
-    pub const CELL: Band = Band { measure: Measure::Households, lo: 30.0, hi: 50.0 };
+    pub const CELL: Band = Band {
+        measure: Measure::Households,
+        lo: 30.0,
+        hi: 50.0,
+    };
 
     pub fn mid(&self) -> f64 {
         (self.lo + self.hi) / 2.0
@@ -31,12 +43,24 @@ impl Band {
     /// Parses `1000-2000`, `residents:1000-2000` or `households:300-500`.
     pub fn parse(s: &str) -> Result<Self, String> {
         let (measure, range) = match s.split_once(':') {
-            Some((m, r)) => (Measure::parse(m.trim()).ok_or_else(|| format!("unknown measure {m:?} (residents or households)"))?, r),
+            Some((m, r)) => (
+                Measure::parse(m.trim())
+                    .ok_or_else(|| format!("unknown measure {m:?} (residents or households)"))?,
+                r,
+            ),
             None => (Measure::Residents, s),
         };
-        let (lo, hi) = range.split_once('-').ok_or_else(|| format!("band {s:?} is not LO-HI"))?;
-        let lo: f64 = lo.trim().parse().map_err(|_| format!("band {s:?}: {lo:?} is not a number"))?;
-        let hi: f64 = hi.trim().parse().map_err(|_| format!("band {s:?}: {hi:?} is not a number"))?;
+        let (lo, hi) = range
+            .split_once('-')
+            .ok_or_else(|| format!("band {s:?} is not LO-HI"))?;
+        let lo: f64 = lo
+            .trim()
+            .parse()
+            .map_err(|_| format!("band {s:?}: {lo:?} is not a number"))?;
+        let hi: f64 = hi
+            .trim()
+            .parse()
+            .map_err(|_| format!("band {s:?}: {hi:?} is not a number"))?;
         if !(lo > 0.0 && hi >= lo && hi.is_finite()) {
             return Err(format!("band {s:?} needs 0 < LO ≤ HI"));
         }
@@ -61,7 +85,11 @@ pub struct BandSet {
 
 impl BandSet {
     pub fn uniform(b: Band) -> Self {
-        Self { default: b, rural: None, villages: BTreeMap::new() }
+        Self {
+            default: b,
+            rural: None,
+            villages: BTreeMap::new(),
+        }
     }
 
     pub fn for_village(&self, code: DivisionCode) -> Band {

@@ -49,6 +49,9 @@ mod tests {
         assert_eq!(choose_count(4500.0, &b), GridCount::Feasible(3));
         assert_eq!(choose_count(2100.0, &b), GridCount::Feasible(2));
         // 300–500: 520 needs 2 grids of ≥300 but holds only 520.
-        assert_eq!(choose_count(520.0, &Band::HOUSEHOLDS), GridCount::Between(1));
+        assert_eq!(
+            choose_count(520.0, &Band::HOUSEHOLDS),
+            GridCount::Between(1)
+        );
     }
 }

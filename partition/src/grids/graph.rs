@@ -12,13 +12,22 @@ pub struct BlockGraph {
 impl BlockGraph {
     pub fn build(set: &BlockSet) -> Self {
         let n = set.blocks.len();
-        let mut pairs: std::collections::HashMap<(u32, u32), (f64, f64)> = std::collections::HashMap::new();
+        let mut pairs: std::collections::HashMap<(u32, u32), (f64, f64)> =
+            std::collections::HashMap::new();
         let arr = &set.arrangement;
         for k in 0..arr.edge_count() {
             let (a, b, tags, fl, fr) = arr.edge(k);
-            let (Some(fl), Some(fr)) = (fl, fr) else { continue };
-            let (Some(x), Some(y)) = (set.face_block[fl as usize], set.face_block[fr as usize]) else { continue };
-            if x == y || set.blocks[x as usize].village != set.blocks[y as usize].village || tags.contains(VILLAGE) {
+            let (Some(fl), Some(fr)) = (fl, fr) else {
+                continue;
+            };
+            let (Some(x), Some(y)) = (set.face_block[fl as usize], set.face_block[fr as usize])
+            else {
+                continue;
+            };
+            if x == y
+                || set.blocks[x as usize].village != set.blocks[y as usize].village
+                || tags.contains(VILLAGE)
+            {
                 continue;
             }
             let len = crate::blocks::edge_length(a, b);

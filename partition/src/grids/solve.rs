@@ -21,7 +21,11 @@ pub struct SolveParams {
 
 impl Default for SolveParams {
     fn default() -> Self {
-        Self { bands: BandSet::uniform(Band::RESIDENTS), road_discount: 0.25, max_passes: 60 }
+        Self {
+            bands: BandSet::uniform(Band::RESIDENTS),
+            road_discount: 0.25,
+            max_passes: 60,
+        }
     }
 }
 
@@ -54,7 +58,13 @@ pub struct Assignment {
 pub type Kept = BTreeMap<u32, Vec<(Vec<u32>, u16)>>;
 
 /// Partitions every village's blocks into grids.
-pub fn partition_blocks(set: &BlockSet, graph: &BlockGraph, codes: &[DivisionCode], params: &SolveParams, kept: &Kept) -> Assignment {
+pub fn partition_blocks(
+    set: &BlockSet,
+    graph: &BlockGraph,
+    codes: &[DivisionCode],
+    params: &SolveParams,
+    kept: &Kept,
+) -> Assignment {
     let mut by_village: Vec<Vec<u32>> = vec![Vec::new(); codes.len()];
     let mut dedicated: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
     for b in &set.blocks {
@@ -64,15 +74,46 @@ pub fn partition_blocks(set: &BlockSet, graph: &BlockGraph, codes: &[DivisionCod
         }
     }
     let mut out = Assignment::default();
+    let mut orphans: Vec<(u32, Vec<u32>)> = Vec::new();
     for ((village, site), blocks) in dedicated {
-        out.grids.push(GridUnit { village, blocks, dedicated: Some(site), kept_seq: None });
+        // A site too big for one grid is split by the same rules.
+        let band = params.bands.for_village(codes[village as usize]);
+        let value: f64 = blocks
+            .iter()
+            .map(|&b| set.blocks[b as usize].value(band.measure))
+            .sum();
+        if value > band.hi {
+            let solved = solve_village(set, graph, &blocks, &band, params);
+            for r in solved.regions {
+                out.grids.push(GridUnit {
+                    village,
+                    blocks: r,
+                    dedicated: Some(site),
+                    kept_seq: None,
+                });
+            }
+            orphans.extend(solved.orphans.into_iter().map(|o| (village, o)));
+        } else {
+            out.grids.push(GridUnit {
+                village,
+                blocks,
+                dedicated: Some(site),
+                kept_seq: None,
+            });
+        }
     }
     for (v, mut blocks) in by_village.into_iter().enumerate() {
         let v = v as u32;
         if let Some(keep) = kept.get(&v) {
-            let taken: std::collections::HashSet<u32> = keep.iter().flat_map(|(b, _)| b.iter().copied()).collect();
+            let taken: std::collections::HashSet<u32> =
+                keep.iter().flat_map(|(b, _)| b.iter().copied()).collect();
             for (b, seq) in keep {
-                out.grids.push(GridUnit { village: v, blocks: b.clone(), dedicated: None, kept_seq: Some(*seq) });
+                out.grids.push(GridUnit {
+                    village: v,
+                    blocks: b.clone(),
+                    dedicated: None,
+                    kept_seq: Some(*seq),
+                });
             }
             blocks.retain(|b| !taken.contains(b));
         }
@@ -80,16 +121,102 @@ pub fn partition_blocks(set: &BlockSet, graph: &BlockGraph, codes: &[DivisionCod
             continue;
         }
         let band = params.bands.for_village(codes[v as usize]);
-        let (regions, problem) = solve_village(set, graph, &blocks, &band, params);
-        for r in regions {
-            out.grids.push(GridUnit { village: v, blocks: r, dedicated: None, kept_seq: None });
+        let solved = solve_village(set, graph, &blocks, &band, params);
+        for r in solved.regions {
+            out.grids.push(GridUnit {
+                village: v,
+                blocks: r,
+                dedicated: None,
+                kept_seq: None,
+            });
         }
-        if let Some(reason) = problem {
-            let value = blocks.iter().map(|&b| set.blocks[b as usize].value(band.measure)).sum();
-            out.infeasible.push(Infeasible { village: v, value, reason });
+        orphans.extend(solved.orphans.into_iter().map(|o| (v, o)));
+        if let Some(reason) = solved.problem {
+            let value = blocks
+                .iter()
+                .map(|&b| set.blocks[b as usize].value(band.measure))
+                .sum();
+            out.infeasible.push(Infeasible {
+                village: v,
+                value,
+                reason,
+            });
         }
     }
+    attach_orphans(set, graph, &mut out.grids, orphans);
     out
+}
+
+/// Pieces of a village cut off from its grids (by a dedicated site, a
+/// river or kept grids) and too light for a grid of their own join the
+/// neighbouring grid they share most boundary with, dedicated or not, so
+/// grids stay contiguous; only a piece touching no grid (the village
+/// itself is in parts) joins the nearest grid of its village.
+fn attach_orphans(
+    set: &BlockSet,
+    graph: &BlockGraph,
+    grids: &mut Vec<GridUnit>,
+    orphans: Vec<(u32, Vec<u32>)>,
+) {
+    let mut grid_of: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    for (g, u) in grids.iter().enumerate() {
+        for &b in &u.blocks {
+            grid_of.insert(b, g);
+        }
+    }
+    for (village, blocks) in orphans {
+        let mut shared: BTreeMap<usize, f64> = BTreeMap::new();
+        for &b in &blocks {
+            for &(n, len, _) in &graph.adj[b as usize] {
+                if let Some(&g) = grid_of.get(&n) {
+                    *shared.entry(g).or_insert(0.0) += len;
+                }
+            }
+        }
+        let target = shared
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(g, _)| *g)
+            .or_else(|| {
+                let p = set.blocks[blocks[0] as usize].centroid;
+                grids
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| u.village == village)
+                    .min_by(|a, b| {
+                        let da = dist2(set.blocks[a.1.blocks[0] as usize].centroid, p);
+                        let db = dist2(set.blocks[b.1.blocks[0] as usize].centroid, p);
+                        da.total_cmp(&db)
+                    })
+                    .map(|(g, _)| g)
+            });
+        match target {
+            Some(g) => {
+                for &b in &blocks {
+                    grid_of.insert(b, g);
+                }
+                grids[g].blocks.extend(blocks);
+            }
+            None => {
+                for &b in &blocks {
+                    grid_of.insert(b, grids.len());
+                }
+                grids.push(GridUnit {
+                    village,
+                    blocks,
+                    dedicated: None,
+                    kept_seq: None,
+                });
+            }
+        }
+    }
+}
+
+struct Solved {
+    regions: Vec<Vec<u32>>,
+    /// Components left without a grid of their own.
+    orphans: Vec<Vec<u32>>,
+    problem: Option<String>,
 }
 
 /// The cost of a grid's value: band violations dominate everything, then
@@ -107,20 +234,40 @@ struct Local {
     adj: Vec<Vec<(u32, f64)>>,
 }
 
-fn solve_village(set: &BlockSet, graph: &BlockGraph, blocks: &[u32], band: &Band, params: &SolveParams) -> (Vec<Vec<u32>>, Option<String>) {
+fn solve_village(
+    set: &BlockSet,
+    graph: &BlockGraph,
+    blocks: &[u32],
+    band: &Band,
+    params: &SolveParams,
+) -> Solved {
     let m = blocks.len();
-    let local_of: std::collections::HashMap<u32, u32> = blocks.iter().enumerate().map(|(i, &b)| (b, i as u32)).collect();
+    let local_of: std::collections::HashMap<u32, u32> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| (b, i as u32))
+        .collect();
     let c0 = set.blocks[blocks[0] as usize].centroid;
     let proj = LocalProjection::new(c0.x, c0.y);
     let l = Local {
-        val: blocks.iter().map(|&b| set.blocks[b as usize].value(band.measure)).collect(),
-        pos: blocks.iter().map(|&b| proj.forward(set.blocks[b as usize].centroid)).collect(),
+        val: blocks
+            .iter()
+            .map(|&b| set.blocks[b as usize].value(band.measure))
+            .collect(),
+        pos: blocks
+            .iter()
+            .map(|&b| proj.forward(set.blocks[b as usize].centroid))
+            .collect(),
         adj: blocks
             .iter()
             .map(|&b| {
                 graph.adj[b as usize]
                     .iter()
-                    .filter_map(|&(n, len, road)| local_of.get(&n).map(|&j| (j, (len - road) + road * params.road_discount)))
+                    .filter_map(|&(n, len, road)| {
+                        local_of
+                            .get(&n)
+                            .map(|&j| (j, (len - road) + road * params.road_discount))
+                    })
                     .collect()
             })
             .collect(),
@@ -143,21 +290,53 @@ fn solve_village(set: &BlockSet, graph: &BlockGraph, blocks: &[u32], band: &Band
     refine(&l, &mut reg, band, params.max_passes);
 
     let mut regions: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    let mut orphan_blocks: Vec<u32> = Vec::new();
     for (i, r) in reg.iter().enumerate() {
-        regions.entry(*r).or_default().push(blocks[i]);
+        if *r == u32::MAX {
+            orphan_blocks.push(i as u32);
+        } else {
+            regions.entry(*r).or_default().push(blocks[i]);
+        }
     }
+    let orphans: Vec<Vec<u32>> = components(&l)
+        .into_iter()
+        .filter(|c| reg[c[0] as usize] == u32::MAX)
+        .map(|c| c.into_iter().map(|i| blocks[i as usize]).collect())
+        .collect();
     if problem.is_none() && count != GridCount::BelowBand {
-        let out_of_band = regions.values().filter(|r| !band.contains(r.iter().map(|&b| set.blocks[b as usize].value(band.measure)).sum())).count();
+        let out_of_band = regions
+            .values()
+            .filter(|r| {
+                !band.contains(
+                    r.iter()
+                        .map(|&b| set.blocks[b as usize].value(band.measure))
+                        .sum(),
+                )
+            })
+            .count();
         if out_of_band > 0 {
             let biggest = l.val.iter().copied().fold(0.0, f64::max);
             problem = Some(if biggest > band.hi {
-                format!("a block holds {biggest:.0} {}, over the band maximum {}, and could not be split", band.measure.as_str(), band.hi)
+                format!(
+                    "a block holds {biggest:.0} {}, over the band maximum {}, and could not be split",
+                    band.measure.as_str(),
+                    band.hi
+                )
             } else {
-                format!("{out_of_band} of {} grids could not be brought into band {}–{} with these blocks", regions.len(), band.lo, band.hi)
+                format!(
+                    "{out_of_band} of {} grids could not be brought into band {}–{} with these blocks",
+                    regions.len(),
+                    band.lo,
+                    band.hi
+                )
             });
         }
     }
-    (regions.into_values().collect(), problem)
+    Solved {
+        regions: regions.into_values().collect(),
+        orphans,
+        problem,
+    }
 }
 
 fn dist2(a: Coord<f64>, b: Coord<f64>) -> f64 {
@@ -199,17 +378,26 @@ fn components(l: &Local) -> Vec<Vec<u32>> {
 fn grow(l: &Local, k: usize) -> Vec<u32> {
     let m = l.val.len();
     let mut reg = vec![u32::MAX; m];
-    if k <= 1 || m <= 1 {
+    let comps = components(l);
+    if m <= 1 || (k <= 1 && comps.len() == 1) {
         return vec![0; m];
     }
-    let comps = components(l);
+    let k = k.max(1);
     let total: f64 = l.val.iter().sum::<f64>().max(1e-9);
     // Seats per component, largest remainders first.
-    let mut seats: Vec<usize> = comps.iter().map(|c| ((c.iter().map(|&i| l.val[i as usize]).sum::<f64>() / total) * k as f64).floor() as usize).collect();
+    let mut seats: Vec<usize> = comps
+        .iter()
+        .map(|c| {
+            ((c.iter().map(|&i| l.val[i as usize]).sum::<f64>() / total) * k as f64).floor()
+                as usize
+        })
+        .collect();
     let mut order: Vec<usize> = (0..comps.len()).collect();
     order.sort_by(|&a, &b| {
-        let ra = comps[a].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64 - seats[a] as f64;
-        let rb = comps[b].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64 - seats[b] as f64;
+        let ra = comps[a].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64
+            - seats[a] as f64;
+        let rb = comps[b].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64
+            - seats[b] as f64;
         rb.total_cmp(&ra).then(a.cmp(&b))
     });
     let mut left = k.saturating_sub(seats.iter().sum());
@@ -226,16 +414,42 @@ fn grow(l: &Local, k: usize) -> Vec<u32> {
         if n == 0 {
             continue;
         }
-        let wsum: f64 = members.iter().map(|&i| l.val[i as usize]).sum::<f64>().max(1e-9);
+        let wsum: f64 = members
+            .iter()
+            .map(|&i| l.val[i as usize])
+            .sum::<f64>()
+            .max(1e-9);
         let centre = Coord {
-            x: members.iter().map(|&i| l.pos[i as usize].x * l.val[i as usize]).sum::<f64>() / wsum,
-            y: members.iter().map(|&i| l.pos[i as usize].y * l.val[i as usize]).sum::<f64>() / wsum,
+            x: members
+                .iter()
+                .map(|&i| l.pos[i as usize].x * l.val[i as usize])
+                .sum::<f64>()
+                / wsum,
+            y: members
+                .iter()
+                .map(|&i| l.pos[i as usize].y * l.val[i as usize])
+                .sum::<f64>()
+                / wsum,
         };
-        let first = *members.iter().max_by(|&&a, &&b| dist2(l.pos[a as usize], centre).total_cmp(&dist2(l.pos[b as usize], centre)).then(b.cmp(&a))).unwrap_or(&members[0]);
+        let first = *members
+            .iter()
+            .max_by(|&&a, &&b| {
+                dist2(l.pos[a as usize], centre)
+                    .total_cmp(&dist2(l.pos[b as usize], centre))
+                    .then(b.cmp(&a))
+            })
+            .unwrap_or(&members[0]);
         let mut mine = vec![first];
-        let mut nearest: Vec<f64> = members.iter().map(|&i| dist2(l.pos[i as usize], l.pos[first as usize])).collect();
+        let mut nearest: Vec<f64> = members
+            .iter()
+            .map(|&i| dist2(l.pos[i as usize], l.pos[first as usize]))
+            .collect();
         while mine.len() < n {
-            let (idx, _) = nearest.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0))).unwrap_or((0, &0.0));
+            let (idx, _) = nearest
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+                .unwrap_or((0, &0.0));
             let s = members[idx];
             mine.push(s);
             for (d, &i) in nearest.iter_mut().zip(members) {
@@ -271,7 +485,9 @@ fn grow(l: &Local, k: usize) -> Vec<u32> {
             }
         }
         let Some(r) = best else { break };
-        let Some(Reverse((_, n))) = heaps[r].pop() else { break };
+        let Some(Reverse((_, n))) = heaps[r].pop() else {
+            break;
+        };
         reg[n as usize] = r as u32;
         value[r] += l.val[n as usize];
         let seed = l.pos[seeds[r] as usize];
@@ -281,19 +497,18 @@ fn grow(l: &Local, k: usize) -> Vec<u32> {
             }
         }
     }
-    // Components without a seat join the region with the nearest seed.
-    for i in 0..m {
-        if reg[i] == u32::MAX {
-            let r = (0..kk).min_by(|&a, &b| dist2(l.pos[seeds[a] as usize], l.pos[i]).total_cmp(&dist2(l.pos[seeds[b] as usize], l.pos[i]))).unwrap_or(0);
-            reg[i] = r as u32;
-        }
-    }
+    // Components without a seat stay unassigned: the caller attaches them
+    // to a neighbouring grid.
     reg
 }
 
 /// Whether region `r` stays connected without block `x`.
 fn connected_without(l: &Local, reg: &[u32], r: u32, x: u32, size: usize) -> bool {
-    let inside: Vec<u32> = l.adj[x as usize].iter().map(|&(n, _)| n).filter(|&n| reg[n as usize] == r).collect();
+    let inside: Vec<u32> = l.adj[x as usize]
+        .iter()
+        .map(|&(n, _)| n)
+        .filter(|&n| reg[n as usize] == r)
+        .collect();
     if inside.len() <= 1 {
         return true;
     }
@@ -316,19 +531,29 @@ fn connected_without(l: &Local, reg: &[u32], r: u32, x: u32, size: usize) -> boo
 /// connected.
 fn refine(l: &Local, reg: &mut [u32], band: &Band, passes: usize) {
     let m = l.val.len();
-    let k = reg.iter().copied().max().map_or(0, |x| x as usize + 1);
+    let k = reg
+        .iter()
+        .copied()
+        .filter(|&r| r != u32::MAX)
+        .max()
+        .map_or(0, |x| x as usize + 1);
     if k <= 1 {
         return;
     }
     let mut value = vec![0.0; k];
     let mut size = vec![0usize; k];
     for i in 0..m {
-        value[reg[i] as usize] += l.val[i];
-        size[reg[i] as usize] += 1;
+        if reg[i] != u32::MAX {
+            value[reg[i] as usize] += l.val[i];
+            size[reg[i] as usize] += 1;
+        }
     }
     for _ in 0..passes {
         let mut moved = false;
         for x in 0..m {
+            if reg[x] == u32::MAX {
+                continue;
+            }
             let a = reg[x] as usize;
             if size[a] <= 1 {
                 continue;
@@ -338,6 +563,9 @@ fn refine(l: &Local, reg: &mut [u32], band: &Band, passes: usize) {
             let mut to_a = 0.0;
             for &(n, w) in &l.adj[x] {
                 let rn = reg[n as usize];
+                if rn == u32::MAX {
+                    continue;
+                }
                 if rn as usize == a {
                     to_a += w;
                 } else {
@@ -347,7 +575,9 @@ fn refine(l: &Local, reg: &mut [u32], band: &Band, passes: usize) {
             let mut best: Option<(u32, f64)> = None;
             for (&b, &w_b) in &to {
                 let bu = b as usize;
-                let d_band = band_cost(value[a] - v, band) + band_cost(value[bu] + v, band) - band_cost(value[a], band) - band_cost(value[bu], band);
+                let d_band = band_cost(value[a] - v, band) + band_cost(value[bu] + v, band)
+                    - band_cost(value[a], band)
+                    - band_cost(value[bu], band);
                 let d_cut = to_a - w_b;
                 let d = d_band + d_cut;
                 if d < -1e-9 && best.is_none_or(|(_, bd)| d < bd) {

@@ -52,19 +52,30 @@ pub struct PartitionResult {
 }
 
 fn ring_length_m(coords: &[Coord<f64>], proj: &LocalProjection) -> f64 {
-    coords.windows(2).map(|w| {
-        let (a, b) = (proj.forward(w[0]), proj.forward(w[1]));
-        (a.x - b.x).hypot(a.y - b.y)
-    }).sum()
+    coords
+        .windows(2)
+        .map(|w| {
+            let (a, b) = (proj.forward(w[0]), proj.forward(w[1]));
+            (a.x - b.x).hypot(a.y - b.y)
+        })
+        .sum()
 }
 
 /// Runs the whole partition. `previous` holds the grids of an earlier plan
 /// to keep where they still meet the rules (empty for a fresh plan).
-pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[PreviousGrid], progress: &mut dyn FnMut(Stage)) -> PartitionResult {
+pub fn run_partition(
+    layers: &Layers,
+    params: &PartitionParams,
+    previous: &[PreviousGrid],
+    progress: &mut dyn FnMut(Stage),
+) -> PartitionResult {
     let mut stages = Vec::new();
     let mut clock = Instant::now();
     let lap = |name: Stage, stages: &mut Vec<StageTime>, clock: &mut Instant| {
-        stages.push(StageTime { stage: name.as_str().into(), seconds: clock.elapsed().as_secs_f64() });
+        stages.push(StageTime {
+            stage: name.as_str().into(),
+            seconds: clock.elapsed().as_secs_f64(),
+        });
         *clock = Instant::now();
     };
 
@@ -78,7 +89,11 @@ pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[Prev
     lap(Stage::Graph, &mut stages, &mut clock);
 
     progress(Stage::Grids);
-    let kept = if previous.is_empty() { Default::default() } else { kept_grids(&set, &graph, &codes, &params.solve.bands, previous) };
+    let kept = if previous.is_empty() {
+        Default::default()
+    } else {
+        kept_grids(&set, &graph, &codes, &params.solve.bands, previous)
+    };
     let kept_count: usize = kept.values().map(Vec::len).sum();
     let assignment = partition_blocks(&set, &graph, &codes, &params.solve, &kept);
     lap(Stage::Grids, &mut stages, &mut clock);
@@ -90,12 +105,21 @@ pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[Prev
             block_grid[b as usize] = Some(g as u32);
         }
     }
-    let face_grid: Vec<Option<u32>> = set.face_block.iter().map(|b| b.and_then(|b| block_grid[b as usize])).collect();
+    let face_grid: Vec<Option<u32>> = set
+        .face_block
+        .iter()
+        .map(|b| b.and_then(|b| block_grid[b as usize]))
+        .collect();
     let geoms = dissolve(&set.arrangement, &face_grid, assignment.grids.len());
     lap(Stage::Polygons, &mut stages, &mut clock);
 
     progress(Stage::Report);
-    let by_code: HashMap<DivisionCode, usize> = layers.admin.iter().enumerate().map(|(i, u)| (u.code, i)).collect();
+    let by_code: HashMap<DivisionCode, usize> = layers
+        .admin
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.code, i))
+        .collect();
     // Sequence numbers per village, in reading order.
     let mut seq = vec![0u16; assignment.grids.len()];
     let mut per_village: HashMap<u32, Vec<usize>> = HashMap::new();
@@ -119,10 +143,21 @@ pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[Prev
     for v in villages {
         let members = &per_village[v];
         let village_area = area_m2(&layers.admin[set.villages[*v as usize]].geometry);
-        let row_m = (village_area / members.len().max(1) as f64).sqrt().max(100.0);
-        let (normal, dedicated): (Vec<usize>, Vec<usize>) = members.iter().partition(|&&g| assignment.grids[g].dedicated.is_none());
-        let taken: Vec<u16> = normal.iter().filter_map(|&g| assignment.grids[g].kept_seq).collect();
-        let fresh: Vec<usize> = normal.iter().copied().filter(|&g| assignment.grids[g].kept_seq.is_none()).collect();
+        let row_m = (village_area / members.len().max(1) as f64)
+            .sqrt()
+            .max(100.0);
+        let (normal, dedicated): (Vec<usize>, Vec<usize>) = members
+            .iter()
+            .partition(|&&g| assignment.grids[g].dedicated.is_none());
+        let taken: Vec<u16> = normal
+            .iter()
+            .filter_map(|&g| assignment.grids[g].kept_seq)
+            .collect();
+        let fresh: Vec<usize> = normal
+            .iter()
+            .copied()
+            .filter(|&g| assignment.grids[g].kept_seq.is_none())
+            .collect();
         let pts: Vec<Coord<f64>> = fresh.iter().map(|&g| point_of(g)).collect();
         for (g, s) in fresh.iter().zip(sequence(&pts, row_m, 1, &taken)) {
             seq[*g] = s;
@@ -142,7 +177,10 @@ pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[Prev
     for (g, unit) in assignment.grids.iter().enumerate() {
         let village = &layers.admin[set.villages[unit.village as usize]];
         let town_code = village.code.parent().unwrap_or(village.code);
-        let town_name = by_code.get(&town_code).map(|&i| layers.admin[i].name.clone()).unwrap_or_default();
+        let town_name = by_code
+            .get(&town_code)
+            .map(|&i| layers.admin[i].name.clone())
+            .unwrap_or_default();
         let (mut population, mut households, mut buildings, mut area) = (0.0, 0.0, 0, 0.0);
         for &b in &unit.blocks {
             let blk = &set.blocks[b as usize];
@@ -154,8 +192,22 @@ pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[Prev
         let geometry = geoms[g].clone();
         let c = point_of(g);
         let proj = LocalProjection::new(c.x, c.y);
-        let perimeter: f64 = geometry.0.iter().map(|p| ring_length_m(&p.exterior().0, &proj) + p.interiors().iter().map(|h| ring_length_m(&h.0, &proj)).sum::<f64>()).sum();
-        let pp = if perimeter > 0.0 { 4.0 * std::f64::consts::PI * area / (perimeter * perimeter) } else { 0.0 };
+        let perimeter: f64 = geometry
+            .0
+            .iter()
+            .map(|p| {
+                ring_length_m(&p.exterior().0, &proj)
+                    + p.interiors()
+                        .iter()
+                        .map(|h| ring_length_m(&h.0, &proj))
+                        .sum::<f64>()
+            })
+            .sum();
+        let pp = if perimeter > 0.0 {
+            4.0 * std::f64::consts::PI * area / (perimeter * perimeter)
+        } else {
+            0.0
+        };
         let site = unit.dedicated.map(|s| &layers.sites[set.sites[s as usize]]);
         let band = params.solve.bands.for_village(village.code);
         let value = match band.measure {
@@ -165,7 +217,14 @@ pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[Prev
         grids.push(Grid {
             code: format!("{}{:03}", village.code, seq[g]),
             name: match site {
-                Some(s) => format!("{}专属网格", s.name.clone().unwrap_or_else(|| format!("{}{}", village.name, site_label(s.kind)))),
+                Some(s) => format!(
+                    "{}专属网格",
+                    s.name.clone().unwrap_or_else(|| format!(
+                        "{}{}",
+                        village.name,
+                        site_label(s.kind)
+                    ))
+                ),
                 None => format!("{}第{}网格", village.name, seq[g]),
             },
             village_code: village.code,
@@ -188,16 +247,35 @@ pub fn run_partition(layers: &Layers, params: &PartitionParams, previous: &[Prev
     let mut order: Vec<usize> = (0..grids.len()).collect();
     order.sort_by(|&a, &b| grids[a].code.cmp(&grids[b].code));
 
-    let report = build_report(layers, &set, &grids, &assignment, &block_grid, params, &codes, kept_count, stages, &mut clock);
+    let report = build_report(
+        layers,
+        &set,
+        &grids,
+        &assignment,
+        &block_grid,
+        params,
+        &codes,
+        kept_count,
+        stages,
+        &mut clock,
+    );
     // Renumber block→grid to the sorted order.
     let mut new_index = vec![0u32; grids.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new as u32;
     }
-    let block_grid = block_grid.into_iter().map(|g| g.map(|g| new_index[g as usize])).collect();
+    let block_grid = block_grid
+        .into_iter()
+        .map(|g| g.map(|g| new_index[g as usize]))
+        .collect();
     let mut sorted: Vec<Option<Grid>> = grids.into_iter().map(Some).collect();
     let grids = order.iter().filter_map(|&i| sorted[i].take()).collect();
-    PartitionResult { grids, report, blocks: set, block_grid }
+    PartitionResult {
+        grids,
+        report,
+        blocks: set,
+        block_grid,
+    }
 }
 
 fn site_label(kind: crate::SiteKind) -> &'static str {
@@ -228,26 +306,46 @@ fn build_report(
     let normal: Vec<&Grid> = grids.iter().filter(|g| g.dedicated.is_none()).collect();
     let bands = &params.solve.bands;
     // Villages whose grids cannot all be in band by count or below band.
-    let mut excluded: std::collections::HashSet<DivisionCode> = assignment.infeasible.iter().map(|p| codes[p.village as usize]).collect();
+    let mut excluded: std::collections::HashSet<DivisionCode> = assignment
+        .infeasible
+        .iter()
+        .map(|p| codes[p.village as usize])
+        .collect();
     let mut village_value: HashMap<DivisionCode, f64> = HashMap::new();
     for g in &normal {
         let band = bands.for_village(g.village_code);
         *village_value.entry(g.village_code).or_insert(0.0) += value_of(g, band.measure);
     }
     for (code, v) in &village_value {
-        if matches!(choose_count(*v, &bands.for_village(*code)), GridCount::BelowBand) {
+        if matches!(
+            choose_count(*v, &bands.for_village(*code)),
+            GridCount::BelowBand
+        ) {
             excluded.insert(*code);
         }
     }
-    let share = |gs: &[&&Grid]| if gs.is_empty() { 1.0 } else { gs.iter().filter(|g| g.in_band == Some(true)).count() as f64 / gs.len() as f64 };
+    let share = |gs: &[&&Grid]| {
+        if gs.is_empty() {
+            1.0
+        } else {
+            gs.iter().filter(|g| g.in_band == Some(true)).count() as f64 / gs.len() as f64
+        }
+    };
     let all: Vec<&&Grid> = normal.iter().collect();
-    let feasible: Vec<&&Grid> = normal.iter().filter(|g| !excluded.contains(&g.village_code)).collect();
+    let feasible: Vec<&&Grid> = normal
+        .iter()
+        .filter(|g| !excluded.contains(&g.village_code))
+        .collect();
     let stat = |f: &dyn Fn(&Grid) -> f64| -> (f64, f64, f64) {
         if normal.is_empty() {
             return (0.0, 0.0, 0.0);
         }
         let vals: Vec<f64> = normal.iter().map(|g| f(g)).collect();
-        (vals.iter().copied().fold(f64::INFINITY, f64::min), vals.iter().copied().fold(0.0, f64::max), vals.iter().sum::<f64>() / vals.len() as f64)
+        (
+            vals.iter().copied().fold(f64::INFINITY, f64::min),
+            vals.iter().copied().fold(0.0, f64::max),
+            vals.iter().sum::<f64>() / vals.len() as f64,
+        )
     };
     let (rmin, rmax, rmean) = stat(&|g| g.population);
     let (hmin, hmax, hmean) = stat(&|g| g.households);
@@ -260,15 +358,24 @@ fn build_report(
         .fold(0.0, f64::max);
     let mut pps: Vec<f64> = normal.iter().map(|g| g.polsby_popper).collect();
     pps.sort_by(f64::total_cmp);
-    let pp_mean = if pps.is_empty() { 0.0 } else { pps.iter().sum::<f64>() / pps.len() as f64 };
+    let pp_mean = if pps.is_empty() {
+        0.0
+    } else {
+        pps.iter().sum::<f64>() / pps.len() as f64
+    };
     let pp_p10 = pps.get(pps.len() / 10).copied().unwrap_or(0.0);
 
     let (mut interior, mut on_roads) = (0.0, 0.0);
     let arr = &set.arrangement;
-    let grid_of_face = |f: Option<u32>| f.and_then(|f| set.face_block[f as usize]).and_then(|b| block_grid[b as usize]);
+    let grid_of_face = |f: Option<u32>| {
+        f.and_then(|f| set.face_block[f as usize])
+            .and_then(|b| block_grid[b as usize])
+    };
     for k in 0..arr.edge_count() {
         let (a, b, tags, fl, fr) = arr.edge(k);
-        let (Some(gl), Some(gr)) = (grid_of_face(fl), grid_of_face(fr)) else { continue };
+        let (Some(gl), Some(gr)) = (grid_of_face(fl), grid_of_face(fr)) else {
+            continue;
+        };
         if gl == gr || tags.contains(VILLAGE) {
             continue;
         }
@@ -278,19 +385,36 @@ fn build_report(
             on_roads += len;
         }
     }
-    let village_area: f64 = set.villages.iter().map(|&i| area_m2(&layers.admin[i].geometry)).sum();
+    let village_area: f64 = set
+        .villages
+        .iter()
+        .map(|&i| area_m2(&layers.admin[i].geometry))
+        .sum();
     let grid_area: f64 = grids.iter().map(|g| g.area_m2).sum();
     let noncontiguous = grids
         .iter()
         .filter(|g| g.geometry.0.len() > 1)
-        .filter(|g| layers.admin.iter().find(|u| u.code == g.village_code && u.level == AdminLevel::Village).is_some_and(|u| u.geometry.0.len() == 1))
+        .filter(|g| {
+            layers
+                .admin
+                .iter()
+                .find(|u| u.code == g.village_code && u.level == AdminLevel::Village)
+                .is_some_and(|u| u.geometry.0.len() == 1)
+        })
         .count();
-    let face_grid: Vec<Option<u32>> = set.face_block.iter().map(|b| b.and_then(|b| block_grid[b as usize])).collect();
+    let face_grid: Vec<Option<u32>> = set
+        .face_block
+        .iter()
+        .map(|b| b.and_then(|b| block_grid[b as usize]))
+        .collect();
     let buildings_cut = set
         .crossing_buildings
         .iter()
         .filter(|(_, faces)| {
-            let mut gs: Vec<u32> = faces.iter().filter_map(|f| face_grid[*f as usize]).collect();
+            let mut gs: Vec<u32> = faces
+                .iter()
+                .filter_map(|f| face_grid[*f as usize])
+                .collect();
             gs.sort_unstable();
             gs.dedup();
             gs.len() > 1
@@ -301,10 +425,18 @@ fn build_report(
         .iter()
         .map(|p| {
             let u = &layers.admin[set.villages[p.village as usize]];
-            ParentProblem { code: u.code.to_string(), name: u.name.clone(), value: p.value, reason: p.reason.clone() }
+            ParentProblem {
+                code: u.code.to_string(),
+                name: u.name.clone(),
+                value: p.value,
+                reason: p.reason.clone(),
+            }
         })
         .collect();
-    stages.push(StageTime { stage: Stage::Report.as_str().into(), seconds: clock.elapsed().as_secs_f64() });
+    stages.push(StageTime {
+        stage: Stage::Report.as_str().into(),
+        seconds: clock.elapsed().as_secs_f64(),
+    });
     Report {
         band: bands.default.to_string(),
         grids: normal.len(),
@@ -322,7 +454,11 @@ fn build_report(
         max_deviation_pct: max_dev,
         polsby_popper_mean: pp_mean,
         polsby_popper_p10: pp_p10,
-        road_share: if interior > 0.0 { on_roads / interior } else { 1.0 },
+        road_share: if interior > 0.0 {
+            on_roads / interior
+        } else {
+            1.0
+        },
         gap_m2: (village_area - grid_area).max(0.0),
         // Every face belongs to one block and every block to one grid.
         overlap_m2: 0.0,

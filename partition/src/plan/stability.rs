@@ -23,14 +23,23 @@ pub struct PreviousGrid {
 /// holds, all in its own village, connected, in band. Grids next to one
 /// that fails are released too, so the village can mend around it; every
 /// other grid keeps its blocks and code.
-pub(crate) fn kept_grids(set: &BlockSet, graph: &BlockGraph, codes: &[DivisionCode], bands: &BandSet, previous: &[PreviousGrid]) -> Kept {
+pub(crate) fn kept_grids(
+    set: &BlockSet,
+    graph: &BlockGraph,
+    codes: &[DivisionCode],
+    bands: &BandSet,
+    previous: &[PreviousGrid],
+) -> Kept {
     let tree = RTree::bulk_load(
         previous
             .iter()
             .enumerate()
             .filter_map(|(i, g)| {
                 let r = g.geometry.bounding_rect()?;
-                Some(Indexed { idx: i as u32, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
+                Some(Indexed {
+                    idx: i as u32,
+                    env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                })
             })
             .collect(),
     );
@@ -44,20 +53,34 @@ pub(crate) fn kept_grids(set: &BlockSet, graph: &BlockGraph, codes: &[DivisionCo
             blocks_of[c.idx as usize].push(b.id);
         }
     }
-    let village_index: HashMap<DivisionCode, u32> = codes.iter().enumerate().map(|(i, c)| (*c, i as u32)).collect();
+    let village_index: HashMap<DivisionCode, u32> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (*c, i as u32))
+        .collect();
     let mut ok = vec![false; previous.len()];
     let mut grid_of_block: HashMap<u32, usize> = HashMap::new();
     for (i, g) in previous.iter().enumerate() {
         for &b in &blocks_of[i] {
             grid_of_block.insert(b, i);
         }
-        let Some(&v) = village_index.get(&g.village_code) else { continue };
+        let Some(&v) = village_index.get(&g.village_code) else {
+            continue;
+        };
         let blocks = &blocks_of[i];
-        if g.dedicated || blocks.is_empty() || blocks.iter().any(|&b| set.blocks[b as usize].village != v || set.blocks[b as usize].site.is_some()) {
+        if g.dedicated
+            || blocks.is_empty()
+            || blocks.iter().any(|&b| {
+                set.blocks[b as usize].village != v || set.blocks[b as usize].site.is_some()
+            })
+        {
             continue;
         }
         let band = bands.for_village(g.village_code);
-        let value: f64 = blocks.iter().map(|&b| set.blocks[b as usize].value(band.measure)).sum();
+        let value: f64 = blocks
+            .iter()
+            .map(|&b| set.blocks[b as usize].value(band.measure))
+            .sum();
         ok[i] = band.contains(value) && connected(graph, blocks);
     }
     // Neighbours of a failing grid are released as well.
@@ -81,7 +104,9 @@ pub(crate) fn kept_grids(set: &BlockSet, graph: &BlockGraph, codes: &[DivisionCo
         if !ok[i] || release.contains(&i) {
             continue;
         }
-        let Some(seq) = g.code.get(12..15).and_then(|s| s.parse::<u16>().ok()) else { continue };
+        let Some(seq) = g.code.get(12..15).and_then(|s| s.parse::<u16>().ok()) else {
+            continue;
+        };
         let v = village_index[&g.village_code];
         kept.entry(v).or_default().push((blocks_of[i].clone(), seq));
     }

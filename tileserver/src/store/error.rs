@@ -22,6 +22,8 @@ pub enum StoreError {
         fid: i64,
         message: String,
     },
+    #[error("no plan {selector:?} in the store (plans: {known}); run `wangge partition` first")]
+    NoPlan { selector: String, known: String },
     #[error("{table} feature {fid}: bad attribute: {message}")]
     Attribute {
         table: String,

@@ -4,4 +4,4 @@ mod error;
 pub mod gpkg;
 
 pub use error::StoreError;
-pub use gpkg::{GpkgStore, ImportRecord, LayerInfo};
+pub use gpkg::{GpkgStore, ImportRecord, LayerInfo, NewPlan, PlanInfo, StoredBlock, StoredGrid};

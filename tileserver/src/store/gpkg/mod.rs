@@ -3,6 +3,7 @@
 
 mod functions;
 pub(crate) mod geometry;
+mod plans;
 mod read;
 mod write;
 
@@ -17,6 +18,7 @@ use sqlx::sqlite::{
 use super::StoreError;
 use super::error::SqlContext;
 
+pub use plans::{NewPlan, PlanInfo, StoredBlock, StoredGrid};
 pub use read::LayerInfo;
 pub use write::ImportRecord;
 

@@ -1,0 +1,345 @@
+use geo_types::{Geometry, MultiPolygon};
+use serde::Serialize;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use super::GpkgStore;
+use super::geometry::{decode, encode};
+use crate::store::StoreError;
+use crate::store::error::SqlContext;
+
+/// A grid or unit cell as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredGrid {
+    pub level: String,
+    pub code: String,
+    pub name: String,
+    pub village_code: String,
+    pub village_name: String,
+    pub town_code: String,
+    pub town_name: String,
+    pub population: f64,
+    pub households: f64,
+    pub buildings: i64,
+    pub area_m2: f64,
+    pub perimeter_m: f64,
+    pub polsby_popper: f64,
+    pub dedicated: Option<String>,
+    pub in_band: Option<bool>,
+    pub parent_code: Option<String>,
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// A block as stored with a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredBlock {
+    pub block_id: i64,
+    pub village_code: String,
+    pub grid_code: Option<String>,
+    pub population: f64,
+    pub households: f64,
+    pub buildings: i64,
+    pub area_m2: f64,
+    pub dedicated: Option<String>,
+    #[serde(skip)]
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// A plan's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub active: bool,
+    pub parent_id: Option<i64>,
+    pub grids: i64,
+    pub cells: i64,
+    #[serde(skip)]
+    pub params: String,
+    #[serde(skip)]
+    pub report: String,
+}
+
+/// A plan to save.
+#[derive(Debug, Clone, Default)]
+pub struct NewPlan {
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub params: String,
+    pub report: String,
+    pub grids: Vec<StoredGrid>,
+    pub blocks: Vec<StoredBlock>,
+    pub activate: bool,
+}
+
+const ROWS: usize = 300;
+
+fn bad_geom(table: &str) -> impl Fn(String) -> StoreError + '_ {
+    move |message| StoreError::Geometry {
+        table: table.into(),
+        fid: -1,
+        message,
+    }
+}
+
+impl GpkgStore {
+    /// Saves a plan with its grids and blocks in one transaction; returns
+    /// its id. With `activate`, it becomes the active plan.
+    pub async fn save_plan(&self, plan: &NewPlan) -> Result<i64, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting the plan transaction".into())?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO plans (name, parent_id, params, report) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&plan.name)
+        .bind(plan.parent_id)
+        .bind(&plan.params)
+        .bind(&plan.report)
+        .fetch_one(&mut *tx)
+        .await
+        .ctx(|| "saving the plan".into())?;
+        for chunk in plan.grids.chunks(ROWS) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for g in chunk {
+                rows.push((
+                    g,
+                    encode(&Geometry::MultiPolygon(g.geometry.clone()))
+                        .map_err(bad_geom("grids"))?,
+                ));
+            }
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO grids (plan_id, level, code, name, village_code, village_name, town_code, town_name, population, households, buildings, area_m2, perimeter_m, polsby_popper, dedicated, in_band, parent_code, geom) ",
+            );
+            qb.push_values(rows, |mut b, (g, blob)| {
+                b.push_bind(id)
+                    .push_bind(g.level.clone())
+                    .push_bind(g.code.clone())
+                    .push_bind(g.name.clone())
+                    .push_bind(g.village_code.clone())
+                    .push_bind(g.village_name.clone())
+                    .push_bind(g.town_code.clone())
+                    .push_bind(g.town_name.clone())
+                    .push_bind(g.population)
+                    .push_bind(g.households)
+                    .push_bind(g.buildings)
+                    .push_bind(g.area_m2)
+                    .push_bind(g.perimeter_m)
+                    .push_bind(g.polsby_popper)
+                    .push_bind(g.dedicated.clone())
+                    .push_bind(g.in_band)
+                    .push_bind(g.parent_code.clone())
+                    .push_bind(blob);
+            });
+            qb.build()
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "saving grids".into())?;
+        }
+        for chunk in plan.blocks.chunks(ROWS) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for b in chunk {
+                rows.push((
+                    b,
+                    encode(&Geometry::MultiPolygon(b.geometry.clone()))
+                        .map_err(bad_geom("blocks"))?,
+                ));
+            }
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO blocks (plan_id, block_id, village_code, grid_code, population, households, buildings, area_m2, dedicated, geom) ",
+            );
+            qb.push_values(rows, |mut q, (b, blob)| {
+                q.push_bind(id)
+                    .push_bind(b.block_id)
+                    .push_bind(b.village_code.clone())
+                    .push_bind(b.grid_code.clone())
+                    .push_bind(b.population)
+                    .push_bind(b.households)
+                    .push_bind(b.buildings)
+                    .push_bind(b.area_m2)
+                    .push_bind(b.dedicated.clone())
+                    .push_bind(blob);
+            });
+            qb.build()
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "saving blocks".into())?;
+        }
+        for table in ["grids", "blocks"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE gpkg_contents SET min_x = (SELECT min(minx) FROM rtree_{table}_geom), min_y = (SELECT min(miny) FROM rtree_{table}_geom), \
+                 max_x = (SELECT max(maxx) FROM rtree_{table}_geom), max_y = (SELECT max(maxy) FROM rtree_{table}_geom), \
+                 last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = '{table}'"
+            )))
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("updating the extent of {table}"))?;
+        }
+        if plan.activate {
+            sqlx::query("UPDATE plans SET active = 0 WHERE active = 1")
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "deactivating plans".into())?;
+            sqlx::query("UPDATE plans SET active = 1 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "activating the plan".into())?;
+        }
+        tx.commit().await.ctx(|| "committing the plan".into())?;
+        Ok(id)
+    }
+
+    pub async fn plans(&self) -> Result<Vec<PlanInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.created_at, p.active, p.parent_id, p.params, p.report, \
+             (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'grid'), \
+             (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'cell') FROM plans p ORDER BY p.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| "listing plans".into())?;
+        Ok(rows
+            .iter()
+            .map(|r| PlanInfo {
+                id: r.get(0),
+                name: r.get(1),
+                created_at: r.get(2),
+                active: r.get::<i64, _>(3) == 1,
+                parent_id: r.get(4),
+                params: r.get(5),
+                report: r.get(6),
+                grids: r.get(7),
+                cells: r.get(8),
+            })
+            .collect())
+    }
+
+    /// `active` or a plan id, checked to exist.
+    pub async fn resolve_plan(&self, selector: &str) -> Result<i64, StoreError> {
+        let plans = self.plans().await?;
+        let found = if selector == "active" {
+            plans.iter().find(|p| p.active)
+        } else {
+            selector
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| plans.iter().find(|p| p.id == id))
+        };
+        found.map(|p| p.id).ok_or_else(|| StoreError::NoPlan {
+            selector: selector.to_string(),
+            known: plans
+                .iter()
+                .map(|p| p.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    pub async fn activate_plan(&self, id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.ctx(|| "activating".into())?;
+        sqlx::query("UPDATE plans SET active = 0 WHERE active = 1")
+            .execute(&mut *tx)
+            .await
+            .ctx(|| "deactivating plans".into())?;
+        let n = sqlx::query("UPDATE plans SET active = 1 WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| "activating the plan".into())?;
+        if n.rows_affected() == 0 {
+            return Err(StoreError::NoPlan {
+                selector: id.to_string(),
+                known: String::new(),
+            });
+        }
+        tx.commit().await.ctx(|| "committing".into())
+    }
+
+    /// The grids (or cells) of a plan, ordered by code.
+    pub async fn plan_grids(&self, plan: i64, level: &str) -> Result<Vec<StoredGrid>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT level, code, name, village_code, village_name, town_code, town_name, population, households, buildings, area_m2, \
+             perimeter_m, polsby_popper, dedicated, in_band, parent_code, geom, fid FROM grids WHERE plan_id = ? AND level = ? ORDER BY code",
+        )
+        .bind(plan)
+        .bind(level)
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| format!("reading the grids of plan {plan}"))?;
+        rows.iter()
+            .map(|r| {
+                let fid: i64 = r.get(17);
+                let geometry = to_multipolygon(decode(r.get::<&[u8], _>(16)), "grids", fid)?;
+                Ok(StoredGrid {
+                    level: r.get(0),
+                    code: r.get(1),
+                    name: r.get(2),
+                    village_code: r.get(3),
+                    village_name: r.get(4),
+                    town_code: r.get(5),
+                    town_name: r.get(6),
+                    population: r.get(7),
+                    households: r.get(8),
+                    buildings: r.get(9),
+                    area_m2: r.get(10),
+                    perimeter_m: r.get(11),
+                    polsby_popper: r.get(12),
+                    dedicated: r.get(13),
+                    in_band: r.get::<Option<i64>, _>(14).map(|v| v == 1),
+                    parent_code: r.get(15),
+                    geometry,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn plan_blocks(&self, plan: i64) -> Result<Vec<StoredBlock>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT block_id, village_code, grid_code, population, households, buildings, area_m2, dedicated, geom, fid FROM blocks WHERE plan_id = ? ORDER BY block_id",
+        )
+        .bind(plan)
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| format!("reading the blocks of plan {plan}"))?;
+        rows.iter()
+            .map(|r| {
+                let fid: i64 = r.get(9);
+                Ok(StoredBlock {
+                    block_id: r.get(0),
+                    village_code: r.get(1),
+                    grid_code: r.get(2),
+                    population: r.get(3),
+                    households: r.get(4),
+                    buildings: r.get(5),
+                    area_m2: r.get(6),
+                    dedicated: r.get(7),
+                    geometry: to_multipolygon(decode(r.get::<&[u8], _>(8)), "blocks", fid)?,
+                })
+            })
+            .collect()
+    }
+}
+
+fn to_multipolygon(
+    g: Result<Geometry<f64>, String>,
+    table: &str,
+    fid: i64,
+) -> Result<MultiPolygon<f64>, StoreError> {
+    match g.map_err(|message| StoreError::Geometry {
+        table: table.into(),
+        fid,
+        message,
+    })? {
+        Geometry::MultiPolygon(mp) => Ok(mp),
+        Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
+        _ => Err(StoreError::Geometry {
+            table: table.into(),
+            fid,
+            message: "not a polygon".into(),
+        }),
+    }
+}
