@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 use partition::LayerKind;
 use partition::blocks::BlockParams;
-use partition::grids::{Band, BandSet, SolveParams};
+use partition::grids::{Band, BandSet};
 use partition::model::{AdminLevel, DivisionCode, RoadClass};
 use partition::plan::{PartitionParams, PreviousGrid, Report, run_partition};
 use tileserver::store::{GpkgStore, NewPlan, StoredBlock, StoredGrid};
@@ -81,20 +81,9 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
             known.join(", ")
         )
     })?;
-    let params = PartitionParams {
-        blocks: BlockParams {
-            min_road_class,
-            dedicated_min_m2: a.dedicated_min_m2,
-            measure: bands.default.measure,
-            split_above: bands.default.hi,
-            split_target: bands.default.mid() / 2.0,
-            ..BlockParams::default()
-        },
-        solve: SolveParams {
-            bands,
-            ..SolveParams::default()
-        },
-    };
+    let mut params = PartitionParams::for_bands(bands);
+    params.blocks.min_road_class = min_road_class;
+    params.blocks.dedicated_min_m2 = a.dedicated_min_m2;
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = GpkgStore::open(&a.store).await.with_context(|| format!("opening {}", a.store.display()))?;

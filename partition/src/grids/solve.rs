@@ -285,9 +285,40 @@ fn solve_village(
         )),
         _ => None,
     };
-    let k = count.count().min(m);
-    let mut reg = grow(&l, k);
-    refine(&l, &mut reg, band, params.max_passes);
+    // Try the ideal count first, then its neighbours within the feasible
+    // range; keep the first with every grid in band, else the best.
+    let ideal = count.count().min(m);
+    let mut candidates = vec![ideal];
+    if let GridCount::Feasible(_) = count {
+        let kmin = (total / band.hi).ceil().max(1.0) as usize;
+        let kmax = ((total / band.lo).floor() as usize).min(m);
+        for d in 1..=3 {
+            for k in [ideal.checked_sub(d), Some(ideal + d)]
+                .into_iter()
+                .flatten()
+            {
+                if k >= kmin && k <= kmax && !candidates.contains(&k) {
+                    candidates.push(k);
+                }
+            }
+        }
+    }
+    let mut best: Option<(usize, f64, Vec<u32>)> = None;
+    for k in candidates {
+        let mut reg = grow(&l, k, band);
+        refine(&l, &mut reg, band, params.max_passes);
+        let (out, cost) = judge(&l, &reg, band);
+        if best
+            .as_ref()
+            .is_none_or(|(o, c, _)| out < *o || (out == *o && cost < *c))
+        {
+            best = Some((out, cost, reg));
+        }
+        if out == 0 {
+            break;
+        }
+    }
+    let reg = best.map(|b| b.2).unwrap_or_else(|| vec![0; m]);
 
     let mut regions: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     let mut orphan_blocks: Vec<u32> = Vec::new();
@@ -339,6 +370,26 @@ fn solve_village(
     }
 }
 
+/// Out-of-band grids and total cost of an assignment.
+fn judge(l: &Local, reg: &[u32], band: &Band) -> (usize, f64) {
+    let mut value: BTreeMap<u32, f64> = BTreeMap::new();
+    for (i, &r) in reg.iter().enumerate() {
+        if r != u32::MAX {
+            *value.entry(r).or_insert(0.0) += l.val[i];
+        }
+    }
+    let out = value.values().filter(|v| !band.contains(**v)).count();
+    let mut cost: f64 = value.values().map(|v| band_cost(*v, band)).sum();
+    for (i, adj) in l.adj.iter().enumerate() {
+        for &(n, w) in adj {
+            if (n as usize) > i && reg[i] != reg[n as usize] {
+                cost += w;
+            }
+        }
+    }
+    (out, cost)
+}
+
 fn dist2(a: Coord<f64>, b: Coord<f64>) -> f64 {
     (a.x - b.x).powi(2) + (a.y - b.y).powi(2)
 }
@@ -371,11 +422,10 @@ fn components(l: &Local) -> Vec<Vec<u32>> {
     out
 }
 
-/// Balanced region growing: seeds spread by farthest-point sampling, then
-/// the lightest region takes its nearest unassigned neighbour, again and
-/// again. Components too light for a grid of their own join the nearest
-/// region (their village is not contiguous there anyway).
-fn grow(l: &Local, k: usize) -> Vec<u32> {
+/// Seats (grid counts) per component, largest remainders first, then each
+/// seated component split by recursive balanced bisection. Components
+/// too light for a seat stay unassigned (`u32::MAX`).
+fn grow(l: &Local, k: usize, band: &Band) -> Vec<u32> {
     let m = l.val.len();
     let mut reg = vec![u32::MAX; m];
     let comps = components(l);
@@ -384,20 +434,18 @@ fn grow(l: &Local, k: usize) -> Vec<u32> {
     }
     let k = k.max(1);
     let total: f64 = l.val.iter().sum::<f64>().max(1e-9);
-    // Seats per component, largest remainders first.
-    let mut seats: Vec<usize> = comps
+    let cval: Vec<f64> = comps
         .iter()
-        .map(|c| {
-            ((c.iter().map(|&i| l.val[i as usize]).sum::<f64>() / total) * k as f64).floor()
-                as usize
-        })
+        .map(|c| c.iter().map(|&i| l.val[i as usize]).sum())
+        .collect();
+    let mut seats: Vec<usize> = cval
+        .iter()
+        .map(|v| (v / total * k as f64).floor() as usize)
         .collect();
     let mut order: Vec<usize> = (0..comps.len()).collect();
     order.sort_by(|&a, &b| {
-        let ra = comps[a].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64
-            - seats[a] as f64;
-        let rb = comps[b].iter().map(|&i| l.val[i as usize]).sum::<f64>() / total * k as f64
-            - seats[b] as f64;
+        let ra = cval[a] / total * k as f64 - seats[a] as f64;
+        let rb = cval[b] / total * k as f64 - seats[b] as f64;
         rb.total_cmp(&ra).then(a.cmp(&b))
     });
     let mut left = k.saturating_sub(seats.iter().sum());
@@ -408,98 +456,163 @@ fn grow(l: &Local, k: usize) -> Vec<u32> {
         seats[c] += 1;
         left -= 1;
     }
-    let mut seeds: Vec<u32> = Vec::new();
+    let mut next = 0u32;
     for (c, members) in comps.iter().enumerate() {
-        let n = seats[c].min(members.len());
-        if n == 0 {
+        if seats[c] == 0 {
             continue;
         }
-        let wsum: f64 = members
-            .iter()
-            .map(|&i| l.val[i as usize])
-            .sum::<f64>()
-            .max(1e-9);
-        let centre = Coord {
-            x: members
-                .iter()
-                .map(|&i| l.pos[i as usize].x * l.val[i as usize])
-                .sum::<f64>()
-                / wsum,
-            y: members
-                .iter()
-                .map(|&i| l.pos[i as usize].y * l.val[i as usize])
-                .sum::<f64>()
-                / wsum,
-        };
-        let first = *members
-            .iter()
-            .max_by(|&&a, &&b| {
-                dist2(l.pos[a as usize], centre)
-                    .total_cmp(&dist2(l.pos[b as usize], centre))
-                    .then(b.cmp(&a))
-            })
-            .unwrap_or(&members[0]);
-        let mut mine = vec![first];
-        let mut nearest: Vec<f64> = members
-            .iter()
-            .map(|&i| dist2(l.pos[i as usize], l.pos[first as usize]))
-            .collect();
-        while mine.len() < n {
-            let (idx, _) = nearest
-                .iter()
-                .enumerate()
-                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
-                .unwrap_or((0, &0.0));
-            let s = members[idx];
-            mine.push(s);
-            for (d, &i) in nearest.iter_mut().zip(members) {
-                *d = d.min(dist2(l.pos[i as usize], l.pos[s as usize]));
+        for part in bisect(l, members.clone(), seats[c], band) {
+            for i in part {
+                reg[i as usize] = next;
             }
-        }
-        seeds.extend(mine);
-    }
-    let kk = seeds.len();
-    let mut value = vec![0.0; kk];
-    let mut heaps: Vec<BinaryHeap<Reverse<(u64, u32)>>> = vec![BinaryHeap::new(); kk];
-    let key = |a: Coord<f64>, b: Coord<f64>| dist2(a, b).sqrt().to_bits();
-    for (r, &s) in seeds.iter().enumerate() {
-        reg[s as usize] = r as u32;
-        value[r] += l.val[s as usize];
-        for &(n, _) in &l.adj[s as usize] {
-            heaps[r].push(Reverse((key(l.pos[n as usize], l.pos[s as usize]), n)));
+            next += 1;
         }
     }
-    loop {
-        // The lightest region that can still grow.
-        let mut best: Option<usize> = None;
-        for r in 0..kk {
-            while let Some(Reverse((_, n))) = heaps[r].peek() {
-                if reg[*n as usize] != u32::MAX {
-                    heaps[r].pop();
-                } else {
-                    break;
+    reg
+}
+
+/// Splits a connected set of blocks into `k` connected parts of balanced
+/// value: grow one side from an extreme block, in sweep order along one of
+/// 16 directions, until it holds k₁/k of the value; keep the cut whose
+/// sides can each hold their share of grids in band, with the shortest
+/// weighted boundary; recurse.
+fn bisect(l: &Local, members: Vec<u32>, k: usize, band: &Band) -> Vec<Vec<u32>> {
+    if k <= 1 || members.len() <= 1 {
+        return vec![members];
+    }
+    let k1 = k / 2;
+    let k2 = k - k1;
+    let total: f64 = members.iter().map(|&i| l.val[i as usize]).sum();
+    let target = total * k1 as f64 / k as f64;
+    let inside: std::collections::HashSet<u32> = members.iter().copied().collect();
+    let mut best: Option<(f64, Vec<u32>, Vec<u32>)> = None;
+    for d in 0..16 {
+        let angle = d as f64 * std::f64::consts::PI / 8.0;
+        let (dx, dy) = (angle.cos(), angle.sin());
+        let key = |i: u32| l.pos[i as usize].x * dx + l.pos[i as usize].y * dy;
+        let Some(&start) = members
+            .iter()
+            .min_by(|&&a, &&b| key(a).total_cmp(&key(b)).then(a.cmp(&b)))
+        else {
+            continue;
+        };
+        let mut in_a: std::collections::HashSet<u32> = std::collections::HashSet::new();
+        let mut heap: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+        let lo_key = key(start);
+        let push = |heap: &mut BinaryHeap<Reverse<(u64, u32)>>, i: u32| {
+            heap.push(Reverse(((key(i) - lo_key).max(0.0).to_bits(), i)))
+        };
+        push(&mut heap, start);
+        let mut value = 0.0;
+        let mut queued: std::collections::HashSet<u32> = std::collections::HashSet::from([start]);
+        while let Some(Reverse((_, i))) = heap.pop() {
+            let v = l.val[i as usize];
+            // Stop where the running value is closest to the target.
+            if value > 0.0
+                && (value + v - target).abs() > (value - target).abs()
+                && value + v > target
+            {
+                break;
+            }
+            in_a.insert(i);
+            value += v;
+            if in_a.len() + 1 >= members.len() {
+                break;
+            }
+            for &(n, _) in &l.adj[i as usize] {
+                if inside.contains(&n) && queued.insert(n) {
+                    push(&mut heap, n);
                 }
             }
-            if !heaps[r].is_empty() && best.is_none_or(|b| value[r] < value[b]) {
-                best = Some(r);
+        }
+        // Pieces of the other side cut off from its main part join this side.
+        let rest: Vec<u32> = members
+            .iter()
+            .copied()
+            .filter(|i| !in_a.contains(i))
+            .collect();
+        if rest.is_empty() {
+            continue;
+        }
+        let pieces = sub_components(l, &rest);
+        let main = pieces
+            .iter()
+            .enumerate()
+            .max_by(|a, b| {
+                let va: f64 = a.1.iter().map(|&i| l.val[i as usize]).sum();
+                let vb: f64 = b.1.iter().map(|&i| l.val[i as usize]).sum();
+                va.total_cmp(&vb).then(b.0.cmp(&a.0))
+            })
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        for (pi, piece) in pieces.iter().enumerate() {
+            if pi != main {
+                in_a.extend(piece.iter().copied());
             }
         }
-        let Some(r) = best else { break };
-        let Some(Reverse((_, n))) = heaps[r].pop() else {
-            break;
-        };
-        reg[n as usize] = r as u32;
-        value[r] += l.val[n as usize];
-        let seed = l.pos[seeds[r] as usize];
-        for &(x, _) in &l.adj[n as usize] {
-            if reg[x as usize] == u32::MAX {
-                heaps[r].push(Reverse((key(l.pos[x as usize], seed), x)));
-            }
+        let a: Vec<u32> = members
+            .iter()
+            .copied()
+            .filter(|i| in_a.contains(i))
+            .collect();
+        let b: Vec<u32> = members
+            .iter()
+            .copied()
+            .filter(|i| !in_a.contains(i))
+            .collect();
+        if a.is_empty() || b.is_empty() || sub_components(l, &a).len() > 1 {
+            continue;
+        }
+        let va: f64 = a.iter().map(|&i| l.val[i as usize]).sum();
+        let vb = total - va;
+        let violation = (k1 as f64 * band.lo - va).max(0.0)
+            + (va - k1 as f64 * band.hi).max(0.0)
+            + (k2 as f64 * band.lo - vb).max(0.0)
+            + (vb - k2 as f64 * band.hi).max(0.0);
+        let cut: f64 = a
+            .iter()
+            .flat_map(|&i| l.adj[i as usize].iter())
+            .filter(|(n, _)| inside.contains(n) && !in_a.contains(n))
+            .map(|(_, w)| w)
+            .sum();
+        let score = violation * 1e6 / band.mid() + (va - target).abs() / band.mid() * 500.0 + cut;
+        if best.as_ref().is_none_or(|(s, _, _)| score < *s) {
+            best = Some((score, a, b));
         }
     }
-    // Components without a seat stay unassigned: the caller attaches them
-    // to a neighbouring grid.
-    reg
+    match best {
+        Some((_, a, b)) => {
+            let mut out = bisect(l, a, k1, band);
+            out.extend(bisect(l, b, k2, band));
+            out
+        }
+        None => vec![members],
+    }
+}
+
+/// Connected pieces of a subset of blocks.
+fn sub_components(l: &Local, subset: &[u32]) -> Vec<Vec<u32>> {
+    let set: std::collections::HashSet<u32> = subset.iter().copied().collect();
+    let mut seen: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for &s in subset {
+        if !seen.insert(s) {
+            continue;
+        }
+        let mut piece = vec![s];
+        let mut i = 0;
+        while i < piece.len() {
+            let x = piece[i];
+            for &(n, _) in &l.adj[x as usize] {
+                if set.contains(&n) && seen.insert(n) {
+                    piece.push(n);
+                }
+            }
+            i += 1;
+        }
+        out.push(piece);
+    }
+    out
 }
 
 /// Whether region `r` stays connected without block `x`.

@@ -25,8 +25,8 @@ pub struct Report {
     pub blocks: usize,
     /// Share of (non-dedicated) grids in band, all parents.
     pub in_band: f64,
-    /// The same, leaving out parents below the band minimum and parents
-    /// no grid count can fit (named in `infeasible_parents`).
+    /// The same, leaving out parents below the band minimum (one grid
+    /// each) and parents whose total no count of grids can fit.
     pub in_band_feasible: f64,
     pub residents_min: f64,
     pub residents_max: f64,
@@ -45,7 +45,10 @@ pub struct Report {
     pub gap_m2: f64,
     pub overlap_m2: f64,
     pub noncontiguous: usize,
+    /// Buildings a boundary between two grids of one village runs through.
     pub buildings_cut: usize,
+    /// Buildings the input's village boundaries run through.
+    pub buildings_on_village_boundaries: usize,
     pub kept_from_previous: usize,
     pub infeasible_parents: Vec<ParentProblem>,
     pub stages: Vec<StageTime>,

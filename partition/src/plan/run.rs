@@ -14,10 +14,38 @@ use crate::model::{AdminLevel, DivisionCode, Layers};
 use crate::planar::dissolve;
 
 /// Everything a partition run is told.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PartitionParams {
     pub blocks: BlockParams,
     pub solve: SolveParams,
+}
+
+impl PartitionParams {
+    /// Parameters for a band: blocks above 60 % of its maximum are split
+    /// (into pieces of about a third of it), so that grids can balance.
+    pub fn for_bands(bands: crate::grids::BandSet) -> Self {
+        let b = bands.default;
+        Self {
+            blocks: BlockParams {
+                measure: b.measure,
+                split_above: b.hi * 0.6,
+                split_target: b.mid() / 2.0,
+                ..BlockParams::default()
+            },
+            solve: SolveParams {
+                bands,
+                ..SolveParams::default()
+            },
+        }
+    }
+}
+
+impl Default for PartitionParams {
+    fn default() -> Self {
+        Self::for_bands(crate::grids::BandSet::uniform(
+            crate::grids::Band::RESIDENTS,
+        ))
+    }
 }
 
 /// Stages, reported as they start (for progress bars).
@@ -298,19 +326,16 @@ fn build_report(
     assignment: &crate::grids::Assignment,
     block_grid: &[Option<u32>],
     params: &PartitionParams,
-    codes: &[DivisionCode],
+    _codes: &[DivisionCode],
     kept: usize,
     mut stages: Vec<StageTime>,
     clock: &mut Instant,
 ) -> Report {
     let normal: Vec<&Grid> = grids.iter().filter(|g| g.dedicated.is_none()).collect();
     let bands = &params.solve.bands;
-    // Villages whose grids cannot all be in band by count or below band.
-    let mut excluded: std::collections::HashSet<DivisionCode> = assignment
-        .infeasible
-        .iter()
-        .map(|p| codes[p.village as usize])
-        .collect();
+    // Villages no count of grids can fit (between two feasible counts) or
+    // below the band; a village the solver merely failed on still counts.
+    let mut excluded: std::collections::HashSet<DivisionCode> = std::collections::HashSet::new();
     let mut village_value: HashMap<DivisionCode, f64> = HashMap::new();
     for g in &normal {
         let band = bands.for_village(g.village_code);
@@ -319,7 +344,7 @@ fn build_report(
     for (code, v) in &village_value {
         if matches!(
             choose_count(*v, &bands.for_village(*code)),
-            GridCount::BelowBand
+            GridCount::BelowBand | GridCount::Between(_)
         ) {
             excluded.insert(*code);
         }
@@ -407,19 +432,29 @@ fn build_report(
         .iter()
         .map(|b| b.and_then(|b| block_grid[b as usize]))
         .collect();
-    let buildings_cut = set
-        .crossing_buildings
-        .iter()
-        .filter(|(_, faces)| {
-            let mut gs: Vec<u32> = faces
-                .iter()
-                .filter_map(|f| face_grid[*f as usize])
-                .collect();
-            gs.sort_unstable();
-            gs.dedup();
-            gs.len() > 1
-        })
-        .count();
+    // A building cut by a village boundary is the input's doing; grids
+    // answer for the buildings their own boundaries cut inside a village.
+    let village_of_grid = |g: u32| grids[g as usize].village_code;
+    let (mut buildings_cut, mut on_village_boundaries) = (0, 0);
+    for (_, faces) in &set.crossing_buildings {
+        let mut gs: Vec<u32> = faces
+            .iter()
+            .filter_map(|f| face_grid[*f as usize])
+            .collect();
+        gs.sort_unstable();
+        gs.dedup();
+        if gs.len() < 2 {
+            continue;
+        }
+        let mut villages: Vec<DivisionCode> = gs.iter().map(|&g| village_of_grid(g)).collect();
+        villages.sort_unstable();
+        villages.dedup();
+        if villages.len() < gs.len() {
+            buildings_cut += 1;
+        } else {
+            on_village_boundaries += 1;
+        }
+    }
     let infeasible_parents = assignment
         .infeasible
         .iter()
@@ -464,6 +499,7 @@ fn build_report(
         overlap_m2: 0.0,
         noncontiguous,
         buildings_cut,
+        buildings_on_village_boundaries: on_village_boundaries,
         kept_from_previous: kept,
         infeasible_parents,
         stages,

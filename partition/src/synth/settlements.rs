@@ -125,6 +125,15 @@ impl Out {
         }
     }
 
+    /// Back from lon/lat to county metres.
+    fn to_local(&self, c: Coord<f64>) -> Coord<f64> {
+        let m = self.proj.forward(c);
+        Coord {
+            x: m.x + self.half,
+            y: m.y + self.half,
+        }
+    }
+
     fn area(&self, ring: &[Coord<f64>]) -> MultiPolygon<f64> {
         let mut pts: Vec<Coord<f64>> = ring.iter().map(|&c| self.ll(c)).collect();
         pts.dedup();
@@ -218,15 +227,22 @@ pub(super) fn build(plan: &CountyPlan, params: &SynthParams, rng: &mut ChaCha8Rn
         capacity: vec![0.0; plan.villages.len()],
         next_id: 0,
     };
-    let obstacles = Obstacles::new(plan);
+    let mut obstacles = Obstacles::new(plan);
     let mut by_town = vec![Vec::new(); plan.towns.len()];
     for (i, v) in plan.villages.iter().enumerate() {
         by_town[v.town].push(i);
     }
     let mut names = NameMaker::new();
 
-    cores(plan, &mut out, &obstacles, &by_town, &mut names, rng);
+    // Arterials first: houses keep clear of them, as real roads do not run
+    // through buildings.
+    let first_road = out.layers.roads.len();
     arterials(plan, &mut out, &mut names, rng);
+    for r in &out.layers.roads[first_road..] {
+        let pts: Vec<Coord<f64>> = r.geometry.0.iter().map(|&c| out.to_local(c)).collect();
+        obstacles.add_line(&pts, 14.0);
+    }
+    cores(plan, &mut out, &obstacles, &by_town, &mut names, rng);
     sites(plan, &mut out, &by_town, rng);
     // The countryside takes whatever the cores and sites could not place,
     // so the county holds exactly the buildings asked for.
