@@ -12,6 +12,9 @@ fn face_holds(rings: &[Vec<IPoint>], p: IPoint) -> bool {
     it.next().is_some_and(|outer| point_in_ring(p, outer)) && !it.any(|h| point_in_ring(p, h))
 }
 
+/// Buildings whose corners fall in several faces, with those faces.
+pub(crate) type Crossing = Vec<(usize, Vec<FaceId>)>;
+
 /// The face each building belongs to: the one holding all its corners, or,
 /// when the footprint crosses face edges, the one holding most of its area;
 /// and, for those that cross, every face their corners fall in.
@@ -19,7 +22,7 @@ pub(crate) fn attach_buildings(
     arr: &Arrangement,
     faces: &[FaceInfo],
     buildings: &[Building],
-) -> (Vec<Option<FaceId>>, Vec<(usize, Vec<FaceId>)>) {
+) -> (Vec<Option<FaceId>>, Crossing) {
     let rings: Vec<Vec<Vec<IPoint>>> = (0..arr.face_count() as FaceId)
         .map(|f| arr.face_rings(f))
         .collect();

@@ -70,11 +70,11 @@ pub(crate) fn face_adjacency(arr: &Arrangement) -> HashMap<(FaceId, FaceId), f64
     let mut adj = HashMap::new();
     for k in 0..arr.edge_count() {
         let (a, b, _, fl, fr) = arr.edge(k);
-        if let (Some(x), Some(y)) = (fl, fr) {
-            if x != y {
-                let key = if x < y { (x, y) } else { (y, x) };
-                *adj.entry(key).or_insert(0.0) += edge_length_m(a, b);
-            }
+        if let (Some(x), Some(y)) = (fl, fr)
+            && x != y
+        {
+            let key = if x < y { (x, y) } else { (y, x) };
+            *adj.entry(key).or_insert(0.0) += edge_length_m(a, b);
         }
     }
     adj

@@ -40,7 +40,7 @@ impl BlockGraph {
         }
         let mut adj = vec![Vec::new(); n];
         let mut keys: Vec<_> = pairs.into_iter().collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.sort_by_key(|a| a.0);
         for ((x, y), (len, road)) in keys {
             adj[x as usize].push((y, len, road));
             adj[y as usize].push((x, len, road));

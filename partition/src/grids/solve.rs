@@ -697,15 +697,15 @@ fn refine(l: &Local, reg: &mut [u32], band: &Band, passes: usize) {
                     best = Some((b, d));
                 }
             }
-            if let Some((b, _)) = best {
-                if connected_without(l, reg, a as u32, x as u32, size[a]) {
-                    reg[x] = b;
-                    value[a] -= v;
-                    value[b as usize] += v;
-                    size[a] -= 1;
-                    size[b as usize] += 1;
-                    moved = true;
-                }
+            if let Some((b, _)) = best
+                && connected_without(l, reg, a as u32, x as u32, size[a])
+            {
+                reg[x] = b;
+                value[a] -= v;
+                value[b as usize] += v;
+                size[a] -= 1;
+                size[b as usize] += 1;
+                moved = true;
             }
         }
         if !moved {

@@ -91,10 +91,10 @@ pub(crate) fn kept_grids(
         }
         for &b in blocks {
             for &(n, _, _) in &graph.adj[b as usize] {
-                if let Some(&j) = grid_of_block.get(&n) {
-                    if j != i {
-                        release.insert(j);
-                    }
+                if let Some(&j) = grid_of_block.get(&n)
+                    && j != i
+                {
+                    release.insert(j);
                 }
             }
         }
