@@ -122,7 +122,7 @@ mod tests {
             assert_eq!(mp.0.len(), 1);
             assert!(mp.0[0].interiors().is_empty());
             assert!(
-                (mp.unsigned_area() - 800.0 / 1e14).abs() < 1e-18,
+                (mp.unsigned_area() - 800.0 / 1e18).abs() < 1e-22,
                 "{}",
                 mp.unsigned_area()
             );

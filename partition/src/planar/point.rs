@@ -1,9 +1,12 @@
 use geo_types::Coord;
 
-/// Grid units per degree: 1e-7° (about 1 cm), the precision wangge writes.
-pub const GRID: f64 = 1e7;
+/// Grid units per degree: 1e-9° (about 0.1 mm). Crossings are rounded to
+/// the grid, which moves village boundaries by at most half a unit, so the
+/// grid is finer than the 7 decimals wangge writes. Coordinates stay below
+/// 2·10¹¹ and their products fit i128 with room to spare.
+pub const GRID: f64 = 1e9;
 
-/// A point on the 1e-7° grid. Integer coordinates make orientation tests
+/// A point on the 1e-9° grid. Integer coordinates make orientation tests
 /// exact, so the arrangement never disagrees with itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IPoint {
