@@ -27,9 +27,30 @@ pub struct ExportArgs {
     output: PathBuf,
 }
 
+/// Properties for GIS tools: figures rounded to what they can mean
+/// (0.1 m², 0.01 person, 4 decimals of compactness).
 fn props(v: Value) -> Map<String, Value> {
+    let round = |x: f64, d: i32| {
+        let f = 10f64.powi(d);
+        (x * f).round() / f
+    };
     match v {
-        Value::Object(m) => m,
+        Value::Object(m) => m
+            .into_iter()
+            .map(|(k, v)| {
+                let digits = match k.as_str() {
+                    "area_m2" | "perimeter_m" => Some(1),
+                    "population" | "households" => Some(2),
+                    "polsby_popper" => Some(4),
+                    _ => None,
+                };
+                let v = match (digits, v.as_f64()) {
+                    (Some(d), Some(x)) => serde_json::json!(round(x, d)),
+                    _ => v,
+                };
+                (k, v)
+            })
+            .collect(),
         _ => Map::new(),
     }
 }
