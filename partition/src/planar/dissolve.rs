@@ -1,6 +1,6 @@
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
 
-use super::point::{point_in_ring, ring_area2};
+use super::point::{orient, point_in_ring, ring_area2};
 use super::{Arrangement, FaceId, IPoint};
 
 /// Polygons of groups of faces: `group[f]` names the group of face `f`
@@ -36,12 +36,38 @@ pub fn dissolve(arr: &Arrangement, group: &[Option<u32>], groups: usize) -> Vec<
                 _ => break,
             }
         }
+        let ring = drop_collinear(ring);
         if ring.len() >= 3 {
             let area = ring_area2(&ring);
             rings[g as usize].push((ring, area));
         }
     }
     rings.into_iter().map(assemble).collect()
+}
+
+/// Removes vertices in the middle of a straight run, so that the same
+/// shape always comes out with the same vertices, whatever other edges
+/// once met there.
+fn drop_collinear(ring: Vec<IPoint>) -> Vec<IPoint> {
+    let mut r = ring;
+    loop {
+        let n = r.len();
+        if n < 4 {
+            return r;
+        }
+        let keep: Vec<bool> = (0..n)
+            .map(|i| orient(r[(i + n - 1) % n], r[i], r[(i + 1) % n]) != 0)
+            .collect();
+        if keep.iter().all(|k| *k) {
+            return r;
+        }
+        r = r
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(p, _)| p)
+            .collect();
+    }
 }
 
 fn to_line(ring: &[IPoint]) -> LineString<f64> {
