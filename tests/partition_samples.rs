@@ -123,6 +123,7 @@ fn partition_and_check(pbf: &str, import_extra: &[&str]) -> serde_json::Value {
             }
         }
         assert_eq!(mp.0.len(), 1, "grid {code} is one polygon");
+        assert!(geo::Validation::is_valid(mp), "grid {code} is valid");
         for key in [
             "name",
             "village_name",

@@ -72,8 +72,13 @@ fn check(seed: u64, buildings: usize) -> Result<(), TestCaseError> {
     prop_assert!(overlap < 1e-6 * area, "overlap {} of {}", overlap, area);
     prop_assert!(grids_union.difference(&villages_union).unsigned_area() < 1e-6 * area);
 
-    // One polygon per grid (the generator's villages are all connected).
+    // One valid polygon per grid (the generator's villages are all connected).
     for g in &result.grids {
+        prop_assert!(
+            geo::Validation::is_valid(&g.geometry),
+            "grid {} is invalid",
+            g.code
+        );
         prop_assert_eq!(
             g.geometry.0.len(),
             1,

@@ -41,6 +41,12 @@ pub struct PartitionArgs {
     /// Save the plan without making it the active one.
     #[arg(long)]
     no_activate: bool,
+    /// Also split every grid into unit cells (单元格).
+    #[arg(long)]
+    cells: bool,
+    /// Cell size band.
+    #[arg(long, default_value = "households:30-50", requires = "cells")]
+    cell_band: String,
     /// Also write the report as JSON here.
     #[arg(long, value_name = "FILE")]
     report: Option<PathBuf>,
@@ -73,6 +79,9 @@ fn parse_bands(a: &PartitionArgs) -> anyhow::Result<BandSet> {
 
 pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
     let bands = parse_bands(&a)?;
+    let cell_band = Band::parse(&a.cell_band)
+        .map_err(anyhow::Error::msg)
+        .context("--cell-band")?;
     let min_road_class = RoadClass::parse(&a.min_road_class).with_context(|| {
         let known: Vec<_> = RoadClass::ALL.iter().map(|c| c.as_str()).collect();
         format!(
@@ -112,7 +121,15 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
         };
         let started = Instant::now();
         let pb = progress::spinner("partitioning");
-        let result = run_partition(&layers, &params, &previous, &mut |s| pb.set_message(format!("partitioning: {}", s.as_str())));
+        let mut result = run_partition(&layers, &params, &previous, &mut |s| pb.set_message(format!("partitioning: {}", s.as_str())));
+        let cells = if a.cells {
+            pb.set_message("partitioning: unit cells");
+            let (cells, cell_report) = partition::plan::make_cells(&layers, &result.grids, cell_band);
+            result.report.cells = Some(cell_report);
+            cells
+        } else {
+            Vec::new()
+        };
         pb.finish_and_clear();
 
         let block_geoms = result.blocks.geometries();
@@ -133,7 +150,7 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
                 geometry: block_geoms[b.id as usize].clone(),
             })
             .collect();
-        let grids: Vec<StoredGrid> = result.grids.iter().map(|g| to_stored(g, "grid")).collect();
+        let grids: Vec<StoredGrid> = result.grids.iter().map(|g| to_stored(g, "grid")).chain(cells.iter().map(|c| to_stored(c, "cell"))).collect();
         let params_json = serde_json::json!({
             "band": params.solve.bands.default.to_string(),
             "rural_band": params.solve.bands.rural.map(|b| b.to_string()),
@@ -141,6 +158,7 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
             "min_road_class": min_road_class.as_str(),
             "dedicated_min_m2": a.dedicated_min_m2,
             "from": parent_id,
+            "cells": a.cells.then(|| cell_band.to_string()),
         });
         let name = a.name.clone().unwrap_or_else(|| format!("{} {}", params.solve.bands.default, if parent_id.is_some() { "(revised)" } else { "" }).trim().to_string());
         let id = store
@@ -240,6 +258,18 @@ fn print_report(id: i64, name: &str, active: bool, r: &Report, secs: f64) {
         for p in r.infeasible_parents.iter().take(20) {
             println!("  {} {} ({:.0}): {}", p.code, p.name, p.value, p.reason);
         }
+    }
+    if let Some(c) = &r.cells {
+        println!(
+            "unit cells ({}): {} cells, {:.1} % in band (grids below the band left out), households min {:.0}, mean {:.0}, max {:.0}; {:.2} s",
+            c.band,
+            c.cells,
+            c.in_band * 100.0,
+            c.households_min,
+            c.households_mean,
+            c.households_max,
+            c.seconds
+        );
     }
     let stages: Vec<String> = r
         .stages

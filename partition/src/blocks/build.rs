@@ -116,13 +116,26 @@ pub fn build_blocks(layers: &Layers, params: &BlockParams) -> BlockSet {
         .iter()
         .map(|&i| &layers.admin[i].geometry)
         .collect();
+    build_blocks_in(layers, &vgeoms, villages.clone(), sites, params)
+}
+
+/// Blocks inside any set of parent polygons (villages, or the grids when
+/// unit cells are made); `parent_ids` is what `BlockSet::villages` reports.
+pub fn build_blocks_in(
+    layers: &Layers,
+    vgeoms: &[&MultiPolygon<f64>],
+    parent_ids: Vec<usize>,
+    sites: Vec<usize>,
+    params: &BlockParams,
+) -> BlockSet {
+    let villages = parent_ids;
     let sgeoms: Vec<&MultiPolygon<f64>> =
         sites.iter().map(|&i| &layers.sites[i].geometry).collect();
-    let mut segments = base_segments(layers, params, &sites);
+    let mut segments = base_segments(layers, vgeoms, params, &sites);
     let mut round = 0;
     loop {
         let arr = Arrangement::build(&node_segments(segments.clone()));
-        let faces = face_infos(&arr, &vgeoms, &sgeoms);
+        let faces = face_infos(&arr, vgeoms, &sgeoms);
         let (face_of_building, crossing_buildings) =
             attach_buildings(&arr, &faces, &layers.buildings);
         let (face_block, blocks, building_block) =

@@ -13,5 +13,5 @@ mod segments;
 pub mod tags;
 pub(crate) use faces as faces_index;
 
-pub use build::{Block, BlockSet, build_blocks, edge_length_m as edge_length};
+pub use build::{Block, BlockSet, build_blocks, build_blocks_in, edge_length_m as edge_length};
 pub use params::{BlockParams, Measure};

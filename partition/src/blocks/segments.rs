@@ -4,7 +4,7 @@ use rstar::{AABB, RTree, RTreeObject};
 
 use super::BlockParams;
 use super::tags::{RAIL, SITE, VILLAGE, WATER, road};
-use crate::model::{AdminLevel, Layers};
+use crate::model::Layers;
 use crate::planar::{EdgeTags, IPoint, Segment};
 
 pub(crate) fn push_line(out: &mut Vec<Segment>, coords: &[Coord<f64>], tags: EdgeTags) {
@@ -42,15 +42,10 @@ fn env(r: Rect<f64>) -> AABB<[f64; 2]> {
 /// leaving out lines that touch no village.
 pub(crate) fn base_segments(
     layers: &Layers,
+    villages: &[&MultiPolygon<f64>],
     params: &BlockParams,
     dedicated: &[usize],
 ) -> Vec<Segment> {
-    let villages: Vec<&MultiPolygon<f64>> = layers
-        .admin
-        .iter()
-        .filter(|u| u.level == AdminLevel::Village)
-        .map(|u| &u.geometry)
-        .collect();
     let tree = RTree::bulk_load(
         villages
             .iter()
@@ -66,7 +61,7 @@ pub(crate) fn base_segments(
         })
     };
     let mut out = Vec::new();
-    for v in &villages {
+    for v in villages {
         push_rings(&mut out, v, VILLAGE);
     }
     for r in &layers.roads {

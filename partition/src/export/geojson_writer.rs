@@ -57,6 +57,26 @@ impl<W: Write> GeoJsonWriter<W> {
     }
 }
 
+fn valid_rounded(g: &Geometry<f64>) -> Geometry<f64> {
+    use geo::{MakeValid, MapCoords, Validation};
+    let r = g.map_coords(|c| Coord {
+        x: (c.x * 1e7).round() / 1e7,
+        y: (c.y * 1e7).round() / 1e7,
+    });
+    if r.is_valid() {
+        return r;
+    }
+    let mp = match &r {
+        Geometry::Polygon(p) => p.make_valid(),
+        Geometry::MultiPolygon(m) => m.make_valid(),
+        _ => return r,
+    };
+    match mp {
+        Ok(m) if !m.0.is_empty() => Geometry::MultiPolygon(m),
+        _ => r,
+    }
+}
+
 fn push_num(buf: &mut String, v: f64) {
     let s = format!("{v:.7}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -134,6 +154,15 @@ fn write_geometry(buf: &mut String, g: &Geometry<f64>) {
 mod tests {
     use super::*;
     use geo_types::polygon;
+
+    #[test]
+    fn rounding_never_leaves_an_invalid_polygon() {
+        use geo::Validation;
+        // A sliver narrower than 1e-7° collapses when rounded.
+        let p = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 0.00000004), (x: 0.5, y: 0.00000002), (x: 0.5, y: 1.0), (x: 0.0, y: 1.0)];
+        let g = valid_rounded(&Geometry::Polygon(p));
+        assert!(g.is_valid(), "{g:?}");
+    }
 
     #[test]
     fn writes_rfc7946_with_ccw_rings_and_seven_decimals() {

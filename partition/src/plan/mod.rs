@@ -1,12 +1,14 @@
 //! A partition run end to end: blocks → graph → grids → codes, polygons,
 //! figures and the report; stability against an earlier plan.
 
+mod cells;
 mod codes;
 mod grid;
 mod report;
 mod run;
 mod stability;
 
+pub use cells::{CellReport, make_cells};
 pub use grid::Grid;
 pub use report::{ParentProblem, Report, StageTime};
 pub use run::{PartitionParams, PartitionResult, Stage, run_partition};

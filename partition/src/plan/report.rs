@@ -52,4 +52,6 @@ pub struct Report {
     pub kept_from_previous: usize,
     pub infeasible_parents: Vec<ParentProblem>,
     pub stages: Vec<StageTime>,
+    /// Unit cells, when asked for.
+    pub cells: Option<super::CellReport>,
 }

@@ -503,6 +503,7 @@ fn build_report(
         kept_from_previous: kept,
         infeasible_parents,
         stages,
+        cells: None,
     }
 }
 

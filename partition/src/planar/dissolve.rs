@@ -42,7 +42,20 @@ pub fn dissolve(arr: &Arrangement, group: &[Option<u32>], groups: usize) -> Vec<
             rings[g as usize].push((ring, area));
         }
     }
-    rings.into_iter().map(assemble).collect()
+    rings.into_iter().map(assemble).map(valid).collect()
+}
+
+/// Rings that touch themselves at a vertex can come out of the tracing;
+/// the odd-even repair splits them into valid parts without moving a point.
+fn valid(mp: MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::{MakeValid, Validation};
+    if mp.is_valid() {
+        return mp;
+    }
+    match mp.make_valid() {
+        Ok(fixed) if !fixed.0.is_empty() => fixed,
+        _ => mp,
+    }
 }
 
 /// Removes vertices in the middle of a straight run, so that the same
