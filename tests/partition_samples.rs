@@ -203,7 +203,11 @@ fn partition_and_check(pbf: &str, import_extra: &[&str]) -> serde_json::Value {
         .iter()
         .map(|(pr, _)| pr["population"].as_f64().unwrap())
         .sum();
-    assert!((total - grid_total).abs() < 1e-6 * total.max(1.0));
+    // Figures are exported to 0.01; allow that much per feature.
+    assert!(
+        (total - grid_total).abs() < 0.01 * (blocks.len() + grids.len()) as f64,
+        "{total} vs {grid_total}"
+    );
     rep
 }
 

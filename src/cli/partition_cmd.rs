@@ -110,6 +110,8 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
                         Some(PreviousGrid {
                             village_code: DivisionCode::parse(&g.village_code).ok()?,
                             dedicated: g.dedicated.is_some(),
+                            population: g.population,
+                            households: g.households,
                             code: g.code,
                             geometry: g.geometry,
                         })

@@ -9,7 +9,7 @@ use super::refine::extra_segments;
 use super::segments::base_segments;
 use crate::geometry::area_m2;
 use crate::model::{AdminLevel, Layers};
-use crate::planar::{Arrangement, FaceId, IPoint, dissolve, node_segments};
+use crate::planar::{Arrangement, FaceId, IPoint, dissolve, node_segments_dropping};
 
 /// One block: a group of faces in one village (and at most one dedicated
 /// site), with what it holds.
@@ -134,7 +134,18 @@ pub fn build_blocks_in(
     let mut segments = base_segments(layers, vgeoms, params, &sites);
     let mut round = 0;
     loop {
-        let arr = Arrangement::build(&node_segments(segments.clone()));
+        // Refinement lines may go where rounding cannot settle; the base lines
+        // (boundaries, roads, rail, water) never.
+        let droppable = |t: crate::planar::EdgeTags| {
+            !t.intersects(
+                super::tags::VILLAGE
+                    .union(super::tags::ROAD)
+                    .union(super::tags::RAIL)
+                    .union(super::tags::WATER)
+                    .union(super::tags::SITE),
+            )
+        };
+        let arr = Arrangement::build(&node_segments_dropping(segments.clone(), &droppable));
         let faces = face_infos(&arr, vgeoms, &sgeoms);
         let (face_of_building, crossing_buildings) =
             attach_buildings(&arr, &faces, &layers.buildings);
@@ -180,6 +191,10 @@ fn group_faces(
     for list in &mut neighbours {
         list.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
     }
+    let mut housed = vec![0u32; n];
+    for f in face_of_building.iter().flatten() {
+        housed[*f as usize] += 1;
+    }
     let mut order: Vec<usize> = (0..n).filter(|&f| faces[f].village.is_some()).collect();
     order.sort_by(|&a, &b| {
         faces[a]
@@ -194,8 +209,11 @@ fn group_faces(
         } else {
             0.0
         };
-        let sliver = info.area_m2 < params.sliver_area_m2
-            || (info.area_m2 < params.thin_area_m2 && pp < params.sliver_compactness);
+        // A face with a building in it is somebody's home block, not a
+        // sliver, however thin (a row of houses between two cuts).
+        let sliver = housed[f] == 0
+            && (info.area_m2 < params.sliver_area_m2
+                || (info.area_m2 < params.thin_area_m2 && pp < params.sliver_compactness));
         if !sliver {
             continue;
         }

@@ -30,6 +30,16 @@ impl<W: Write> GeoJsonWriter<W> {
         properties: &Map<String, Value>,
         geometry: &Geometry<f64>,
     ) -> io::Result<()> {
+        // Rounding to 7 decimals can pinch a narrow polygon into an invalid
+        // one; round first, then repair, so GIS tools always get valid rings.
+        let rounded;
+        let geometry = match geometry {
+            Geometry::Polygon(_) | Geometry::MultiPolygon(_) => {
+                rounded = valid_rounded(geometry);
+                &rounded
+            }
+            other => other,
+        };
         self.buf.clear();
         if !self.first {
             self.buf.push(',');

@@ -9,4 +9,4 @@ mod solve;
 pub use band::{Band, BandSet};
 pub use count::{GridCount, choose_count};
 pub use graph::BlockGraph;
-pub use solve::{Assignment, GridUnit, Infeasible, Kept, SolveParams, partition_blocks};
+pub use solve::{Assignment, GridUnit, Infeasible, Kept, KeptGrid, SolveParams, partition_blocks};

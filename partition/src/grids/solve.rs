@@ -54,8 +54,17 @@ pub struct Assignment {
     pub infeasible: Vec<Infeasible>,
 }
 
-/// Grids kept from an earlier plan, by village: their blocks and sequence.
-pub type Kept = BTreeMap<u32, Vec<(Vec<u32>, u16)>>;
+/// A grid kept from an earlier plan: its blocks, sequence number, and the
+/// dedicated site it serves, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptGrid {
+    pub blocks: Vec<u32>,
+    pub seq: u16,
+    pub site: Option<u32>,
+}
+
+/// Grids kept from an earlier plan, by village.
+pub type Kept = BTreeMap<u32, Vec<KeptGrid>>;
 
 /// Partitions every village's blocks into grids.
 pub fn partition_blocks(
@@ -65,9 +74,14 @@ pub fn partition_blocks(
     params: &SolveParams,
     kept: &Kept,
 ) -> Assignment {
+    let taken: std::collections::HashSet<u32> = kept
+        .values()
+        .flatten()
+        .flat_map(|k| k.blocks.iter().copied())
+        .collect();
     let mut by_village: Vec<Vec<u32>> = vec![Vec::new(); codes.len()];
     let mut dedicated: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
-    for b in &set.blocks {
+    for b in set.blocks.iter().filter(|b| !taken.contains(&b.id)) {
         match b.site {
             Some(s) => dedicated.entry((b.village, s)).or_default().push(b.id),
             None => by_village[b.village as usize].push(b.id),
@@ -102,21 +116,18 @@ pub fn partition_blocks(
             });
         }
     }
-    for (v, mut blocks) in by_village.into_iter().enumerate() {
-        let v = v as u32;
-        if let Some(keep) = kept.get(&v) {
-            let taken: std::collections::HashSet<u32> =
-                keep.iter().flat_map(|(b, _)| b.iter().copied()).collect();
-            for (b, seq) in keep {
-                out.grids.push(GridUnit {
-                    village: v,
-                    blocks: b.clone(),
-                    dedicated: None,
-                    kept_seq: Some(*seq),
-                });
-            }
-            blocks.retain(|b| !taken.contains(b));
+    for (v, keep) in kept {
+        for k in keep {
+            out.grids.push(GridUnit {
+                village: *v,
+                blocks: k.blocks.clone(),
+                dedicated: k.site,
+                kept_seq: Some(k.seq),
+            });
         }
+    }
+    for (v, blocks) in by_village.into_iter().enumerate() {
+        let v = v as u32;
         if blocks.is_empty() {
             continue;
         }

@@ -41,6 +41,7 @@ pub fn make_cells(layers: &Layers, grids: &[Grid], band: Band) -> (Vec<Grid>, Ce
         dedicated_min_m2: f64::INFINITY,
         h3_above_m2: 300_000.0,
         h3_resolution: 9,
+        max_rounds: 6,
         ..BlockParams::default()
     };
     let set = build_blocks_in(

@@ -195,9 +195,23 @@ pub fn run_partition(
                 seq[g] = s;
             }
         }
-        let pts: Vec<Coord<f64>> = dedicated.iter().map(|&g| point_of(g)).collect();
-        for (g, s) in dedicated.iter().zip(sequence(&pts, row_m, 901, &[])) {
+        let taken: Vec<u16> = dedicated
+            .iter()
+            .filter_map(|&g| assignment.grids[g].kept_seq)
+            .collect();
+        let fresh: Vec<usize> = dedicated
+            .iter()
+            .copied()
+            .filter(|&g| assignment.grids[g].kept_seq.is_none())
+            .collect();
+        let pts: Vec<Coord<f64>> = fresh.iter().map(|&g| point_of(g)).collect();
+        for (g, s) in fresh.iter().zip(sequence(&pts, row_m, 901, &taken)) {
             seq[*g] = s;
+        }
+        for &g in &dedicated {
+            if let Some(s) = assignment.grids[g].kept_seq {
+                seq[g] = s;
+            }
         }
     }
 

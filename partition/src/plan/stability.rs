@@ -6,7 +6,7 @@ use rstar::{AABB, RTree};
 
 use crate::blocks::BlockSet;
 use crate::blocks::faces_index::Indexed;
-use crate::grids::{BandSet, BlockGraph, Kept};
+use crate::grids::{BandSet, BlockGraph, Kept, KeptGrid};
 use crate::model::DivisionCode;
 
 /// A grid of an earlier plan, as the store keeps it.
@@ -16,13 +16,16 @@ pub struct PreviousGrid {
     pub village_code: DivisionCode,
     pub geometry: MultiPolygon<f64>,
     pub dedicated: bool,
+    pub population: f64,
+    pub households: f64,
 }
 
-/// The earlier grids that still meet the rules, as block sets with their
-/// sequence numbers: each maps onto the blocks whose inner point it
-/// holds, all in its own village, connected, in band. Grids next to one
-/// that fails are released too, so the village can mend around it; every
-/// other grid keeps its blocks and code.
+/// The earlier grids to keep, as block sets with their sequence numbers.
+/// A village whose blocks and figures did not change keeps all its grids
+/// (re-solving it would only shuffle them). Elsewhere a grid is kept when
+/// it still meets the rules: it maps onto the blocks whose inner point it
+/// holds, all in its own village, connected, in band; grids next to one
+/// that fails are released too, so the village can mend around it.
 pub(crate) fn kept_grids(
     set: &BlockSet,
     graph: &BlockGraph,
@@ -83,6 +86,44 @@ pub(crate) fn kept_grids(
             .sum();
         ok[i] = band.contains(value) && connected(graph, blocks);
     }
+    // Villages where nothing changed keep everything.
+    let mut unchanged: HashMap<u32, bool> = HashMap::new();
+    for (i, g) in previous.iter().enumerate() {
+        let Some(&v) = village_index.get(&g.village_code) else {
+            continue;
+        };
+        let blocks = &blocks_of[i];
+        let same = !blocks.is_empty()
+            && blocks.iter().all(|&b| set.blocks[b as usize].village == v)
+            && (blocks
+                .iter()
+                .map(|&b| set.blocks[b as usize].population)
+                .sum::<f64>()
+                - g.population)
+                .abs()
+                < 0.5
+            && (blocks
+                .iter()
+                .map(|&b| set.blocks[b as usize].households)
+                .sum::<f64>()
+                - g.households)
+                .abs()
+                < 0.5;
+        let e = unchanged.entry(v).or_insert(true);
+        *e &= same;
+    }
+    for b in &set.blocks {
+        if !grid_of_block.contains_key(&b.id) {
+            unchanged.insert(b.village, false);
+        }
+    }
+    for (i, g) in previous.iter().enumerate() {
+        if let Some(&v) = village_index.get(&g.village_code)
+            && unchanged.get(&v) == Some(&true)
+        {
+            ok[i] = true;
+        }
+    }
     // Neighbours of a failing grid are released as well.
     let mut release: HashSet<usize> = HashSet::new();
     for (i, blocks) in blocks_of.iter().enumerate() {
@@ -101,14 +142,29 @@ pub(crate) fn kept_grids(
     }
     let mut kept: Kept = BTreeMap::new();
     for (i, g) in previous.iter().enumerate() {
-        if !ok[i] || release.contains(&i) {
+        let village_unchanged = village_index
+            .get(&g.village_code)
+            .and_then(|v| unchanged.get(v))
+            == Some(&true);
+        if !ok[i] || (release.contains(&i) && !village_unchanged) {
             continue;
         }
         let Some(seq) = g.code.get(12..15).and_then(|s| s.parse::<u16>().ok()) else {
             continue;
         };
         let v = village_index[&g.village_code];
-        kept.entry(v).or_default().push((blocks_of[i].clone(), seq));
+        let site = if g.dedicated {
+            blocks_of[i]
+                .iter()
+                .find_map(|&b| set.blocks[b as usize].site)
+        } else {
+            None
+        };
+        kept.entry(v).or_default().push(KeptGrid {
+            blocks: blocks_of[i].clone(),
+            seq,
+            site,
+        });
     }
     kept
 }

@@ -18,7 +18,7 @@ pub(crate) mod point;
 
 pub use dissolve::dissolve;
 pub use faces::{Arrangement, FaceId};
-pub use noding::node_segments;
+pub use noding::{node_segments, node_segments_dropping};
 pub use point::{GRID, IPoint};
 
 /// What an edge of the arrangement came from; bits, so an edge drawn by two

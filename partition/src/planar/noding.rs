@@ -8,15 +8,60 @@ use super::{EdgeTags, IPoint, Segment};
 /// Crossing points are rounded to the grid; rounding can create a new
 /// crossing nearby, so the pass repeats until nothing changes.
 pub fn node_segments(input: Vec<Segment>) -> Vec<Segment> {
+    node_segments_dropping(input, &|_| false)
+}
+
+/// As [`node_segments`]; and if rounding keeps making new crossings (it
+/// can cycle where many segments meet within a grid unit), segments whose
+/// tags `droppable` accepts are dropped where they still cross, so that the
+/// result never has a crossing among the segments that must stay.
+pub fn node_segments_dropping(
+    input: Vec<Segment>,
+    droppable: &dyn Fn(EdgeTags) -> bool,
+) -> Vec<Segment> {
     let mut segs = merge_duplicates(input);
-    for _ in 0..8 {
-        let (out, split) = node_once(&segs);
-        segs = merge_duplicates(out);
-        if !split {
+    for _attempt in 0..4 {
+        let mut converged = false;
+        for _ in 0..8 {
+            let (out, split) = node_once(&segs);
+            segs = merge_duplicates(out);
+            if !split {
+                converged = true;
+                break;
+            }
+        }
+        if converged {
+            return segs;
+        }
+        let crossing = crossing_segments(&segs);
+        let before = segs.len();
+        let mut i = 0;
+        segs.retain(|s| {
+            let drop = crossing.contains(&i) && droppable(s.tags);
+            i += 1;
+            !drop
+        });
+        if segs.len() == before {
             break;
         }
     }
     segs
+}
+
+/// Indices of segments that properly cross another.
+fn crossing_segments(segs: &[Segment]) -> std::collections::HashSet<usize> {
+    let mut out = std::collections::HashSet::new();
+    let (pieces, _) = node_once(segs);
+    // A segment that noding would split crosses or touches something; find
+    // those by comparing with the input.
+    let kept: std::collections::HashSet<(IPoint, IPoint)> =
+        pieces.iter().map(|s| (s.a, s.b)).collect();
+    for (i, s) in segs.iter().enumerate() {
+        if !kept.contains(&(s.a, s.b)) {
+            out.insert(i);
+        }
+    }
+    out
 }
 
 fn merge_duplicates(input: Vec<Segment>) -> Vec<Segment> {
