@@ -2,16 +2,20 @@
 # The main job on the sample data: build wangge, import the Qinghuayuan
 # (清华园街道, Beijing) OpenStreetMap extract into an embedded GeoPackage
 # with population scaled to the subdistrict's 44,166 residents and Haidian's
-# census household size, and list the store's layers.
+# census household size, partition it into grids (with unit cells), and
+# export the grids as GeoJSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo build --release --locked
 mkdir -p out
 rm -f out/qinghuayuan.gpkg
-target/release/wangge import --store out/qinghuayuan.gpkg \
+W=target/release/wangge
+"$W" import --store out/qinghuayuan.gpkg \
   data/osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf \
   --census data/census/county_2020.csv --county 110108 --population-total 44166 \
   --report out/qinghuayuan-import.json
-target/release/wangge layers --store out/qinghuayuan.gpkg
-echo "store: out/qinghuayuan.gpkg (open it in QGIS); import report: out/qinghuayuan-import.json"
+"$W" partition --store out/qinghuayuan.gpkg --cells --report out/qinghuayuan-partition.json
+"$W" export --store out/qinghuayuan.gpkg --layer grids -o out/qinghuayuan-grids.geojson
+"$W" layers --store out/qinghuayuan.gpkg
+echo "store: out/qinghuayuan.gpkg (open it in QGIS); grids: out/qinghuayuan-grids.geojson"
