@@ -11,14 +11,8 @@ cargo build --release --quiet
 BIN=target/release/wangge
 rm -rf "$WORK"; mkdir -p "$WORK"
 
-measure() { # label, then the command
-  local label="$1"; shift
-  /usr/bin/time -v "$@" > "$WORK/$label.out" 2> "$WORK/$label.time"
-  local wall rss
-  wall=$(grep "Elapsed (wall clock)" "$WORK/$label.time" | awk '{print $NF}')
-  rss=$(grep "Maximum resident set size" "$WORK/$label.time" | awk '{print $NF}')
-  printf "%-10s wall %-9s peak RSS %6.0f MiB\n" "$label" "$wall" "$(awk -v k="$rss" 'BEGIN{print k/1024}')"
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 echo "wangge import → partition → export, $N buildings, $(nproc) cores, $(date -u +%F)"
 "$BIN" synth --seed 1 --buildings "$N" --population $((N * 7 / 2)) --out "$WORK/county" > /dev/null

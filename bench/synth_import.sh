@@ -11,14 +11,8 @@ cargo build --release --quiet
 BIN=target/release/wangge
 rm -rf "$WORK"; mkdir -p "$WORK"
 
-measure() { # label, then the command
-  local label="$1"; shift
-  /usr/bin/time -v "$@" > "$WORK/$label.out" 2> "$WORK/$label.time"
-  local wall rss
-  wall=$(grep "Elapsed (wall clock)" "$WORK/$label.time" | awk '{print $NF}')
-  rss=$(grep "Maximum resident set size" "$WORK/$label.time" | awk '{print $NF}')
-  printf "%-14s wall %-9s peak RSS %6.0f MiB\n" "$label" "$wall" "$(awk -v k="$rss" "BEGIN{print k/1024}")"
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 echo "wangge synth + import, $N buildings, $(nproc) cores, $(date -u +%F)"
 measure synth-out   "$BIN" synth --seed 1 --population 1500000 --buildings "$N" --out "$WORK/county"

@@ -5,11 +5,10 @@ use serde::Serialize;
 
 use super::Grid;
 use super::codes::sequence;
+use super::measure::{Totals, perimeter_m, polsby_popper, unit_polygons};
 use crate::blocks::{BlockParams, build_blocks_in};
-use crate::geometry::LocalProjection;
 use crate::grids::{Band, BandSet, BlockGraph, Kept, SolveParams, partition_blocks};
 use crate::model::{Layers, RoadClass};
-use crate::planar::dissolve;
 
 /// What the unit-cell run did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -58,18 +57,7 @@ pub fn make_cells(layers: &Layers, grids: &[Grid], band: Band) -> (Vec<Grid>, Ce
         ..SolveParams::default()
     };
     let assignment = partition_blocks(&set, &graph, &codes, &solve, &Kept::new());
-    let mut block_cell = vec![None; set.blocks.len()];
-    for (c, unit) in assignment.grids.iter().enumerate() {
-        for &b in &unit.blocks {
-            block_cell[b as usize] = Some(c as u32);
-        }
-    }
-    let face_cell: Vec<Option<u32>> = set
-        .face_block
-        .iter()
-        .map(|b| b.and_then(|b| block_cell[b as usize]))
-        .collect();
-    let geoms = dissolve(&set.arrangement, &face_cell, assignment.grids.len());
+    let (_, geoms) = unit_polygons(&set, &assignment.grids);
 
     let mut per_grid: Vec<Vec<usize>> = vec![Vec::new(); grids.len()];
     for (c, unit) in assignment.grids.iter().enumerate() {
@@ -95,40 +83,14 @@ pub fn make_cells(layers: &Layers, grids: &[Grid], band: Band) -> (Vec<Grid>, Ce
         let row_m = (grid.area_m2 / members.len().max(1) as f64)
             .sqrt()
             .max(30.0);
-        for ((&c, seq), p) in members
-            .iter()
-            .zip(sequence(&points, row_m, 1, &[]))
-            .zip(&points)
-        {
+        for (&c, seq) in members.iter().zip(sequence(&points, row_m, 1, &[])) {
             let unit = &assignment.grids[c];
-            let (mut population, mut households, mut buildings, mut area) = (0.0, 0.0, 0, 0.0);
-            for &b in &unit.blocks {
-                let blk = &set.blocks[b as usize];
-                population += blk.population;
-                households += blk.households;
-                buildings += blk.buildings;
-                area += blk.area_m2;
-            }
+            let t = Totals::of(&set, &unit.blocks);
+            let (population, households, buildings, area) =
+                (t.population, t.households, t.buildings, t.area_m2);
             let geometry = geoms[c].clone();
-            let proj = LocalProjection::new(p.x, p.y);
-            let perimeter: f64 = geometry
-                .0
-                .iter()
-                .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
-                .map(|ring| {
-                    ring.0
-                        .windows(2)
-                        .map(|w| {
-                            let (a, b) = (proj.forward(w[0]), proj.forward(w[1]));
-                            (a.x - b.x).hypot(a.y - b.y)
-                        })
-                        .sum::<f64>()
-                })
-                .sum();
-            let value = match band.measure {
-                crate::blocks::Measure::Residents => population,
-                crate::blocks::Measure::Households => households,
-            };
+            let perimeter = perimeter_m(&geometry);
+            let value = t.value(band.measure);
             cells.push(Grid {
                 code: format!("{}{seq:03}", grid.code),
                 name: format!("{}第{seq}单元格", grid.name),
@@ -141,11 +103,7 @@ pub fn make_cells(layers: &Layers, grids: &[Grid], band: Band) -> (Vec<Grid>, Ce
                 buildings,
                 area_m2: area,
                 perimeter_m: perimeter,
-                polsby_popper: if perimeter > 0.0 {
-                    4.0 * std::f64::consts::PI * area / (perimeter * perimeter)
-                } else {
-                    0.0
-                },
+                polsby_popper: polsby_popper(area, perimeter),
                 dedicated: grid.dedicated,
                 in_band: Some(band.contains(value)),
                 parent_code: Some(grid.code.clone()),

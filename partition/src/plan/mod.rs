@@ -4,6 +4,7 @@
 mod cells;
 mod codes;
 mod grid;
+mod measure;
 mod report;
 mod run;
 mod stability;

@@ -4,14 +4,14 @@ use std::time::Instant;
 use geo_types::Coord;
 
 use super::codes::sequence;
+use super::measure::{Totals, perimeter_m, polsby_popper, unit_polygons};
 use super::stability::{PreviousGrid, kept_grids};
 use super::{Grid, ParentProblem, Report, StageTime};
 use crate::blocks::tags::{VILLAGE, follows_linear_feature};
 use crate::blocks::{BlockParams, BlockSet, build_blocks, edge_length};
-use crate::geometry::{LocalProjection, area_m2};
+use crate::geometry::area_m2;
 use crate::grids::{BlockGraph, GridCount, SolveParams, choose_count, partition_blocks};
 use crate::model::{AdminLevel, DivisionCode, Layers};
-use crate::planar::dissolve;
 
 /// Everything a partition run is told.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,16 +79,6 @@ pub struct PartitionResult {
     pub block_grid: Vec<Option<u32>>,
 }
 
-fn ring_length_m(coords: &[Coord<f64>], proj: &LocalProjection) -> f64 {
-    coords
-        .windows(2)
-        .map(|w| {
-            let (a, b) = (proj.forward(w[0]), proj.forward(w[1]));
-            (a.x - b.x).hypot(a.y - b.y)
-        })
-        .sum()
-}
-
 /// Runs the whole partition. `previous` holds the grids of an earlier plan
 /// to keep where they still meet the rules (empty for a fresh plan).
 pub fn run_partition(
@@ -127,18 +117,7 @@ pub fn run_partition(
     lap(Stage::Grids, &mut stages, &mut clock);
 
     progress(Stage::Polygons);
-    let mut block_grid: Vec<Option<u32>> = vec![None; set.blocks.len()];
-    for (g, unit) in assignment.grids.iter().enumerate() {
-        for &b in &unit.blocks {
-            block_grid[b as usize] = Some(g as u32);
-        }
-    }
-    let face_grid: Vec<Option<u32>> = set
-        .face_block
-        .iter()
-        .map(|b| b.and_then(|b| block_grid[b as usize]))
-        .collect();
-    let geoms = dissolve(&set.arrangement, &face_grid, assignment.grids.len());
+    let (block_grid, geoms) = unit_polygons(&set, &assignment.grids);
     lap(Stage::Polygons, &mut stages, &mut clock);
 
     progress(Stage::Report);
@@ -223,39 +202,15 @@ pub fn run_partition(
             .get(&town_code)
             .map(|&i| layers.admin[i].name.clone())
             .unwrap_or_default();
-        let (mut population, mut households, mut buildings, mut area) = (0.0, 0.0, 0, 0.0);
-        for &b in &unit.blocks {
-            let blk = &set.blocks[b as usize];
-            population += blk.population;
-            households += blk.households;
-            buildings += blk.buildings;
-            area += blk.area_m2;
-        }
+        let t = Totals::of(&set, &unit.blocks);
+        let (population, households, buildings, area) =
+            (t.population, t.households, t.buildings, t.area_m2);
         let geometry = geoms[g].clone();
-        let c = point_of(g);
-        let proj = LocalProjection::new(c.x, c.y);
-        let perimeter: f64 = geometry
-            .0
-            .iter()
-            .map(|p| {
-                ring_length_m(&p.exterior().0, &proj)
-                    + p.interiors()
-                        .iter()
-                        .map(|h| ring_length_m(&h.0, &proj))
-                        .sum::<f64>()
-            })
-            .sum();
-        let pp = if perimeter > 0.0 {
-            4.0 * std::f64::consts::PI * area / (perimeter * perimeter)
-        } else {
-            0.0
-        };
+        let perimeter = perimeter_m(&geometry);
+        let pp = polsby_popper(area, perimeter);
         let site = unit.dedicated.map(|s| &layers.sites[set.sites[s as usize]]);
         let band = params.solve.bands.for_village(village.code);
-        let value = match band.measure {
-            crate::blocks::Measure::Residents => population,
-            crate::blocks::Measure::Households => households,
-        };
+        let value = t.value(band.measure);
         grids.push(Grid {
             code: format!("{}{:03}", village.code, seq[g]),
             name: match site {
