@@ -96,7 +96,11 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = GpkgStore::open(&a.store).await.with_context(|| format!("opening {}", a.store.display()))?;
-        let layers = store.read_layers(&LayerKind::ALL).await?;
+        let t = Instant::now();
+        // Land use plays no part in the partition.
+        let wanted = [LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads, LayerKind::Railways, LayerKind::Waterways, LayerKind::Water, LayerKind::Sites];
+        let layers = store.read_layers(&wanted).await?;
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), buildings = layers.buildings.len(), "read the layers");
         if !layers.admin.iter().any(|u| u.level == AdminLevel::Village) {
             bail!("{} has no villages; import admin units (or any layer, for one default unit) first", a.store.display());
         }
@@ -134,6 +138,7 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
         };
         pb.finish_and_clear();
 
+        let t = Instant::now();
         let block_geoms = result.blocks.geometries();
         let grid_codes: Vec<&str> = result.grids.iter().map(|g| g.code.as_str()).collect();
         let blocks: Vec<StoredBlock> = result
@@ -175,6 +180,7 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
             })
             .await
             .with_context(|| format!("saving the plan to {} (nothing was changed)", a.store.display()))?;
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "saved the plan");
         store.close().await;
         print_report(id, &name, !a.no_activate, &result.report, started.elapsed().as_secs_f64());
         if let Some(path) = &a.report {

@@ -1,5 +1,6 @@
 use geo::{Area, BooleanOps, BoundingRect};
 use geo_types::MultiPolygon;
+use rayon::prelude::*;
 use rstar::{AABB, RTree};
 
 use super::faces::{FaceInfo, Indexed, to_polygon};
@@ -48,12 +49,12 @@ pub(crate) fn attach_buildings(
             })
             .collect(),
     );
-    let mut crossing = Vec::new();
-    let attached = buildings
-        .iter()
-        .enumerate()
-        .map(|(bi, b)| {
-            let r = b.geometry.bounding_rect()?;
+    let results: Vec<(Option<FaceId>, Option<Vec<FaceId>>)> = buildings
+        .par_iter()
+        .map(|b| {
+            let Some(r) = b.geometry.bounding_rect() else {
+                return (None, None);
+            };
             let candidates: Vec<u32> = tree
                 .locate_in_envelope_intersecting(AABB::from_corners(
                     [r.min().x, r.min().y],
@@ -83,11 +84,10 @@ pub(crate) fn attach_buildings(
                 }
             }
             if touched.len() <= 1 {
-                return holder;
+                return (holder, None);
             }
-            crossing.push((bi, touched));
             // Crossing an edge: the face with the largest share.
-            candidates
+            let best = candidates
                 .iter()
                 .map(|&f| {
                     let poly = MultiPolygon(vec![to_polygon(&rings[f as usize])]);
@@ -96,8 +96,17 @@ pub(crate) fn attach_buildings(
                 .filter(|(_, a)| *a > 0.0)
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
                 .map(|(f, _)| f)
-                .or(holder)
+                .or(holder);
+            (best, Some(touched))
         })
         .collect();
+    let mut crossing = Vec::new();
+    let mut attached = Vec::with_capacity(results.len());
+    for (bi, (face, touched)) in results.into_iter().enumerate() {
+        attached.push(face);
+        if let Some(t) = touched {
+            crossing.push((bi, t));
+        }
+    }
     (attached, crossing)
 }

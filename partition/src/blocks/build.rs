@@ -145,12 +145,27 @@ pub fn build_blocks_in(
                     .union(super::tags::SITE),
             )
         };
-        let arr = Arrangement::build(&node_segments_dropping(segments.clone(), &droppable));
+        let t = std::time::Instant::now();
+        let noded = node_segments_dropping(segments.clone(), &droppable);
+        let t_node = t.elapsed().as_secs_f64();
+        let arr = Arrangement::build(&noded);
+        let t_arr = t.elapsed().as_secs_f64();
         let faces = face_infos(&arr, vgeoms, &sgeoms);
+        let t_faces = t.elapsed().as_secs_f64();
+        let t_attach0 = t.elapsed().as_secs_f64();
         let (face_of_building, crossing_buildings) =
             attach_buildings(&arr, &faces, &layers.buildings);
         let (face_block, blocks, building_block) =
             group_faces(&arr, &faces, &face_of_building, layers, params);
+        tracing::debug!(
+            round,
+            segments = segments.len(),
+            noding = t_node,
+            arrangement = t_arr - t_node,
+            faces = t_faces - t_arr,
+            attach = t.elapsed().as_secs_f64() - t_attach0,
+            "block round"
+        );
         let set = BlockSet {
             arrangement: arr,
             face_block,

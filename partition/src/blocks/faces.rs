@@ -1,5 +1,6 @@
 use geo::{BoundingRect, Contains, InteriorPoint};
 use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 
 use crate::geometry::{LocalProjection, area_m2};
@@ -93,6 +94,7 @@ pub(crate) fn face_infos(
     let vtree = index(villages);
     let stree = index(sites);
     (0..arr.face_count() as FaceId)
+        .into_par_iter()
         .map(|f| {
             let rings = arr.face_rings(f);
             let poly = MultiPolygon(vec![to_polygon(&rings)]);

@@ -1,5 +1,7 @@
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::point::orient;
 use super::{EdgeTags, IPoint, Segment};
 
@@ -20,9 +22,11 @@ pub fn node_segments_dropping(
     droppable: &dyn Fn(EdgeTags) -> bool,
 ) -> Vec<Segment> {
     let mut segs = merge_duplicates(input);
-    for _attempt in 0..4 {
+    // Rounding settles in two or three passes where it settles at all; past
+    // that, more passes only cost time.
+    for _attempt in 0..3 {
         let mut converged = false;
-        for _ in 0..8 {
+        for _ in 0..4 {
             let (out, split) = node_once(&segs);
             segs = merge_duplicates(out);
             if !split {
@@ -167,33 +171,42 @@ fn node_once(segs: &[Segment]) -> (Vec<Segment>, bool) {
             }
         }
     }
-    let mut splits: Vec<Vec<IPoint>> = vec![Vec::new(); segs.len()];
     let mut keys: Vec<&(i64, i64)> = buckets.keys().collect();
     keys.sort_unstable();
-    for k in keys {
-        let ids = &buckets[k];
-        for (n, &i) in ids.iter().enumerate() {
-            let p = &segs[i as usize];
-            let bp = bbox(p);
-            for &j in &ids[n + 1..] {
-                let q = &segs[j as usize];
-                let bq = bbox(q);
-                let (ix0, iy0, ix1, iy1) = (
-                    bp.0.max(bq.0),
-                    bp.1.max(bq.1),
-                    bp.2.min(bq.2),
-                    bp.3.min(bq.3),
-                );
-                // Disjoint boxes, or a pair another bucket owns.
-                if ix0 > ix1 || iy0 > iy1 || (key(ix0), key(iy0)) != *k {
-                    continue;
+    // Buckets are independent: test their pairs in parallel, then gather.
+    let found: Vec<Vec<(u32, IPoint)>> = keys
+        .par_iter()
+        .map(|k| {
+            let ids = &buckets[*k];
+            let mut local = Vec::new();
+            for (n, &i) in ids.iter().enumerate() {
+                let p = &segs[i as usize];
+                let bp = bbox(p);
+                for &j in &ids[n + 1..] {
+                    let q = &segs[j as usize];
+                    let bq = bbox(q);
+                    let (ix0, iy0, ix1, iy1) = (
+                        bp.0.max(bq.0),
+                        bp.1.max(bq.1),
+                        bp.2.min(bq.2),
+                        bp.3.min(bq.3),
+                    );
+                    // Disjoint boxes, or a pair another bucket owns.
+                    if ix0 > ix1 || iy0 > iy1 || (key(ix0), key(iy0)) != **k {
+                        continue;
+                    }
+                    let (mut on_p, mut on_q) = (Vec::new(), Vec::new());
+                    intersect(p, q, &mut on_p, &mut on_q);
+                    local.extend(on_p.into_iter().map(|pt| (i, pt)));
+                    local.extend(on_q.into_iter().map(|pt| (j, pt)));
                 }
-                let (mut on_p, mut on_q) = (Vec::new(), Vec::new());
-                intersect(p, q, &mut on_p, &mut on_q);
-                splits[i as usize].extend(on_p);
-                splits[j as usize].extend(on_q);
             }
-        }
+            local
+        })
+        .collect();
+    let mut splits: Vec<Vec<IPoint>> = vec![Vec::new(); segs.len()];
+    for (i, pt) in found.into_iter().flatten() {
+        splits[i as usize].push(pt);
     }
     let mut out = Vec::with_capacity(segs.len());
     let mut any = false;

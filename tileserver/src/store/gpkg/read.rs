@@ -1,3 +1,4 @@
+use futures_util::TryStreamExt;
 use geo_types::{Geometry, LineString, MultiPolygon};
 use partition::model::{
     AdminUnit, Building, DivisionCode, FeatureId, Landuse, PopulationSource, Railway, Road,
@@ -91,11 +92,9 @@ impl GpkgStore {
             LayerKind::Water => "SELECT fid, source_id, geom, kind, name FROM water ORDER BY fid",
             LayerKind::Sites => "SELECT fid, source_id, geom, kind, name FROM sites ORDER BY fid",
         };
-        let rows = sqlx::query(sql)
-            .fetch_all(&self.pool)
-            .await
-            .ctx(|| format!("reading {table}"))?;
-        for row in rows {
+        // Streamed: a million rows are decoded as they arrive, never held twice.
+        let mut rows = sqlx::query(sql).fetch(&self.pool);
+        while let Some(row) = rows.try_next().await.ctx(|| format!("reading {table}"))? {
             read_row(kind, &row, out)?;
         }
         Ok(())
