@@ -67,7 +67,7 @@ impl Default for BlockParams {
             measure: Measure::Residents,
             split_above: 2_000.0,
             split_target: 600.0,
-            max_rounds: 3,
+            max_rounds: 4,
         }
     }
 }

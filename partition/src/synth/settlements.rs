@@ -691,8 +691,13 @@ fn countryside(
                 None,
             );
         }
+        // The cross lane runs through the gap between two lots, not a house.
+        let lane_x = -width / 2.0 + 16.0 * (per_row / 2) as f64;
         out.road(
-            &[rot(0.0, -depth / 2.0 - 10.0), rot(0.0, depth / 2.0 + 10.0)],
+            &[
+                rot(lane_x, -depth / 2.0 - 10.0),
+                rot(lane_x, depth / 2.0 + 10.0),
+            ],
             RoadClass::Service,
             None,
         );
