@@ -2,6 +2,7 @@ mod export_cmd;
 mod import;
 mod layers_cmd;
 mod partition_cmd;
+mod plans_cmd;
 mod progress;
 mod store_write;
 mod synth;
@@ -31,6 +32,8 @@ enum Command {
     Partition(Box<partition_cmd::PartitionArgs>),
     /// Export a plan's grids, cells or blocks as GeoJSON.
     Export(export_cmd::ExportArgs),
+    /// List the plans of a store, or make one active.
+    Plans(plans_cmd::PlansArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -40,6 +43,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Layers(a) => layers_cmd::run(a),
         Command::Partition(a) => partition_cmd::run(*a),
         Command::Export(a) => export_cmd::run(a),
+        Command::Plans(a) => plans_cmd::run(a),
     }
 }
 
