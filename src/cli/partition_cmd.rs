@@ -252,6 +252,12 @@ fn print_report(id: i64, name: &str, active: bool, r: &Report, secs: f64) {
         "gap {:.1} m², overlap {:.1} m²; non-contiguous grids {}; buildings cut by grid boundaries {}",
         r.gap_m2, r.overlap_m2, r.noncontiguous, r.buildings_cut
     );
+    if r.input_village_overlap_m2 > 1.0 {
+        println!(
+            "note: the input's villages overlap each other by {:.1} m² (each overlap went to one village)",
+            r.input_village_overlap_m2
+        );
+    }
     if r.kept_from_previous > 0 {
         println!(
             "kept from the earlier plan: {} grids with their codes",

@@ -42,7 +42,11 @@ pub struct Report {
     /// Share of the boundary between grids (village boundaries left out)
     /// that follows roads, railways or rivers.
     pub road_share: f64,
+    /// Area of the villages' union that no grid covers, m².
     pub gap_m2: f64,
+    /// Area where the input's villages overlap each other, m² (each piece
+    /// goes to one of them).
+    pub input_village_overlap_m2: f64,
     pub overlap_m2: f64,
     pub noncontiguous: usize,
     /// Buildings a boundary between two grids of one village runs through.

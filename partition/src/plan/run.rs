@@ -379,11 +379,19 @@ fn build_report(
             on_roads += len;
         }
     }
-    let village_area: f64 = set
+    // Against the villages' union: villages that overlap each other in the
+    // input must not show up as a gap.
+    let village_polys: Vec<geo_types::Polygon<f64>> = set
+        .villages
+        .iter()
+        .flat_map(|&i| layers.admin[i].geometry.0.iter().cloned())
+        .collect();
+    let village_sum: f64 = set
         .villages
         .iter()
         .map(|&i| area_m2(&layers.admin[i].geometry))
         .sum();
+    let village_union = area_m2(&geo::unary_union(&village_polys));
     let grid_area: f64 = grids.iter().map(|g| g.area_m2).sum();
     let noncontiguous = grids
         .iter()
@@ -463,7 +471,8 @@ fn build_report(
         } else {
             1.0
         },
-        gap_m2: (village_area - grid_area).max(0.0),
+        gap_m2: (village_union - grid_area).max(0.0),
+        input_village_overlap_m2: (village_sum - village_union).max(0.0),
         // Every face belongs to one block and every block to one grid.
         overlap_m2: 0.0,
         noncontiguous,
