@@ -2,4 +2,5 @@
 //! file today; PostGIS joins it behind the same interface), and later the
 //! vector tiles and the HTTP API.
 
+pub mod mvt;
 pub mod store;
