@@ -146,3 +146,29 @@ fn same_seed_same_plan() {
         assert_eq!(x.population, y.population);
     }
 }
+
+#[test]
+fn grids_simplify_along_shared_arcs() {
+    use geo::Validation;
+    use partition::planar::Topology;
+    let layers = county(5, 3_000);
+    let result = run_partition(&layers, &PartitionParams::default(), &[], &mut |_| {});
+    let polys: Vec<MultiPolygon<f64>> = result.grids.iter().map(|g| g.geometry.clone()).collect();
+    let topo = Topology::build(&polys);
+    let exact: f64 = polys.iter().map(|p| p.unsigned_area()).sum();
+    // About one tile pixel at zooms 10, 12 and 14 (4096 units a tile).
+    for z in [10, 12, 14] {
+        let tol = 360.0 / f64::from(1u32 << z) / 4096.0;
+        let s = topo.simplified(tol);
+        assert_eq!(s.len(), polys.len());
+        let invalid = s.iter().filter(|p| !p.is_valid()).count();
+        assert_eq!(invalid, 0, "zoom {z}");
+        // Shared arcs move area between neighbours only; the county's outer
+        // edge is simplified too, so the total changes a little.
+        let total: f64 = s.iter().map(|p| p.unsigned_area()).sum();
+        assert!(
+            (total - exact).abs() < 1e-6 * exact.max(1e-12) + 1e-9,
+            "zoom {z}: {total} vs {exact}"
+        );
+    }
+}

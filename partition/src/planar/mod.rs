@@ -15,11 +15,13 @@ mod dissolve;
 mod faces;
 mod noding;
 pub(crate) mod point;
+mod topology;
 
 pub use dissolve::dissolve;
 pub use faces::{Arrangement, FaceId};
 pub use noding::{node_segments, node_segments_dropping};
 pub use point::{GRID, IPoint};
+pub use topology::Topology;
 
 /// What an edge of the arrangement came from; bits, so an edge drawn by two
 /// inputs (a road along a village boundary) carries both.
