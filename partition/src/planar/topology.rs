@@ -7,6 +7,9 @@ use rstar::{AABB, RTree, RTreeObject};
 use super::point::{point_in_ring, ring_area2};
 use super::{Arrangement, EdgeTags, IPoint, Segment, node_segments};
 
+/// A ring as arcs: (arc, walked forward).
+type ArcRing = Vec<(u32, bool)>;
+
 /// Polygons that share boundaries (the grids of a plan), rebuilt as arcs:
 /// chains of edges between junctions where three or more polygons (or the
 /// outside) meet. Each arc is simplified once and every polygon is rebuilt
@@ -17,7 +20,7 @@ pub struct Topology {
     /// Each arc's points, junction to junction.
     arcs: Vec<Vec<IPoint>>,
     /// Per polygon: rings, each a list of (arc, forward), outer rings first.
-    rings: Vec<Vec<Vec<(u32, bool)>>>,
+    rings: Vec<Vec<ArcRing>>,
 }
 
 struct Boxed {
@@ -147,7 +150,7 @@ impl Topology {
             arcs.push(pts);
         }
         // Rings of each polygon as arc sequences, from the boundary cycles.
-        let mut rings: Vec<Vec<(Vec<(u32, bool)>, i128)>> = vec![Vec::new(); polygons.len()];
+        let mut rings: Vec<Vec<(ArcRing, i128)>> = vec![Vec::new(); polygons.len()];
         let mut seen = vec![false; n as usize];
         for start in 0..n {
             if seen[start as usize] || !boundary(start) {
@@ -181,7 +184,7 @@ impl Topology {
         let rings = rings
             .into_iter()
             .map(|mut rs| {
-                rs.sort_by(|a, b| b.1.cmp(&a.1));
+                rs.sort_by_key(|r| std::cmp::Reverse(r.1));
                 rs.into_iter().map(|(seq, _)| seq).collect()
             })
             .collect();
@@ -361,8 +364,8 @@ fn simplify(pts: &[IPoint], tol: f64) -> Vec<IPoint> {
         let (dx, dy) = ((b.x - a.x) as f64, (b.y - a.y) as f64);
         let len = dx.hypot(dy);
         let mut best = (0.0, 0usize);
-        for k in i + 1..j {
-            let (px, py) = ((pts[k].x - a.x) as f64, (pts[k].y - a.y) as f64);
+        for (k, p) in pts.iter().enumerate().take(j).skip(i + 1) {
+            let (px, py) = ((p.x - a.x) as f64, (p.y - a.y) as f64);
             let d = if len == 0.0 {
                 px.hypot(py)
             } else {
