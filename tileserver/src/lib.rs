@@ -3,4 +3,5 @@
 //! vector tiles and the HTTP API.
 
 pub mod mvt;
+pub mod source;
 pub mod store;

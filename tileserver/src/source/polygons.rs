@@ -1,0 +1,244 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use geo::BoundingRect;
+use geo_types::{Geometry, MultiPolygon};
+use partition::planar::Topology;
+use rstar::{AABB, RTree, RTreeObject};
+
+use crate::mvt::{LayerBuilder, TileId, TileValue};
+
+/// A polygon to serve with its integer id and styling attributes.
+#[derive(Debug, Clone)]
+pub struct PolygonFeature {
+    pub id: u64,
+    pub properties: Vec<(String, TileValue)>,
+    pub geometry: MultiPolygon<f64>,
+}
+
+struct Indexed {
+    idx: usize,
+    env: AABB<[f64; 2]>,
+}
+impl RTreeObject for Indexed {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.env
+    }
+}
+
+/// Polygons that tile an area (grids, blocks, villages), served so that
+/// neighbours stay joined at every zoom: their shared arcs are simplified
+/// once per zoom (to about a pixel) and every polygon is rebuilt from them.
+pub struct PolygonSource {
+    name: String,
+    features: Vec<PolygonFeature>,
+    topology: Topology,
+    index: RTree<Indexed>,
+    /// Simplified geometries per zoom, made on first use.
+    by_zoom: Mutex<HashMap<u8, Arc<Vec<MultiPolygon<f64>>>>>,
+    pub extent: u32,
+    pub buffer: u32,
+}
+
+impl PolygonSource {
+    pub fn new(name: &str, features: Vec<PolygonFeature>) -> Self {
+        let polys: Vec<MultiPolygon<f64>> = features.iter().map(|f| f.geometry.clone()).collect();
+        let topology = Topology::build(&polys);
+        let index = RTree::bulk_load(
+            features
+                .iter()
+                .enumerate()
+                .filter_map(|(idx, f)| {
+                    let r = f.geometry.bounding_rect()?;
+                    Some(Indexed {
+                        idx,
+                        env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    })
+                })
+                .collect(),
+        );
+        Self {
+            name: name.to_string(),
+            features,
+            topology,
+            index,
+            by_zoom: Mutex::new(HashMap::new()),
+            extent: 4096,
+            buffer: 64,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The polygons as drawn at zoom `z`: shared arcs simplified to about
+    /// one screen pixel (a 256-pixel tile).
+    fn at_zoom(&self, z: u8) -> Arc<Vec<MultiPolygon<f64>>> {
+        let cached = self.by_zoom.lock().ok().and_then(|m| m.get(&z).cloned());
+        if let Some(c) = cached {
+            return c;
+        }
+        // One pixel of a 256-pixel tile, in degrees of longitude.
+        let tolerance = 360.0 / f64::from(1u32 << z) / 256.0;
+        let made = Arc::new(self.topology.simplified(tolerance));
+        if let Ok(mut m) = self.by_zoom.lock() {
+            m.insert(z, made.clone());
+        }
+        made
+    }
+
+    /// This source's layer of a tile, or `None` when nothing is in it.
+    pub fn layer(&self, tile: TileId) -> Option<LayerBuilder> {
+        let [w, s, e, n] = tile.lonlat_bounds();
+        let pad = (e - w) * f64::from(self.buffer) / f64::from(self.extent);
+        let env = AABB::from_corners([w - pad, s - pad], [e + pad, n + pad]);
+        let mut hits: Vec<usize> = self
+            .index
+            .locate_in_envelope_intersecting(env)
+            .map(|i| i.idx)
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        hits.sort_unstable();
+        let geoms = self.at_zoom(tile.z);
+        let mut layer = LayerBuilder::new(&self.name, tile, self.extent, self.buffer);
+        for i in hits {
+            let f = &self.features[i];
+            let props: Vec<(&str, TileValue)> = f
+                .properties
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect();
+            layer.add(f.id, &Geometry::MultiPolygon(geoms[i].clone()), &props);
+        }
+        (!layer.is_empty()).then_some(layer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvt::encode_tile;
+    use geo_types::{Coord, LineString, Polygon};
+    use geozero::ToGeo;
+    use geozero::mvt::{Message, Tile};
+    use std::collections::HashSet;
+
+    /// 6 × 6 grids on a perturbed lattice around Qinghuayuan.
+    fn grids() -> Vec<PolygonFeature> {
+        let pt = |i: usize, j: usize| -> (f64, f64) {
+            let border = i == 0 || j == 0 || i == 60 || j == 60;
+            let w = if border { 0.0 } else { 0.00003 };
+            (
+                116.30 + i as f64 * 0.0005 + w * ((i * 7 + j * 3) as f64).sin(),
+                39.99 + j as f64 * 0.0004 + w * ((i * 5 + j * 11) as f64).cos(),
+            )
+        };
+        let mut out = Vec::new();
+        for ci in 0..6 {
+            for cj in 0..6 {
+                let (i0, j0) = (ci * 10, cj * 10);
+                let mut ring = Vec::new();
+                (i0..i0 + 10).for_each(|i| ring.push(pt(i, j0)));
+                (j0..j0 + 10).for_each(|j| ring.push(pt(i0 + 10, j)));
+                (i0 + 1..=i0 + 10)
+                    .rev()
+                    .for_each(|i| ring.push(pt(i, j0 + 10)));
+                (j0 + 1..=j0 + 10).rev().for_each(|j| ring.push(pt(i0, j)));
+                ring.push(ring[0]);
+                out.push(PolygonFeature {
+                    id: (ci * 6 + cj) as u64 + 1,
+                    properties: vec![(
+                        "code".into(),
+                        TileValue::Str(format!("11010800100100{}", ci * 6 + cj)),
+                    )],
+                    geometry: MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])]),
+                });
+            }
+        }
+        out
+    }
+
+    fn segments(g: Geometry<f64>) -> Vec<((i64, i64), (i64, i64))> {
+        let polys = match g {
+            Geometry::Polygon(p) => vec![p],
+            Geometry::MultiPolygon(mp) => mp.0,
+            _ => vec![],
+        };
+        let key = |c: Coord<f64>| (c.x.round() as i64, c.y.round() as i64);
+        polys
+            .iter()
+            .flat_map(|p| {
+                std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
+            })
+            .flat_map(|r| {
+                r.0.windows(2)
+                    .map(|w| (key(w[0]), key(w[1])))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn neighbours_share_their_edges_in_every_tile() {
+        let source = PolygonSource::new("grids", grids());
+        for z in [10u32, 12, 14, 16] {
+            let n = f64::from(1u32 << z);
+            let x = ((116.315 + 180.0) / 360.0 * n) as u32;
+            let y = ((1.0
+                - (39.9985f64.to_radians().tan() + 1.0 / 39.9985f64.to_radians().cos()).ln()
+                    / std::f64::consts::PI)
+                / 2.0
+                * n) as u32;
+            let tile = TileId::new(z, x, y).unwrap();
+            let layer = source.layer(tile).expect("the grids are in this tile");
+            let decoded = Tile::decode(encode_tile(vec![layer]).as_slice()).unwrap();
+            let feats = &decoded.layers[0].features;
+            let mut owner: HashMap<((i64, i64), (i64, i64)), u64> = HashMap::new();
+            let mut all: Vec<(u64, ((i64, i64), (i64, i64)))> = Vec::new();
+            for f in feats {
+                let ids: HashSet<u64> = feats.iter().filter_map(|g| g.id).collect();
+                assert_eq!(ids.len(), feats.len(), "integer ids, unique");
+                for s in segments(f.to_geo().unwrap()) {
+                    owner.insert(s, f.id.unwrap());
+                    all.push((f.id.unwrap(), s));
+                }
+            }
+            // Every edge inside the tile (off the clip window and the outer
+            // border of the block of grids) is walked back by a neighbour.
+            let on_window = |p: (i64, i64)| p.0 <= -64 || p.0 >= 4160 || p.1 <= -64 || p.1 >= 4160;
+            let mut inner = 0;
+            for (id, (a, b)) in &all {
+                if on_window(*a) || on_window(*b) {
+                    continue;
+                }
+                if let Some(other) = owner.get(&(*b, *a)) {
+                    assert_ne!(other, id);
+                    inner += 1;
+                }
+            }
+            assert!(inner > 0, "zoom {z}: shared edges found");
+            let unmatched = all
+                .iter()
+                .filter(|(_, (a, b))| {
+                    !on_window(*a) && !on_window(*b) && !owner.contains_key(&(*b, *a))
+                })
+                .count();
+            // Only the block's outer border may be unmatched.
+            assert!(
+                unmatched * 4 <= all.len(),
+                "zoom {z}: {unmatched} of {} edges unmatched",
+                all.len()
+            );
+        }
+    }
+
+    #[test]
+    fn empty_tiles_have_no_layer() {
+        let source = PolygonSource::new("grids", grids());
+        assert!(source.layer(TileId::new(14, 0, 0).unwrap()).is_none());
+    }
+}
