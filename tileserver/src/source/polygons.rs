@@ -162,7 +162,10 @@ mod tests {
         out
     }
 
-    fn segments(g: Geometry<f64>) -> Vec<((i64, i64), (i64, i64))> {
+    /// A decoded edge in tile units.
+    type Edge = ((i64, i64), (i64, i64));
+
+    fn segments(g: Geometry<f64>) -> Vec<Edge> {
         let polys = match g {
             Geometry::Polygon(p) => vec![p],
             Geometry::MultiPolygon(mp) => mp.0,
@@ -197,8 +200,8 @@ mod tests {
             let layer = source.layer(tile).expect("the grids are in this tile");
             let decoded = Tile::decode(encode_tile(vec![layer]).as_slice()).unwrap();
             let feats = &decoded.layers[0].features;
-            let mut owner: HashMap<((i64, i64), (i64, i64)), u64> = HashMap::new();
-            let mut all: Vec<(u64, ((i64, i64), (i64, i64)))> = Vec::new();
+            let mut owner: HashMap<Edge, u64> = HashMap::new();
+            let mut all: Vec<(u64, Edge)> = Vec::new();
             for f in feats {
                 let ids: HashSet<u64> = feats.iter().filter_map(|g| g.id).collect();
                 assert_eq!(ids.len(), feats.len(), "integer ids, unique");
