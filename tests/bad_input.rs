@@ -261,15 +261,7 @@ fn broken_pbf_files_give_clear_errors() {
 
 #[test]
 fn a_failed_import_loses_nothing_already_stored() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.gpkg");
-    let r = wangge(&[
-        "import",
-        "--store",
-        p(&store),
-        p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf")),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let (_dir, store, _r) = imported("cn_jiangxi_guixi_2024.osm.pbf", &[]);
     let before = store_counts(&store);
     for (flag, file) in [
         ("--buildings", "projected_metres.geojson"),

@@ -24,17 +24,10 @@ fn ogrinfo(args: &[&str]) -> (String, String) {
 
 #[test]
 fn ogrinfo_lists_every_layer_with_counts_and_a_spatial_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("q.gpkg");
-    let r = wangge(&[
-        "import",
-        "--store",
-        p(&store),
-        p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf")),
-        "--county",
-        "110108",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let (_dir, store, _r) = imported(
+        "cn_beijing_haidian_qinghuayuan_2017.osm.pbf",
+        &["--county", "110108"],
+    );
     let ours = store_counts(&store);
 
     let (list, warnings) = ogrinfo(&["-ro", "-q", p(&store)]);

@@ -162,17 +162,7 @@ fn boundary_gives_the_default_unit_its_shape() {
 
 #[test]
 fn later_imports_replace_only_their_layers() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.gpkg");
-    let r = wangge(&[
-        "import",
-        "--store",
-        p(&store),
-        p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf")),
-        "--county",
-        "360681",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let (dir, store, _) = imported("cn_jiangxi_guixi_2024.osm.pbf", &["--county", "360681"]);
     let first = store_counts(&store);
     let roads = write(
         dir.path(),

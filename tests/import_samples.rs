@@ -6,21 +6,17 @@ use common::*;
 
 #[test]
 fn qinghuayuan_counts_match_osmium() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("q.gpkg");
-    let r = wangge(&[
-        "import",
-        "--store",
-        p(&store),
-        p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf")),
-        "--census",
-        p(&data("census/county_2020.csv")),
-        "--county",
-        "110108",
-        "--population-total",
-        "44166",
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let (_dir, store, r) = imported(
+        "cn_beijing_haidian_qinghuayuan_2017.osm.pbf",
+        &[
+            "--census",
+            p(&data("census/county_2020.csv")),
+            "--county",
+            "110108",
+            "--population-total",
+            "44166",
+        ],
+    );
     // osmium tags-filter -R … w/building r/building: 520 ways + 1 multipolygon relation.
     assert_eq!(row(&r.stdout, "buildings"), [521, 521, 0, 0]);
     // osmium tags-filter -R … w/highway: 684 ways, of which 44 highway=platform
@@ -43,15 +39,7 @@ fn qinghuayuan_counts_match_osmium() {
 
 #[test]
 fn kotka_counts_match_osmium() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("k.gpkg");
-    let r = wangge(&[
-        "import",
-        "--store",
-        p(&store),
-        p(&data("osm/fi_kotka_pyrosm_test.osm.pbf")),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let (_dir, store, r) = imported("fi_kotka_pyrosm_test.osm.pbf", &[]);
     // osmium fileinfo: 2219 building ways; osmium check-refs -i: 48 of them
     // reference nodes outside the extract and cannot be closed.
     assert_eq!(row(&r.stdout, "buildings"), [2219, 2171, 0, 48]);

@@ -9,15 +9,7 @@ use std::time::{Duration, Instant};
 
 #[test]
 fn killed_import_leaves_the_previous_content() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.gpkg");
-    let r = wangge(&[
-        "import",
-        "--store",
-        p(&store),
-        p(&data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf")),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.all());
+    let (dir, store, _r) = imported("cn_beijing_haidian_qinghuayuan_2017.osm.pbf", &[]);
     let before = store_counts(&store);
 
     let county = dir.path().join("county");

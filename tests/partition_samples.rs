@@ -240,15 +240,7 @@ fn kotka_estimated() {
 
 #[test]
 fn export_and_partition_refuse_bad_requests() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("s.gpkg");
-    let r = wangge(&[
-        "import",
-        "--store",
-        p(&store),
-        p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf")),
-    ]);
-    assert_eq!(r.code, 0);
+    let (dir, store, _) = imported("cn_jiangxi_guixi_2024.osm.pbf", &[]);
     let out = dir.path().join("x.geojson");
     let r = wangge(&[
         "export",

@@ -87,3 +87,16 @@ pub fn row(stdout: &str, layer: &str) -> [u64; 4] {
         .collect();
     [n[0], n[1], n[2], n[3]]
 }
+
+/// A fresh store in a temporary folder with one sample extract imported
+/// (`extra` arguments appended); the import must succeed.
+pub fn imported(extract: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Run) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let store = dir.path().join("s.gpkg");
+    let pbf = data(&format!("osm/{extract}"));
+    let mut args = vec!["import", "--store", p(&store), p(&pbf)];
+    args.extend_from_slice(extra);
+    let run = wangge(&args);
+    assert_eq!(run.code, 0, "import of {extract} failed:\n{}", run.all());
+    (dir, store, run)
+}
