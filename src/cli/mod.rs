@@ -4,6 +4,7 @@ mod layers_cmd;
 mod partition_cmd;
 mod plans_cmd;
 mod progress;
+mod serve_cmd;
 mod store_write;
 mod synth;
 
@@ -34,6 +35,8 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// List the plans of a store, or make one active.
     Plans(plans_cmd::PlansArgs),
+    /// Serve a plan's grids as vector tiles over HTTP.
+    Serve(serve_cmd::ServeArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -44,6 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partition(a) => partition_cmd::run(*a),
         Command::Export(a) => export_cmd::run(a),
         Command::Plans(a) => plans_cmd::run(a),
+        Command::Serve(a) => serve_cmd::run(a),
     }
 }
 

@@ -3,5 +3,6 @@
 //! vector tiles and the HTTP API.
 
 pub mod mvt;
+pub mod server;
 pub mod source;
 pub mod store;

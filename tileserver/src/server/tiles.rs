@@ -1,0 +1,91 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{ApiError, AppState};
+use crate::mvt::{TileId, TileValue, encode_tile};
+use crate::source::{PolygonFeature, PolygonSource};
+use crate::store::{StoreError, StoredGrid};
+
+/// Query strings longer than this are refused before anything is parsed.
+const MAX_QUERY: usize = 256;
+
+pub(crate) fn grid_source(grids: Vec<StoredGrid>) -> PolygonSource {
+    let features = grids
+        .into_iter()
+        .enumerate()
+        .map(|(i, g)| PolygonFeature {
+            id: i as u64 + 1,
+            properties: vec![
+                ("code".into(), TileValue::Str(g.code)),
+                ("name".into(), TileValue::Str(g.name)),
+                ("village_code".into(), TileValue::Str(g.village_code)),
+                ("population".into(), TileValue::Double(g.population.round())),
+                ("households".into(), TileValue::Double(g.households.round())),
+                ("in_band".into(), TileValue::Bool(g.in_band.unwrap_or(true))),
+                (
+                    "dedicated".into(),
+                    TileValue::Str(g.dedicated.unwrap_or_default()),
+                ),
+            ],
+            geometry: g.geometry,
+        })
+        .collect();
+    PolygonSource::new("grids", features)
+}
+
+fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NoPlan { .. } => ApiError::NotFound(e.to_string()),
+        other => ApiError::Internal(other.to_string()),
+    }
+}
+
+pub(crate) async fn tile(
+    State(state): State<Arc<AppState>>,
+    Path((source, z, x, file)): Path<(String, String, String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    if query.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() > MAX_QUERY {
+        return Err(ApiError::BadRequest(format!(
+            "query string longer than {MAX_QUERY} characters"
+        )));
+    }
+    if source != "grids" {
+        return Err(ApiError::NotFound(format!(
+            "unknown tile source {source:?}; known: grids"
+        )));
+    }
+    let y = file
+        .strip_suffix(".mvt")
+        .ok_or_else(|| ApiError::NotFound(format!("tiles end in .mvt, not {file:?}")))?;
+    let num = |name: &str, v: &str| {
+        v.parse::<u32>()
+            .map_err(|_| ApiError::BadRequest(format!("{name} {v:?} is not a tile number")))
+    };
+    let tile = TileId::new(num("z", &z)?, num("x", &x)?, num("y", y)?)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let selector = query.get("plan").map(String::as_str).unwrap_or("active");
+    let plan = state
+        .store
+        .resolve_plan(selector)
+        .await
+        .map_err(store_error)?;
+    let grids = state.grid_source(plan).await.map_err(store_error)?;
+    // Encoding is CPU work: keep it off the async executor.
+    let bytes =
+        tokio::task::spawn_blocking(move || grids.layer(tile).map(|l| encode_tile(vec![l])))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(match bytes {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(b) => Response::builder()
+            .header(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile")
+            .body(Body::from(b))
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    })
+}
