@@ -127,6 +127,25 @@ fn grid_tiles_over_http() {
     let (status, _, body2) = get(port, &format!("/tiles/grids/14/{x}/{y}.mvt?plan=1"));
     assert_eq!((status, body2.len()), (200, body.len()));
 
+    // TileJSON 3.0 points at the tiles on the same host.
+    let (status, ctype, body) = get(port, "/tiles/grids.json");
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("application/json"));
+    let tj: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(
+        tj["tiles"][0],
+        "http://127.0.0.1/tiles/grids/{z}/{x}/{y}.mvt"
+    );
+    assert_eq!(tj["vector_layers"][0]["fields"]["code"], "String");
+    assert_eq!(tj["attribution"], "© OpenStreetMap contributors");
+    let b = tj["bounds"].as_array().unwrap();
+    assert!(
+        b[0].as_f64().unwrap() > 26.8 && b[2].as_f64().unwrap() < 27.1,
+        "{b:?}"
+    );
+    assert_eq!(get(port, "/tiles/roofs.json").0, 404);
+
     // Nothing there: 204. Bad requests: 4xx with a JSON error.
     assert_eq!(get(port, "/tiles/grids/14/0/0.mvt").0, 204);
     for (path, code, says) in [

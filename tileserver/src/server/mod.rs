@@ -56,6 +56,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/healthz",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
+        .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{source}/{z}/{x}/{file}", get(tiles::tile))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .with_state(state)

@@ -45,6 +45,62 @@ fn store_error(e: StoreError) -> ApiError {
     }
 }
 
+/// TileJSON 3.0 of a source, with tile URLs on the host the client used.
+pub(crate) async fn tilejson(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let source = file
+        .strip_suffix(".json")
+        .ok_or_else(|| ApiError::NotFound(format!("no such document {file:?}")))?;
+    if source != "grids" {
+        return Err(ApiError::NotFound(format!(
+            "unknown tile source {source:?}; known: grids"
+        )));
+    }
+    let selector = query.get("plan").map(String::as_str).unwrap_or("active");
+    let plan = state
+        .store
+        .resolve_plan(selector)
+        .await
+        .map_err(store_error)?;
+    let grids = state.grid_source(plan).await.map_err(store_error)?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.len() < 256
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1");
+    let plan_q = if selector == "active" {
+        String::new()
+    } else {
+        format!("?plan={plan}")
+    };
+    let fields: serde_json::Map<String, serde_json::Value> = grids
+        .fields()
+        .into_iter()
+        .map(|(k, t)| (k, serde_json::Value::from(t)))
+        .collect();
+    let doc = serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": "grids",
+        "description": format!("网格 grids of plan {plan}"),
+        "attribution": "© OpenStreetMap contributors",
+        "scheme": "xyz",
+        "tiles": [format!("http://{host}/tiles/grids/{{z}}/{{x}}/{{y}}.mvt{plan_q}")],
+        "minzoom": 0,
+        "maxzoom": crate::mvt::MAX_ZOOM,
+        "bounds": grids.bounds().unwrap_or([-180.0, -85.0511, 180.0, 85.0511]),
+        "vector_layers": [{"id": "grids", "fields": fields, "minzoom": 0, "maxzoom": crate::mvt::MAX_ZOOM}],
+    });
+    Ok(axum::Json(doc).into_response())
+}
+
 pub(crate) async fn tile(
     State(state): State<Arc<AppState>>,
     Path((source, z, x, file)): Path<(String, String, String, String)>,

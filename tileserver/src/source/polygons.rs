@@ -73,6 +73,40 @@ impl PolygonSource {
         &self.name
     }
 
+    /// (west, south, east, north) of every feature, or `None` when empty.
+    pub fn bounds(&self) -> Option<[f64; 4]> {
+        if self.features.is_empty() {
+            return None;
+        }
+        let env = self.index.root().envelope();
+        Some([
+            env.lower()[0],
+            env.lower()[1],
+            env.upper()[0],
+            env.upper()[1],
+        ])
+    }
+
+    /// Property names and their TileJSON field types.
+    pub fn fields(&self) -> Vec<(String, &'static str)> {
+        self.features
+            .first()
+            .map(|f| {
+                f.properties
+                    .iter()
+                    .map(|(k, v)| {
+                        let t = match v {
+                            TileValue::Str(_) => "String",
+                            TileValue::Bool(_) => "Boolean",
+                            _ => "Number",
+                        };
+                        (k.clone(), t)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The polygons as drawn at zoom `z`: shared arcs simplified to about
     /// one screen pixel (a 256-pixel tile).
     fn at_zoom(&self, z: u8) -> Arc<Vec<MultiPolygon<f64>>> {
