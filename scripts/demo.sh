@@ -2,8 +2,8 @@
 # The main job on the sample data: build wangge, import the Qinghuayuan
 # (清华园街道, Beijing) OpenStreetMap extract into an embedded GeoPackage
 # with population scaled to the subdistrict's 44,166 residents and Haidian's
-# census household size, partition it into grids (with unit cells), and
-# export the grids as GeoJSON.
+# census household size, partition it into grids (with unit cells), export
+# the grids as GeoJSON, and serve them on 127.0.0.1 (WANGGE_ADDR to change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,3 +19,6 @@ W=target/release/wangge
 "$W" export --store out/qinghuayuan.gpkg --layer grids -o out/qinghuayuan-grids.geojson
 "$W" layers --store out/qinghuayuan.gpkg
 echo "store: out/qinghuayuan.gpkg (open it in QGIS); grids: out/qinghuayuan-grids.geojson"
+ADDR="${WANGGE_ADDR:-127.0.0.1:8080}"
+echo "serving: http://$ADDR/tiles/grids.json (Ctrl-C stops)"
+exec "$W" serve --store out/qinghuayuan.gpkg --addr "$ADDR"
