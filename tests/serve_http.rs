@@ -127,6 +127,28 @@ fn grid_tiles_over_http() {
     let (status, _, body2) = get(port, &format!("/tiles/grids/14/{x}/{y}.mvt?plan=1"));
     assert_eq!((status, body2.len()), (200, body.len()));
 
+    // Several sources in one tile, one layer each.
+    let (status, _, body) = get(port, &format!("/tiles/grids,blocks,admin/14/{x}/{y}.mvt"));
+    assert_eq!(status, 200);
+    let tile = Tile::decode(body.as_slice()).unwrap();
+    let names: Vec<&str> = tile.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, vec!["grids", "blocks", "admin"]);
+    let admin = &tile.layers[2];
+    assert!(admin.keys.iter().any(|k| k == "level"));
+    let (status, _, body) = get(port, &format!("/tiles/grids,roofs/14/{x}/{y}.mvt"));
+    assert_eq!(status, 404);
+    let err: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        err["error"],
+        "unknown tile source \"roofs\"; known: grids, blocks, admin"
+    );
+    for source in ["blocks", "admin"] {
+        let (status, _, body) = get(port, &format!("/tiles/{source}.json"));
+        assert_eq!(status, 200);
+        let tj: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(tj["vector_layers"][0]["id"], source);
+    }
+
     // TileJSON 3.0 points at the tiles on the same host.
     let (status, ctype, body) = get(port, "/tiles/grids.json");
     assert_eq!(status, 200);

@@ -18,34 +18,58 @@ use crate::store::{GpkgStore, StoreError};
 
 pub use errors::ApiError;
 
-/// What every request shares: the store and, per plan, the grid source
-/// (built once, then reused: never cloned per request).
+/// What every request shares: the store and the sources built from it
+/// (each built once, then shared behind `Arc`, never cloned per request).
 pub struct AppState {
     pub store: GpkgStore,
-    grids: RwLock<HashMap<i64, Arc<PolygonSource>>>,
+    /// Built sources by (source name, plan); plan 0 for plan-free sources.
+    sources: RwLock<HashMap<(&'static str, i64), Arc<PolygonSource>>>,
 }
+
+/// The sources a tile request may name.
+pub const SOURCES: [&str; 3] = ["grids", "blocks", "admin"];
 
 impl AppState {
     pub fn new(store: GpkgStore) -> Arc<Self> {
         Arc::new(Self {
             store,
-            grids: RwLock::new(HashMap::new()),
+            sources: RwLock::new(HashMap::new()),
         })
     }
 
-    /// The grid source of a plan, loading it on first use.
-    pub(crate) async fn grid_source(&self, plan: i64) -> Result<Arc<PolygonSource>, StoreError> {
-        if let Some(s) = self.grids.read().await.get(&plan) {
+    /// A source, built from the store on first use and shared after.
+    pub(crate) async fn source(
+        &self,
+        name: &'static str,
+        plan: i64,
+    ) -> Result<Arc<PolygonSource>, StoreError> {
+        let key = (name, if name == "admin" { 0 } else { plan });
+        if let Some(s) = self.sources.read().await.get(&key) {
             return Ok(s.clone());
         }
-        let grids = self.store.plan_grids(plan, "grid").await?;
-        let source = tokio::task::spawn_blocking(move || Arc::new(tiles::grid_source(grids)))
-            .await
-            .map_err(|e| StoreError::Open {
-                path: "grids".into(),
-                message: e.to_string(),
-            })?;
-        self.grids.write().await.insert(plan, source.clone());
+        let built = match name {
+            "grids" => {
+                let grids = self.store.plan_grids(plan, "grid").await?;
+                tokio::task::spawn_blocking(move || tiles::grid_source(grids)).await
+            }
+            "blocks" => {
+                let blocks = self.store.plan_blocks(plan).await?;
+                tokio::task::spawn_blocking(move || tiles::block_source(blocks)).await
+            }
+            _ => {
+                let layers = self
+                    .store
+                    .read_layers(&[partition::LayerKind::Admin])
+                    .await?;
+                tokio::task::spawn_blocking(move || tiles::admin_source(layers.admin)).await
+            }
+        }
+        .map_err(|e| StoreError::Open {
+            path: name.into(),
+            message: e.to_string(),
+        })?;
+        let source = Arc::new(built);
+        self.sources.write().await.insert(key, source.clone());
         Ok(source)
     }
 }

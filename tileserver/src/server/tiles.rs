@@ -38,6 +38,66 @@ pub(crate) fn grid_source(grids: Vec<StoredGrid>) -> PolygonSource {
     PolygonSource::new("grids", features)
 }
 
+pub(crate) fn block_source(blocks: Vec<crate::store::StoredBlock>) -> PolygonSource {
+    let features = blocks
+        .into_iter()
+        .map(|b| PolygonFeature {
+            id: b.block_id as u64 + 1,
+            properties: vec![
+                ("village_code".into(), TileValue::Str(b.village_code)),
+                (
+                    "grid_code".into(),
+                    TileValue::Str(b.grid_code.unwrap_or_default()),
+                ),
+                ("population".into(), TileValue::Double(b.population.round())),
+                ("households".into(), TileValue::Double(b.households.round())),
+            ],
+            geometry: b.geometry,
+        })
+        .collect();
+    PolygonSource::new("blocks", features)
+}
+
+/// Villages (they tile the county, so they share arcs like grids do).
+pub(crate) fn admin_source(units: Vec<partition::AdminUnit>) -> PolygonSource {
+    let features = units
+        .into_iter()
+        .filter(|u| u.level == partition::AdminLevel::Village)
+        .enumerate()
+        .map(|(i, u)| PolygonFeature {
+            id: i as u64 + 1,
+            properties: vec![
+                ("code".into(), TileValue::Str(u.code.to_string())),
+                ("name".into(), TileValue::Str(u.name)),
+                ("level".into(), TileValue::Str(u.level.as_str().into())),
+                (
+                    "town_code".into(),
+                    TileValue::Str(u.code.parent().map(|c| c.to_string()).unwrap_or_default()),
+                ),
+            ],
+            geometry: u.geometry,
+        })
+        .collect();
+    PolygonSource::new("admin", features)
+}
+
+/// The known source names among a comma-separated list, or the error.
+fn parse_sources(list: &str) -> Result<Vec<&'static str>, ApiError> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for name in list.split(',') {
+        let known = super::SOURCES.iter().find(|s| **s == name).ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "unknown tile source {name:?}; known: {}",
+                super::SOURCES.join(", ")
+            ))
+        })?;
+        if !out.contains(known) {
+            out.push(known);
+        }
+    }
+    Ok(out)
+}
+
 fn store_error(e: StoreError) -> ApiError {
     match e {
         StoreError::NoPlan { .. } => ApiError::NotFound(e.to_string()),
@@ -55,18 +115,16 @@ pub(crate) async fn tilejson(
     let source = file
         .strip_suffix(".json")
         .ok_or_else(|| ApiError::NotFound(format!("no such document {file:?}")))?;
-    if source != "grids" {
-        return Err(ApiError::NotFound(format!(
-            "unknown tile source {source:?}; known: grids"
-        )));
-    }
+    let [name] = parse_sources(source)?[..] else {
+        return Err(ApiError::NotFound("TileJSON describes one source".into()));
+    };
     let selector = query.get("plan").map(String::as_str).unwrap_or("active");
     let plan = state
         .store
         .resolve_plan(selector)
         .await
         .map_err(store_error)?;
-    let grids = state.grid_source(plan).await.map_err(store_error)?;
+    let grids = state.source(name, plan).await.map_err(store_error)?;
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -88,15 +146,15 @@ pub(crate) async fn tilejson(
         .collect();
     let doc = serde_json::json!({
         "tilejson": "3.0.0",
-        "name": "grids",
-        "description": format!("网格 grids of plan {plan}"),
+        "name": name,
+        "description": format!("{name} of plan {plan}"),
         "attribution": "© OpenStreetMap contributors",
         "scheme": "xyz",
-        "tiles": [format!("http://{host}/tiles/grids/{{z}}/{{x}}/{{y}}.mvt{plan_q}")],
+        "tiles": [format!("http://{host}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt{plan_q}")],
         "minzoom": 0,
         "maxzoom": crate::mvt::MAX_ZOOM,
         "bounds": grids.bounds().unwrap_or([-180.0, -85.0511, 180.0, 85.0511]),
-        "vector_layers": [{"id": "grids", "fields": fields, "minzoom": 0, "maxzoom": crate::mvt::MAX_ZOOM}],
+        "vector_layers": [{"id": name, "fields": fields, "minzoom": 0, "maxzoom": crate::mvt::MAX_ZOOM}],
     });
     Ok(axum::Json(doc).into_response())
 }
@@ -111,11 +169,7 @@ pub(crate) async fn tile(
             "query string longer than {MAX_QUERY} characters"
         )));
     }
-    if source != "grids" {
-        return Err(ApiError::NotFound(format!(
-            "unknown tile source {source:?}; known: grids"
-        )));
-    }
+    let names = parse_sources(&source)?;
     let y = file
         .strip_suffix(".mvt")
         .ok_or_else(|| ApiError::NotFound(format!("tiles end in .mvt, not {file:?}")))?;
@@ -131,12 +185,17 @@ pub(crate) async fn tile(
         .resolve_plan(selector)
         .await
         .map_err(store_error)?;
-    let grids = state.grid_source(plan).await.map_err(store_error)?;
+    let mut sources = Vec::with_capacity(names.len());
+    for name in names {
+        sources.push(state.source(name, plan).await.map_err(store_error)?);
+    }
     // Encoding is CPU work: keep it off the async executor.
-    let bytes =
-        tokio::task::spawn_blocking(move || grids.layer(tile).map(|l| encode_tile(vec![l])))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        let layers: Vec<_> = sources.iter().filter_map(|s| s.layer(tile)).collect();
+        (!layers.is_empty()).then(|| encode_tile(layers))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(match bytes {
         None => StatusCode::NO_CONTENT.into_response(),
         Some(b) => Response::builder()
