@@ -35,7 +35,7 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// List the plans of a store, or make one active.
     Plans(plans_cmd::PlansArgs),
-    /// Serve a plan's grids as vector tiles over HTTP.
+    /// Serve a plan's grids, blocks and villages as vector tiles over HTTP.
     Serve(serve_cmd::ServeArgs),
 }
 
