@@ -220,20 +220,33 @@ impl GpkgStore {
 
     /// `active` or a plan id, checked to exist.
     pub async fn resolve_plan(&self, selector: &str) -> Result<i64, StoreError> {
-        let plans = self.plans().await?;
-        let found = if selector == "active" {
-            plans.iter().find(|p| p.active)
+        // One indexed lookup: this runs on every tile request.
+        let found: Option<i64> = if selector == "active" {
+            sqlx::query_scalar("SELECT id FROM plans WHERE active = 1")
+                .fetch_optional(&self.pool)
+                .await
+                .ctx(|| "finding the active plan".into())?
+        } else if let Ok(id) = selector.parse::<i64>() {
+            sqlx::query_scalar("SELECT id FROM plans WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .ctx(|| format!("finding plan {id}"))?
         } else {
-            selector
-                .parse::<i64>()
-                .ok()
-                .and_then(|id| plans.iter().find(|p| p.id == id))
+            None
         };
-        found.map(|p| p.id).ok_or_else(|| StoreError::NoPlan {
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        let known: Vec<i64> = sqlx::query_scalar("SELECT id FROM plans ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .ctx(|| "listing plans".into())?;
+        Err(StoreError::NoPlan {
             selector: selector.to_string(),
-            known: plans
+            known: known
                 .iter()
-                .map(|p| p.id.to_string())
+                .map(i64::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
         })
