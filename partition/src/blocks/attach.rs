@@ -3,10 +3,10 @@ use geo_types::MultiPolygon;
 use rayon::prelude::*;
 use rstar::{AABB, RTree};
 
-use super::faces::{FaceInfo, Indexed, to_polygon};
+use super::faces::{FaceInfo, FaceRings, Indexed, to_polygon};
 use crate::model::Building;
 use crate::planar::point::point_in_ring;
-use crate::planar::{Arrangement, FaceId, IPoint};
+use crate::planar::{FaceId, IPoint};
 
 fn face_holds(rings: &[Vec<IPoint>], p: IPoint) -> bool {
     let mut it = rings.iter();
@@ -20,13 +20,10 @@ pub(crate) type Crossing = Vec<(usize, Vec<FaceId>)>;
 /// when the footprint crosses face edges, the one holding most of its area;
 /// and, for those that cross, every face their corners fall in.
 pub(crate) fn attach_buildings(
-    arr: &Arrangement,
+    rings: &FaceRings,
     faces: &[FaceInfo],
     buildings: &[Building],
 ) -> (Vec<Option<FaceId>>, Crossing) {
-    let rings: Vec<Vec<Vec<IPoint>>> = (0..arr.face_count() as FaceId)
-        .map(|f| arr.face_rings(f))
-        .collect();
     let tree = RTree::bulk_load(
         rings
             .iter()

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use geo_types::{Coord, MultiPolygon};
 
 use super::attach::attach_buildings;
-use super::faces::{FaceInfo, face_infos};
+use super::faces::{FaceInfo, face_infos, face_rings};
 use super::params::{BlockParams, Measure};
 use super::refine::extra_segments;
 use super::segments::base_segments;
@@ -150,11 +150,12 @@ pub fn build_blocks_in(
         let t_node = t.elapsed().as_secs_f64();
         let arr = Arrangement::build(&noded);
         let t_arr = t.elapsed().as_secs_f64();
-        let faces = face_infos(&arr, vgeoms, &sgeoms);
+        let rings = face_rings(&arr);
+        let faces = face_infos(&rings, vgeoms, &sgeoms);
         let t_faces = t.elapsed().as_secs_f64();
         let t_attach0 = t.elapsed().as_secs_f64();
         let (face_of_building, crossing_buildings) =
-            attach_buildings(&arr, &faces, &layers.buildings);
+            attach_buildings(&rings, &faces, &layers.buildings);
         let (face_block, blocks, building_block) =
             group_faces(&arr, &faces, &face_of_building, layers, params);
         tracing::debug!(

@@ -86,18 +86,28 @@ pub(crate) fn ring_length_m(ring: &[IPoint]) -> f64 {
         .sum()
 }
 
+/// Every face's rings (outer first), traced once per round and shared by
+/// the face figures and the building attachment.
+pub(crate) type FaceRings = Vec<Vec<Vec<IPoint>>>;
+
+pub(crate) fn face_rings(arr: &Arrangement) -> FaceRings {
+    (0..arr.face_count() as FaceId)
+        .into_par_iter()
+        .map(|f| arr.face_rings(f))
+        .collect()
+}
+
 pub(crate) fn face_infos(
-    arr: &Arrangement,
+    rings: &FaceRings,
     villages: &[&MultiPolygon<f64>],
     sites: &[&MultiPolygon<f64>],
 ) -> Vec<FaceInfo> {
     let vtree = index(villages);
     let stree = index(sites);
-    (0..arr.face_count() as FaceId)
-        .into_par_iter()
-        .map(|f| {
-            let rings = arr.face_rings(f);
-            let poly = MultiPolygon(vec![to_polygon(&rings)]);
+    rings
+        .par_iter()
+        .map(|rings| {
+            let poly = MultiPolygon(vec![to_polygon(rings)]);
             let point = poly
                 .interior_point()
                 .map(|p| p.0)

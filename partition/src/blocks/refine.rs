@@ -67,6 +67,13 @@ pub(crate) fn extra_segments(
         .filter(|b| b.value(params.measure) > params.split_above)
         .map(|b| b.id as usize)
         .collect();
+    // The buildings of each block (for gap cuts).
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); set.blocks.len()];
+    for (bi, blk) in set.building_block.iter().enumerate() {
+        if let Some(b) = blk {
+            members[*b as usize].push(bi);
+        }
+    }
     if round == 0 {
         let buildings = RTree::bulk_load(
             layers
@@ -96,12 +103,6 @@ pub(crate) fn extra_segments(
                 params.h3_resolution,
                 &buildings,
             ));
-        }
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); set.blocks.len()];
-        for (bi, blk) in set.building_block.iter().enumerate() {
-            if let Some(b) = blk {
-                members[*b as usize].push(bi);
-            }
         }
         for &i in &over {
             let Some(r) = geoms[i].bounding_rect() else {
@@ -139,12 +140,6 @@ pub(crate) fn extra_segments(
             }
         }
     } else {
-        let mut members: Vec<Vec<usize>> = vec![Vec::new(); set.blocks.len()];
-        for (bi, blk) in set.building_block.iter().enumerate() {
-            if let Some(b) = blk {
-                members[*b as usize].push(bi);
-            }
-        }
         for &i in &over {
             let cuts = gap_cuts(
                 &geoms[i],
