@@ -29,7 +29,7 @@ pub fn node_segments_dropping(
         for _ in 0..4 {
             let (out, split) = node_once(&segs);
             segs = merge_duplicates(out);
-            if !split {
+            if split.is_empty() {
                 converged = true;
                 break;
             }
@@ -52,20 +52,9 @@ pub fn node_segments_dropping(
     segs
 }
 
-/// Indices of segments that properly cross another.
+/// Indices of segments a noding pass would still split.
 fn crossing_segments(segs: &[Segment]) -> std::collections::HashSet<usize> {
-    let mut out = std::collections::HashSet::new();
-    let (pieces, _) = node_once(segs);
-    // A segment that noding would split crosses or touches something; find
-    // those by comparing with the input.
-    let kept: std::collections::HashSet<(IPoint, IPoint)> =
-        pieces.iter().map(|s| (s.a, s.b)).collect();
-    for (i, s) in segs.iter().enumerate() {
-        if !kept.contains(&(s.a, s.b)) {
-            out.insert(i);
-        }
-    }
-    out
+    node_once(segs).1.into_iter().collect()
 }
 
 fn merge_duplicates(input: Vec<Segment>) -> Vec<Segment> {
@@ -151,10 +140,10 @@ fn intersect(p: &Segment, q: &Segment, on_p: &mut Vec<IPoint>, on_q: &mut Vec<IP
 }
 
 /// One noding pass with a uniform grid of buckets; returns the pieces and
-/// whether anything was split.
-fn node_once(segs: &[Segment]) -> (Vec<Segment>, bool) {
+/// the indices of the segments it split.
+fn node_once(segs: &[Segment]) -> (Vec<Segment>, Vec<usize>) {
     if segs.is_empty() {
-        return (Vec::new(), false);
+        return (Vec::new(), Vec::new());
     }
     let total: f64 = segs
         .iter()
@@ -209,13 +198,13 @@ fn node_once(segs: &[Segment]) -> (Vec<Segment>, bool) {
         splits[i as usize].push(pt);
     }
     let mut out = Vec::with_capacity(segs.len());
-    let mut any = false;
-    for (s, mut pts) in segs.iter().zip(splits) {
+    let mut split = Vec::new();
+    for (i, (s, mut pts)) in segs.iter().zip(splits).enumerate() {
         if pts.is_empty() {
             out.push(*s);
             continue;
         }
-        any = true;
+        split.push(i);
         let (dx, dy) = (i128::from(s.b.x - s.a.x), i128::from(s.b.y - s.a.y));
         pts.sort_by_key(|p| i128::from(p.x - s.a.x) * dx + i128::from(p.y - s.a.y) * dy);
         pts.dedup();
@@ -231,7 +220,7 @@ fn node_once(segs: &[Segment]) -> (Vec<Segment>, bool) {
             prev = p;
         }
     }
-    (out, any)
+    (out, split)
 }
 
 #[cfg(test)]
