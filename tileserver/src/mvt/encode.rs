@@ -1,4 +1,4 @@
-use geo_types::{Coord, Geometry, LineString, Polygon};
+use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use geozero::mvt::tile::{Feature, GeomType, Layer};
 use geozero::mvt::{Message, TagsBuilder, Tile};
 
@@ -74,6 +74,28 @@ impl LayerBuilder {
             Geometry::Point(p) => (GeomType::Point, self.point(p.0)),
             _ => (GeomType::Unknown, Vec::new()),
         };
+        self.push(id, kind, commands, properties)
+    }
+
+    /// Adds a polygonal feature without wrapping it in a `Geometry`
+    /// (tile sources hold `MultiPolygon`s; no copy per tile).
+    pub fn add_multipolygon(
+        &mut self,
+        id: u64,
+        mp: &MultiPolygon<f64>,
+        properties: &[(&str, TileValue)],
+    ) -> bool {
+        let commands = self.polygons(&mp.0);
+        self.push(id, GeomType::Polygon, commands, properties)
+    }
+
+    fn push(
+        &mut self,
+        id: u64,
+        kind: GeomType,
+        commands: Vec<u32>,
+        properties: &[(&str, TileValue)],
+    ) -> bool {
         if commands.is_empty() {
             return false;
         }

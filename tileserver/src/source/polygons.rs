@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use geo::BoundingRect;
-use geo_types::{Geometry, MultiPolygon};
+use geo_types::MultiPolygon;
 use partition::planar::Topology;
 use rstar::{AABB, RTree, RTreeObject};
 
@@ -146,7 +146,7 @@ impl PolygonSource {
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
-            layer.add(f.id, &Geometry::MultiPolygon(geoms[i].clone()), &props);
+            layer.add_multipolygon(f.id, &geoms[i], &props);
         }
         (!layer.is_empty()).then_some(layer)
     }
@@ -156,7 +156,7 @@ impl PolygonSource {
 mod tests {
     use super::*;
     use crate::mvt::encode_tile;
-    use geo_types::{Coord, LineString, Polygon};
+    use geo_types::{Coord, Geometry, LineString, Polygon};
     use geozero::ToGeo;
     use geozero::mvt::{Message, Tile};
     use std::collections::HashSet;
