@@ -11,7 +11,7 @@ use crate::blocks::tags::{VILLAGE, follows_linear_feature};
 use crate::blocks::{BlockParams, BlockSet, build_blocks, edge_length};
 use crate::geometry::area_m2;
 use crate::grids::{BlockGraph, GridCount, SolveParams, choose_count, partition_blocks};
-use crate::model::{AdminLevel, DivisionCode, Layers};
+use crate::model::{DivisionCode, Layers};
 
 /// Everything a partition run is told.
 #[derive(Debug, Clone, PartialEq)]
@@ -393,16 +393,18 @@ fn build_report(
         .sum();
     let village_union = area_m2(&geo::unary_union(&village_polys));
     let grid_area: f64 = grids.iter().map(|g| g.area_m2).sum();
+    // Villages in one piece: only their grids must be one piece too.
+    let single_part: std::collections::HashSet<DivisionCode> = set
+        .villages
+        .iter()
+        .map(|&i| &layers.admin[i])
+        .filter(|u| u.geometry.0.len() == 1)
+        .map(|u| u.code)
+        .collect();
     let noncontiguous = grids
         .iter()
         .filter(|g| g.geometry.0.len() > 1)
-        .filter(|g| {
-            layers
-                .admin
-                .iter()
-                .find(|u| u.code == g.village_code && u.level == AdminLevel::Village)
-                .is_some_and(|u| u.geometry.0.len() == 1)
-        })
+        .filter(|g| single_part.contains(&g.village_code))
         .count();
     let face_grid: Vec<Option<u32>> = set
         .face_block

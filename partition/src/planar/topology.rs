@@ -118,10 +118,8 @@ impl Topology {
             let mut first = start;
             let mut steps = 0;
             while !is_junction(arr.origin_point(first)) && steps < n {
-                let Some(prev) = (0..1).find_map(|_| {
-                    // The edge before `first` on the same side: the twin's next, reversed.
-                    next_boundary(first ^ 1).map(|e| e ^ 1)
-                }) else {
+                // The edge before `first` on the same side: the twin's next, reversed.
+                let Some(prev) = next_boundary(first ^ 1).map(|e| e ^ 1) else {
                     break;
                 };
                 if prev == start {
