@@ -6,6 +6,13 @@ set -euo pipefail
 need=()
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)       # GeoPackage checks in tests
 command -v cc >/dev/null 2>&1 || need+=(build-essential)     # bundled SQLite builds from C
+# PostgreSQL 15 + PostGIS: the shared store, tested against a private cluster.
+pg_bin=$(dirname "$(readlink -f "$(command -v pg_ctl 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_ctl)")")
+[ -x "$pg_bin/initdb" ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3 postgresql-15-postgis-3-scripts)
+command -v createdb >/dev/null 2>&1 || need+=(postgresql-client-15)
+# Label glyphs for the map's style are made from Noto Sans CJK.
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install ${need[*]}" >&2
@@ -13,8 +20,8 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; }
 fi
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo (Rust stable) is required" >&2; exit 1; }
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

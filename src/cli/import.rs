@@ -10,16 +10,16 @@ use partition::import::{
 use partition::model::DivisionCode;
 use partition::population::{PopulationParams, PopulationSummary, assign_population};
 use partition::{LayerKind, Layers};
-use tileserver::store::GpkgStore;
 
 use super::{progress, store_write};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The GeoPackage store to write (created if missing). Layers given
-    /// here replace the same layers in the store; others are kept.
-    #[arg(long)]
-    store: PathBuf,
+    /// The store to write (a GeoPackage file is created if missing).
+    /// Layers given here replace the same layers in the store; others are
+    /// kept.
+    #[command(flatten)]
+    store: super::store_arg::StoreArg,
     /// OpenStreetMap PBF extracts: every layer is taken from them.
     #[arg(value_name = "INPUT.osm.pbf")]
     pbf: Vec<PathBuf>,
@@ -254,7 +254,7 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
         print_issues(&report, a.show_issues, None);
         bail!(
             "nothing usable was read from the inputs; the store {} is unchanged",
-            a.store.display()
+            a.store.shown()
         );
     }
 
@@ -305,11 +305,11 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
 
     let written = store_write::write_layers(&a.store, &layers, &report, &population, inputs, meta)?;
     let parts: Vec<String> = written.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!("wrote {}: {}", a.store.display(), parts.join(", "));
+    println!("wrote {}: {}", a.store.shown(), parts.join(", "));
     Ok(())
 }
 
-fn load_kept(store: &Path, layers: &Layers) -> anyhow::Result<Layers> {
+fn load_kept(store: &super::store_arg::StoreArg, layers: &Layers) -> anyhow::Result<Layers> {
     let wanted: Vec<LayerKind> = [LayerKind::Admin, LayerKind::Sites]
         .into_iter()
         .filter(|k| !layers.supplied.contains(k))
@@ -319,9 +319,7 @@ fn load_kept(store: &Path, layers: &Layers) -> anyhow::Result<Layers> {
     }
     let rt = super::runtime()?;
     rt.block_on(async {
-        let s = GpkgStore::open(store)
-            .await
-            .with_context(|| format!("opening {}", store.display()))?;
+        let s = store.open().await?;
         let l = s.read_layers(&wanted).await?;
         s.close().await;
         Ok(l)

@@ -1,14 +1,9 @@
-use std::path::PathBuf;
-
-use anyhow::Context;
 use clap::Args;
-use tileserver::store::GpkgStore;
 
 #[derive(Debug, Args)]
 pub struct LayersArgs {
-    /// The GeoPackage store.
-    #[arg(long)]
-    store: PathBuf,
+    #[command(flatten)]
+    store: super::store_arg::StoreArg,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -17,9 +12,7 @@ pub struct LayersArgs {
 pub fn run(a: LayersArgs) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = GpkgStore::open(&a.store)
-            .await
-            .with_context(|| format!("opening {}", a.store.display()))?;
+        let store = a.store.open().await?;
         let layers = store.layers().await?;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&layers)?);

@@ -5,6 +5,7 @@ mod partition_cmd;
 mod plans_cmd;
 mod progress;
 mod serve_cmd;
+mod store_arg;
 mod store_write;
 mod synth;
 

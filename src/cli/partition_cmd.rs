@@ -8,15 +8,15 @@ use partition::blocks::BlockParams;
 use partition::grids::{Band, BandSet};
 use partition::model::{AdminLevel, DivisionCode, RoadClass};
 use partition::plan::{PartitionParams, PreviousGrid, Report, run_partition};
-use tileserver::store::{GpkgStore, NewPlan, StoredBlock, StoredGrid};
+use tileserver::store::{NewPlan, StoredBlock, StoredGrid};
 
 use super::progress;
 
 #[derive(Debug, Args)]
 pub struct PartitionArgs {
-    /// The GeoPackage store (after `wangge import`).
-    #[arg(long)]
-    store: PathBuf,
+    /// The store to partition (after `wangge import`).
+    #[command(flatten)]
+    store: super::store_arg::StoreArg,
     /// Grid size band: residents:LO-HI or households:LO-HI.
     #[arg(long, default_value = "residents:1000-2000")]
     band: String,
@@ -95,14 +95,14 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
     params.blocks.dedicated_min_m2 = a.dedicated_min_m2;
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = GpkgStore::open(&a.store).await.with_context(|| format!("opening {}", a.store.display()))?;
+        let store = a.store.open().await?;
         let t = Instant::now();
         // Land use plays no part in the partition.
         let wanted = [LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads, LayerKind::Railways, LayerKind::Waterways, LayerKind::Water, LayerKind::Sites];
         let layers = store.read_layers(&wanted).await?;
         tracing::info!(seconds = t.elapsed().as_secs_f64(), buildings = layers.buildings.len(), "read the layers");
         if !layers.admin.iter().any(|u| u.level == AdminLevel::Village) {
-            bail!("{} has no villages; import admin units (or any layer, for one default unit) first", a.store.display());
+            bail!("{} has no villages; import admin units (or any layer, for one default unit) first", a.store.shown());
         }
         let (previous, parent_id) = match &a.from {
             Some(sel) => {
@@ -179,7 +179,7 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
                 activate: !a.no_activate,
             })
             .await
-            .with_context(|| format!("saving the plan to {} (nothing was changed)", a.store.display()))?;
+            .with_context(|| format!("saving the plan to {} (nothing was changed)", a.store.shown()))?;
         tracing::info!(seconds = t.elapsed().as_secs_f64(), "saved the plan");
         store.close().await;
         print_report(id, &name, !a.no_activate, &result.report, started.elapsed().as_secs_f64());

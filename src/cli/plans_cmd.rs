@@ -1,14 +1,9 @@
-use std::path::PathBuf;
-
-use anyhow::Context;
 use clap::Args;
-use tileserver::store::GpkgStore;
 
 #[derive(Debug, Args)]
 pub struct PlansArgs {
-    /// The GeoPackage store.
-    #[arg(long)]
-    store: PathBuf,
+    #[command(flatten)]
+    store: super::store_arg::StoreArg,
     /// Make this plan the active one.
     #[arg(long, value_name = "PLAN")]
     activate: Option<String>,
@@ -20,9 +15,7 @@ pub struct PlansArgs {
 pub fn run(a: PlansArgs) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = GpkgStore::open(&a.store)
-            .await
-            .with_context(|| format!("opening {}", a.store.display()))?;
+        let store = a.store.open().await?;
         if let Some(sel) = &a.activate {
             let id = store.resolve_plan(sel).await?;
             store.activate_plan(id).await?;
@@ -33,8 +26,8 @@ pub fn run(a: PlansArgs) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&plans)?);
         } else if plans.is_empty() {
             println!(
-                "no plans yet: run `wangge partition --store {}`",
-                a.store.display()
+                "no plans yet: run `wangge partition` on {}",
+                a.store.shown()
             );
         } else {
             println!(

@@ -3,30 +3,45 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use tileserver::store::GpkgStore;
+use tileserver::server::ServerConfig;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The GeoPackage store.
-    #[arg(long)]
-    store: PathBuf,
-    /// Address to listen on.
+    #[command(flatten)]
+    store: super::store_arg::StoreArg,
+    /// Address to listen on (keep it on 127.0.0.1 unless a proxy fronts it).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// Memory for encoded, compressed tiles in MiB; 0 turns the cache off.
+    #[arg(long, default_value_t = 256)]
+    cache_mb: u64,
+    /// The built web map to serve at / (default: web-map/dist when built).
+    #[arg(long, value_name = "DIR")]
+    web: Option<PathBuf>,
+    /// Font for label glyphs (default: Noto Sans CJK from fonts-noto-cjk).
+    #[arg(long, value_name = "FILE")]
+    font: Option<PathBuf>,
+    /// Build tile sources on first request instead of before serving.
+    #[arg(long)]
+    lazy: bool,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = GpkgStore::open(&a.store)
-            .await
-            .with_context(|| format!("opening {}", a.store.display()))?;
+        let store = a.store.open().await?;
         eprintln!(
-            "serving {} on http://{}/ (tiles: /tiles/grids/{{z}}/{{x}}/{{y}}.mvt)",
-            a.store.display(),
+            "serving {} on http://{}/ (style: /style.json, tiles: /tiles/{{sources}}/{{z}}/{{x}}/{{y}}.mvt, API: /openapi.json)",
+            a.store.shown(),
             a.addr
         );
-        tileserver::server::serve(store, a.addr)
+        let config = ServerConfig {
+            cache_mb: a.cache_mb,
+            web_dir: a.web,
+            font: a.font,
+            prewarm: !a.lazy,
+        };
+        tileserver::server::serve(store, a.addr, config)
             .await
             .with_context(|| format!("serving on {}", a.addr))
     })

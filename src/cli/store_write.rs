@@ -1,18 +1,17 @@
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::Context;
 use partition::import::ImportReport;
 use partition::population::PopulationSummary;
 use partition::{LayerKind, Layers};
-use tileserver::store::{GpkgStore, ImportRecord};
+use tileserver::store::ImportRecord;
 
 use super::progress;
 
 /// Writes the supplied layers to a GeoPackage in one transaction and
 /// records the import; returns rows written per layer.
 pub fn write_layers(
-    store_path: &Path,
+    store_arg: &super::store_arg::StoreArg,
     layers: &Layers,
     report: &ImportReport,
     population: &PopulationSummary,
@@ -21,15 +20,13 @@ pub fn write_layers(
 ) -> anyhow::Result<BTreeMap<LayerKind, u64>> {
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = GpkgStore::create_or_open(store_path)
-            .await
-            .with_context(|| format!("opening store {}", store_path.display()))?;
+        let store = store_arg.create_or_open().await?;
         let total: u64 = layers
             .supplied
             .iter()
             .map(|k| layers.count(*k) as u64)
             .sum();
-        let pb = progress::bar(total, format!("writing {}", store_path.display()));
+        let pb = progress::bar(total, format!("writing {}", store_arg.shown()));
         let record = ImportRecord {
             inputs,
             report: serde_json::to_string(report).context("encoding the import report")?,
@@ -41,9 +38,7 @@ pub fn write_layers(
         let written = store
             .replace_layers(layers, &record, &|n| pb.inc(n))
             .await
-            .with_context(|| {
-                format!("writing to {} (nothing was changed)", store_path.display())
-            })?;
+            .with_context(|| format!("writing to {} (nothing was changed)", store_arg.shown()))?;
         pb.finish_and_clear();
         store.close().await;
         Ok(written)

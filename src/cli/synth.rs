@@ -16,7 +16,7 @@ use partition::synth::{SynthParams, generate};
 use super::{progress, store_write};
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "store"])))]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["out", "store", "db"])))]
 pub struct SynthArgs {
     /// Seed: the same seed gives the same county.
     #[arg(long, default_value_t = 1)]
@@ -36,6 +36,9 @@ pub struct SynthArgs {
     /// Write straight into a GeoPackage store, residents estimated and scaled.
     #[arg(long)]
     store: Option<PathBuf>,
+    /// Write straight into a PostGIS database (postgres://…) instead.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
 }
 
 pub fn run(a: SynthArgs) -> anyhow::Result<()> {
@@ -79,7 +82,8 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
             dir.display()
         );
     }
-    if let Some(store) = &a.store {
+    if a.store.is_some() || a.db.is_some() {
+        let store = super::store_arg::StoreArg::from_parts(a.store.clone(), a.db.clone());
         let pop = assign_population(&mut layers, &PopulationParams::default());
         let mut meta = BTreeMap::new();
         meta.insert("county".to_string(), format!("{county:06}"));
@@ -91,10 +95,17 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
             "synth seed={} population={} buildings={}",
             a.seed, a.population, a.buildings
         )];
-        store_write::write_layers(store, &layers, &ImportReport::default(), &pop, inputs, meta)?;
+        store_write::write_layers(
+            &store,
+            &layers,
+            &ImportReport::default(),
+            &pop,
+            inputs,
+            meta,
+        )?;
         println!(
             "wrote {}: {:.0} residents in {} buildings",
-            store.display(),
+            store.shown(),
             pop.residents,
             layers.buildings.len()
         );

@@ -193,6 +193,48 @@ impl Topology {
         self.arcs.len()
     }
 
+    /// Per polygon, its neighbours (polygon index, length of the shared
+    /// boundary in metres), from the arcs both walk; sorted by index.
+    pub fn neighbours(&self) -> Vec<Vec<(usize, f64)>> {
+        let mut users: Vec<Vec<usize>> = vec![Vec::new(); self.arcs.len()];
+        for (poly, rings) in self.rings.iter().enumerate() {
+            for &(arc, _) in rings.iter().flatten() {
+                let u = &mut users[arc as usize];
+                if !u.contains(&poly) {
+                    u.push(poly);
+                }
+            }
+        }
+        let mut shared: Vec<HashMap<usize, f64>> = vec![HashMap::new(); self.rings.len()];
+        for (arc, u) in users.iter().enumerate() {
+            if u.len() < 2 {
+                continue;
+            }
+            let line = LineString::from(
+                self.arcs[arc]
+                    .iter()
+                    .map(|p| p.to_coord())
+                    .collect::<Vec<_>>(),
+            );
+            let len = crate::geometry::length_m(&line);
+            for &a in u {
+                for &b in u {
+                    if a != b {
+                        *shared[a].entry(b).or_default() += len;
+                    }
+                }
+            }
+        }
+        shared
+            .into_iter()
+            .map(|m| {
+                let mut v: Vec<(usize, f64)> = m.into_iter().collect();
+                v.sort_by_key(|e| e.0);
+                v
+            })
+            .collect()
+    }
+
     /// Simplifies every arc; an arc that then crosses another (or itself)
     /// is simplified again with half the tolerance, until none cross, so
     /// rings stay simple and neighbours stay joined.

@@ -1,7 +1,15 @@
-//! Where a county's layers, plans and grids are kept.
+//! Where a county's layers, plans and grids are kept: an embedded
+//! GeoPackage file or a PostGIS database, behind one interface.
 
+mod backend;
 mod error;
 pub mod gpkg;
+pub mod postgis;
+mod rows;
+mod types;
 
+pub use backend::{Store, StoreTarget};
 pub use error::StoreError;
-pub use gpkg::{GpkgStore, ImportRecord, LayerInfo, NewPlan, PlanInfo, StoredBlock, StoredGrid};
+pub use gpkg::GpkgStore;
+pub use postgis::PgStore;
+pub use types::{ImportRecord, LayerInfo, NewPlan, PlanInfo, StoredBlock, StoredGrid};

@@ -18,10 +18,6 @@ use sqlx::sqlite::{
 use super::StoreError;
 use super::error::SqlContext;
 
-pub use plans::{NewPlan, PlanInfo, StoredBlock, StoredGrid};
-pub use read::LayerInfo;
-pub use write::ImportRecord;
-
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/gpkg");
 
 /// An open GeoPackage store.
@@ -136,3 +132,21 @@ impl GpkgStore {
 
 #[cfg(test)]
 mod tests;
+
+impl GpkgStore {
+    /// (last import id, plans with their active flags): changes when
+    /// another process imports or saves or activates a plan.
+    pub async fn change_mark(&self) -> Result<(i64, String), StoreError> {
+        let imports: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM wangge_imports")
+            .fetch_one(&self.pool)
+            .await
+            .ctx(|| "checking for new imports".into())?;
+        let plans: String = sqlx::query_scalar(
+            "SELECT coalesce(group_concat(id || ':' || active, ','), '') FROM plans",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .ctx(|| "checking for plan changes".into())?;
+        Ok((imports, plans))
+    }
+}

@@ -1,77 +1,11 @@
-use geo_types::{Geometry, MultiPolygon};
-use serde::Serialize;
+use geo_types::Geometry;
 use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::GpkgStore;
 use super::geometry::{decode, encode};
-use crate::store::StoreError;
 use crate::store::error::SqlContext;
-
-/// A grid or unit cell as stored.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StoredGrid {
-    pub level: String,
-    pub code: String,
-    pub name: String,
-    pub village_code: String,
-    pub village_name: String,
-    pub town_code: String,
-    pub town_name: String,
-    pub population: f64,
-    pub households: f64,
-    pub buildings: i64,
-    pub area_m2: f64,
-    pub perimeter_m: f64,
-    pub polsby_popper: f64,
-    pub dedicated: Option<String>,
-    pub in_band: Option<bool>,
-    pub parent_code: Option<String>,
-    #[serde(skip)]
-    pub geometry: MultiPolygon<f64>,
-}
-
-/// A block as stored with a plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StoredBlock {
-    pub block_id: i64,
-    pub village_code: String,
-    pub grid_code: Option<String>,
-    pub population: f64,
-    pub households: f64,
-    pub buildings: i64,
-    pub area_m2: f64,
-    pub dedicated: Option<String>,
-    #[serde(skip)]
-    pub geometry: MultiPolygon<f64>,
-}
-
-/// A plan's row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PlanInfo {
-    pub id: i64,
-    pub name: String,
-    pub created_at: String,
-    pub active: bool,
-    pub parent_id: Option<i64>,
-    pub grids: i64,
-    pub cells: i64,
-    #[serde(skip)]
-    pub params: String,
-    #[serde(skip)]
-    pub report: String,
-}
-
-/// A plan to save.
-#[derive(Debug, Clone, Default)]
-pub struct NewPlan {
-    pub name: String,
-    pub parent_id: Option<i64>,
-    pub params: String,
-    pub report: String,
-    pub grids: Vec<StoredGrid>,
-    pub blocks: Vec<StoredBlock>,
-    pub activate: bool,
-}
+use crate::store::rows::to_multipolygon;
+use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
 
 const ROWS: usize = 300;
 
@@ -334,25 +268,5 @@ impl GpkgStore {
                 })
             })
             .collect()
-    }
-}
-
-fn to_multipolygon(
-    g: Result<Geometry<f64>, String>,
-    table: &str,
-    fid: i64,
-) -> Result<MultiPolygon<f64>, StoreError> {
-    match g.map_err(|message| StoreError::Geometry {
-        table: table.into(),
-        fid,
-        message,
-    })? {
-        Geometry::MultiPolygon(mp) => Ok(mp),
-        Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
-        _ => Err(StoreError::Geometry {
-            table: table.into(),
-            fid,
-            message: "not a polygon".into(),
-        }),
     }
 }

@@ -5,6 +5,7 @@ use partition::model::{AdminLevel, AdminUnit, Building, DivisionCode, FeatureId,
 use partition::{LayerKind, Layers};
 
 use super::*;
+use crate::store::ImportRecord;
 
 fn sample() -> Layers {
     let sq = MultiPolygon(vec![

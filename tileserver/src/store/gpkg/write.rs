@@ -1,36 +1,19 @@
 use std::collections::BTreeMap;
 
 use geo::BoundingRect;
-use geo_types::{Geometry, Rect};
+use geo_types::Rect;
 use partition::{LayerKind, Layers};
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
 use super::GpkgStore;
 use super::geometry::encode;
-use crate::store::StoreError;
 use crate::store::error::SqlContext;
-
-/// What an import writes besides its layers.
-#[derive(Debug, Clone, Default)]
-pub struct ImportRecord {
-    pub inputs: Vec<String>,
-    /// The import report, JSON.
-    pub report: String,
-    /// The population summary, JSON.
-    pub population: Option<String>,
-    /// Settings to keep (`county`, `household_size`…).
-    pub meta: BTreeMap<String, String>,
-}
+use crate::store::rows::{Val, columns_of, row_at};
+use crate::store::{ImportRecord, StoreError};
 
 /// Rows per INSERT statement: one statement per row would spend most of a
 /// large import crossing to sqlx's worker thread.
 const ROWS_PER_STATEMENT: usize = 400;
-
-/// A row ready to bind: text and number attributes, then the geometry.
-enum Val {
-    Text(Option<String>),
-    Num(Option<f64>),
-}
 
 impl GpkgStore {
     /// Replaces every layer in `layers.supplied` with the given features, in
@@ -161,95 +144,4 @@ async fn write_layer(
     .await
     .ctx(|| format!("updating the extent of {table}"))?;
     Ok(n)
-}
-
-type Row = (String, Vec<Val>, Geometry<f64>);
-
-fn text(s: &str) -> Val {
-    Val::Text(Some(s.to_string()))
-}
-
-/// The attribute columns of a layer's table, in the order `row_at` gives.
-fn columns_of(kind: LayerKind) -> &'static [&'static str] {
-    match kind {
-        LayerKind::Admin => &["code", "name", "level", "parent_code", "population"],
-        LayerKind::Buildings => &[
-            "kind",
-            "levels",
-            "height",
-            "population",
-            "households",
-            "population_source",
-        ],
-        LayerKind::Roads => &["class", "highway", "name"],
-        LayerKind::Sites | LayerKind::Railways | LayerKind::Waterways | LayerKind::Water => {
-            &["kind", "name"]
-        }
-        LayerKind::Landuse => &["class", "name"],
-    }
-}
-
-/// Row `i` of a layer, made one chunk at a time so that a million
-/// buildings are never copied at once.
-fn row_at(layers: &Layers, kind: LayerKind, i: usize) -> Row {
-    let named = |id: &str, kind: &str, name: &Option<String>, g: Geometry<f64>| {
-        (id.to_string(), vec![text(kind), Val::Text(name.clone())], g)
-    };
-    match kind {
-        LayerKind::Admin => {
-            let u = &layers.admin[i];
-            let vals = vec![
-                text(&u.code.to_string()),
-                text(&u.name),
-                text(u.level.as_str()),
-                Val::Text(u.code.parent().map(|p| p.to_string())),
-                Val::Num(u.population),
-            ];
-            (u.id.0.clone(), vals, u.geometry.clone().into())
-        }
-        LayerKind::Buildings => {
-            let b = &layers.buildings[i];
-            let vals = vec![
-                text(&b.kind),
-                Val::Num(b.levels),
-                Val::Num(b.height),
-                Val::Num(b.population),
-                Val::Num(b.households),
-                Val::Text(b.population_source.map(|s| s.as_str().to_string())),
-            ];
-            (b.id.0.clone(), vals, b.geometry.clone().into())
-        }
-        LayerKind::Roads => {
-            let r = &layers.roads[i];
-            (
-                r.id.0.clone(),
-                vec![
-                    text(r.class.as_str()),
-                    text(&r.highway),
-                    Val::Text(r.name.clone()),
-                ],
-                r.geometry.clone().into(),
-            )
-        }
-        LayerKind::Railways => {
-            let r = &layers.railways[i];
-            named(&r.id.0, &r.kind, &r.name, r.geometry.clone().into())
-        }
-        LayerKind::Waterways => {
-            let r = &layers.waterways[i];
-            named(&r.id.0, &r.kind, &r.name, r.geometry.clone().into())
-        }
-        LayerKind::Water => {
-            let r = &layers.water[i];
-            named(&r.id.0, &r.kind, &r.name, r.geometry.clone().into())
-        }
-        LayerKind::Sites => {
-            let r = &layers.sites[i];
-            named(&r.id.0, r.kind.as_str(), &r.name, r.geometry.clone().into())
-        }
-        LayerKind::Landuse => {
-            let r = &layers.landuse[i];
-            named(&r.id.0, &r.class, &r.name, r.geometry.clone().into())
-        }
-    }
 }

@@ -1,0 +1,263 @@
+use geo_types::Geometry;
+use sqlx::{Postgres, QueryBuilder, Row};
+
+use super::write::notify;
+use super::{PgStore, decode, encode};
+use crate::store::error::SqlContext;
+use crate::store::rows::to_multipolygon;
+use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
+
+const ROWS: usize = 500;
+
+fn bad_geom(table: &str) -> impl Fn(String) -> StoreError + '_ {
+    move |message| StoreError::Geometry {
+        table: table.into(),
+        fid: -1,
+        message,
+    }
+}
+
+impl PgStore {
+    /// Saves a plan with its grids and blocks in one transaction; returns
+    /// its id. With `activate`, it becomes the active plan.
+    pub async fn save_plan(&self, plan: &NewPlan) -> Result<i64, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "starting the plan transaction".into())?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO plans (name, parent_id, params, report) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&plan.name)
+        .bind(plan.parent_id)
+        .bind(&plan.params)
+        .bind(&plan.report)
+        .fetch_one(&mut *tx)
+        .await
+        .ctx(|| "saving the plan".into())?;
+        for chunk in plan.grids.chunks(ROWS) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for g in chunk {
+                let wkb = encode(&Geometry::MultiPolygon(g.geometry.clone()))
+                    .map_err(bad_geom("grids"))?;
+                rows.push((g, wkb));
+            }
+            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+                "INSERT INTO grids (plan_id, level, code, name, village_code, village_name, town_code, town_name, population, households, buildings, area_m2, perimeter_m, polsby_popper, dedicated, in_band, parent_code, geom) ",
+            );
+            qb.push_values(rows, |mut b, (g, wkb)| {
+                b.push_bind(id)
+                    .push_bind(g.level.clone())
+                    .push_bind(g.code.clone())
+                    .push_bind(g.name.clone())
+                    .push_bind(g.village_code.clone())
+                    .push_bind(g.village_name.clone())
+                    .push_bind(g.town_code.clone())
+                    .push_bind(g.town_name.clone())
+                    .push_bind(g.population)
+                    .push_bind(g.households)
+                    .push_bind(g.buildings)
+                    .push_bind(g.area_m2)
+                    .push_bind(g.perimeter_m)
+                    .push_bind(g.polsby_popper)
+                    .push_bind(g.dedicated.clone())
+                    .push_bind(g.in_band)
+                    .push_bind(g.parent_code.clone())
+                    .push("ST_Multi(ST_GeomFromWKB(")
+                    .push_bind_unseparated(wkb)
+                    .push_unseparated(", 4326))");
+            });
+            qb.build()
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "saving grids".into())?;
+        }
+        for chunk in plan.blocks.chunks(ROWS) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for b in chunk {
+                let wkb = encode(&Geometry::MultiPolygon(b.geometry.clone()))
+                    .map_err(bad_geom("blocks"))?;
+                rows.push((b, wkb));
+            }
+            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+                "INSERT INTO blocks (plan_id, block_id, village_code, grid_code, population, households, buildings, area_m2, dedicated, geom) ",
+            );
+            qb.push_values(rows, |mut q, (b, wkb)| {
+                q.push_bind(id)
+                    .push_bind(b.block_id)
+                    .push_bind(b.village_code.clone())
+                    .push_bind(b.grid_code.clone())
+                    .push_bind(b.population)
+                    .push_bind(b.households)
+                    .push_bind(b.buildings)
+                    .push_bind(b.area_m2)
+                    .push_bind(b.dedicated.clone())
+                    .push("ST_Multi(ST_GeomFromWKB(")
+                    .push_bind_unseparated(wkb)
+                    .push_unseparated(", 4326))");
+            });
+            qb.build()
+                .execute(&mut *tx)
+                .await
+                .ctx(|| "saving blocks".into())?;
+        }
+        if plan.activate {
+            set_active(&mut tx, id).await?;
+        }
+        notify(&mut tx, "plans").await?;
+        tx.commit().await.ctx(|| "committing the plan".into())?;
+        Ok(id)
+    }
+
+    pub async fn plans(&self) -> Result<Vec<PlanInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.name, p.created_at, p.active, p.parent_id, p.params, p.report, \
+             (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'grid'), \
+             (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'cell') FROM plans p ORDER BY p.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| "listing plans".into())?;
+        Ok(rows
+            .iter()
+            .map(|r| PlanInfo {
+                id: r.get(0),
+                name: r.get(1),
+                created_at: r.get(2),
+                active: r.get(3),
+                parent_id: r.get(4),
+                params: r.get(5),
+                report: r.get(6),
+                grids: r.get(7),
+                cells: r.get(8),
+            })
+            .collect())
+    }
+
+    /// `active` or a plan id, checked to exist.
+    pub async fn resolve_plan(&self, selector: &str) -> Result<i64, StoreError> {
+        let found: Option<i64> = if selector == "active" {
+            sqlx::query_scalar("SELECT id FROM plans WHERE active")
+                .fetch_optional(&self.pool)
+                .await
+                .ctx(|| "finding the active plan".into())?
+        } else if let Ok(id) = selector.parse::<i64>() {
+            sqlx::query_scalar("SELECT id FROM plans WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .ctx(|| format!("finding plan {id}"))?
+        } else {
+            None
+        };
+        if let Some(id) = found {
+            return Ok(id);
+        }
+        let known: Vec<i64> = sqlx::query_scalar("SELECT id FROM plans ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .ctx(|| "listing plans".into())?;
+        Err(StoreError::NoPlan {
+            selector: selector.to_string(),
+            known: known
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    pub async fn activate_plan(&self, id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.ctx(|| "activating".into())?;
+        set_active(&mut tx, id).await?;
+        notify(&mut tx, "plans").await?;
+        tx.commit().await.ctx(|| "committing".into())
+    }
+
+    /// The grids (or cells) of a plan, ordered by code.
+    pub async fn plan_grids(&self, plan: i64, level: &str) -> Result<Vec<StoredGrid>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT level, code, name, village_code, village_name, town_code, town_name, population, households, buildings, area_m2, \
+             perimeter_m, polsby_popper, dedicated, in_band, parent_code, ST_AsBinary(geom), fid FROM grids WHERE plan_id = $1 AND level = $2 ORDER BY code",
+        )
+        .bind(plan)
+        .bind(level)
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| format!("reading the grids of plan {plan}"))?;
+        rows.iter()
+            .map(|r| {
+                let fid: i64 = r.get(17);
+                let geometry = to_multipolygon(decode(r.get::<&[u8], _>(16)), "grids", fid)?;
+                Ok(StoredGrid {
+                    level: r.get(0),
+                    code: r.get(1),
+                    name: r.get(2),
+                    village_code: r.get(3),
+                    village_name: r.get(4),
+                    town_code: r.get(5),
+                    town_name: r.get(6),
+                    population: r.get(7),
+                    households: r.get(8),
+                    buildings: r.get(9),
+                    area_m2: r.get(10),
+                    perimeter_m: r.get(11),
+                    polsby_popper: r.get(12),
+                    dedicated: r.get(13),
+                    in_band: r.get(14),
+                    parent_code: r.get(15),
+                    geometry,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn plan_blocks(&self, plan: i64) -> Result<Vec<StoredBlock>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT block_id, village_code, grid_code, population, households, buildings, area_m2, dedicated, ST_AsBinary(geom), fid FROM blocks WHERE plan_id = $1 ORDER BY block_id",
+        )
+        .bind(plan)
+        .fetch_all(&self.pool)
+        .await
+        .ctx(|| format!("reading the blocks of plan {plan}"))?;
+        rows.iter()
+            .map(|r| {
+                let fid: i64 = r.get(9);
+                Ok(StoredBlock {
+                    block_id: r.get(0),
+                    village_code: r.get(1),
+                    grid_code: r.get(2),
+                    population: r.get(3),
+                    households: r.get(4),
+                    buildings: r.get(5),
+                    area_m2: r.get(6),
+                    dedicated: r.get(7),
+                    geometry: to_multipolygon(decode(r.get::<&[u8], _>(8)), "blocks", fid)?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn set_active(
+    tx: &mut sqlx::Transaction<'static, Postgres>,
+    id: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE plans SET active = false WHERE active")
+        .execute(&mut **tx)
+        .await
+        .ctx(|| "deactivating plans".into())?;
+    let n = sqlx::query("UPDATE plans SET active = true WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .ctx(|| "activating the plan".into())?;
+    if n.rows_affected() == 0 {
+        return Err(StoreError::NoPlan {
+            selector: id.to_string(),
+            known: String::new(),
+        });
+    }
+    Ok(())
+}
