@@ -2,6 +2,9 @@
 //! the real sample data.
 #![allow(dead_code)]
 
+pub mod http;
+pub mod postgis;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

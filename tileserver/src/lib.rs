@@ -1,7 +1,8 @@
 //! wangge's storage and serving side: the stores (an embedded GeoPackage
-//! file today; PostGIS joins it behind the same interface), and later the
-//! vector tiles and the HTTP API.
+//! file or PostGIS, behind one interface), the tile sources built from
+//! them, vector-tile encoding, and the HTTP server with its REST API.
 
+pub mod export;
 pub mod mvt;
 pub mod server;
 pub mod source;

@@ -89,6 +89,17 @@ impl LayerBuilder {
         self.push(id, GeomType::Polygon, commands, properties)
     }
 
+    /// Adds a linear feature without wrapping it in a `Geometry`.
+    pub fn add_lines(
+        &mut self,
+        id: u64,
+        lines: &[LineString<f64>],
+        properties: &[(&str, TileValue)],
+    ) -> bool {
+        let commands = self.lines(lines);
+        self.push(id, GeomType::Linestring, commands, properties)
+    }
+
     fn push(
         &mut self,
         id: u64,

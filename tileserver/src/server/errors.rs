@@ -30,3 +30,40 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::NoPlan { .. } => Self::NotFound(e.to_string()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Query strings longer than this are refused before anything is parsed.
+pub const MAX_QUERY: usize = 512;
+
+/// Refuses an over-long query string, then parses it (a malformed one is a
+/// 400 naming the problem, not axum's plain-text rejection).
+pub fn query_map(
+    uri: &axum::http::Uri,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    let q = uri.query().unwrap_or("");
+    if q.len() > MAX_QUERY {
+        return Err(ApiError::BadRequest(format!(
+            "query string of {} characters; at most {MAX_QUERY}",
+            q.len()
+        )));
+    }
+    serde_urlencoded_parse(q)
+}
+
+fn serde_urlencoded_parse(q: &str) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(
+        &format!("/?{q}")
+            .parse()
+            .map_err(|_| ApiError::BadRequest("malformed query string".into()))?,
+    )
+    .map(|axum::extract::Query(m)| m)
+    .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
+}

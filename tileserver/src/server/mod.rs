@@ -1,94 +1,250 @@
-//! The HTTP server: vector tiles and health, on the GeoPackage store.
-//! First slice of the tile server: grids of a plan; the other sources,
-//! TileJSON, caching headers and the REST API grow from here.
+//! The HTTP server: vector tiles, TileJSON, the style and its glyphs, the
+//! REST API, metrics, and the web map's files — on either store.
 
+mod api;
+mod cache;
+mod changes;
 mod errors;
+mod glyphs;
+mod metrics;
+mod openapi;
+mod plan_index;
+mod registry;
+mod style;
 mod tiles;
+mod web;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::sync::RwLock;
 
-use crate::source::PolygonSource;
-use crate::store::{GpkgStore, StoreError};
+use crate::source::SourceKind;
+use crate::store::{Store, StoreError};
 
 pub use errors::ApiError;
+pub use openapi::document as openapi_document;
+pub use style::style_doc;
 
-/// What every request shares: the store and the sources built from it
-/// (each built once, then shared behind `Arc`, never cloned per request).
-pub struct AppState {
-    pub store: GpkgStore,
-    /// Built sources by (source name, plan); plan 0 for plan-free sources.
-    sources: RwLock<HashMap<(&'static str, i64), Arc<PolygonSource>>>,
+/// How the server runs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Memory for encoded tiles, MiB; 0 turns the cache off.
+    pub cache_mb: u64,
+    /// The built web map (default: `web-map/dist` when present).
+    pub web_dir: Option<PathBuf>,
+    /// The font for label glyphs (default: Noto Sans CJK from fonts-noto-cjk).
+    pub font: Option<PathBuf>,
+    /// Build the active plan's and the basemap's sources before serving.
+    pub prewarm: bool,
 }
 
-/// The sources a tile request may name.
-pub const SOURCES: [&str; 3] = ["grids", "blocks", "admin"];
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            cache_mb: 256,
+            web_dir: None,
+            font: None,
+            prewarm: true,
+        }
+    }
+}
+
+/// What every request shares (each part built once, shared behind `Arc`).
+pub struct AppState {
+    pub store: Store,
+    registry: registry::Registry,
+    plans: plan_index::PlanIndex,
+    cache: cache::TileCache,
+    metrics: metrics::Metrics,
+    glyphs: glyphs::Glyphs,
+    web_dir: Option<PathBuf>,
+}
 
 impl AppState {
-    pub fn new(store: GpkgStore) -> Arc<Self> {
-        Arc::new(Self {
+    pub async fn new(store: Store, config: &ServerConfig) -> Result<Arc<Self>, StoreError> {
+        let state = Arc::new(Self {
             store,
-            sources: RwLock::new(HashMap::new()),
-        })
+            registry: registry::Registry::default(),
+            plans: plan_index::PlanIndex::default(),
+            cache: cache::TileCache::new(config.cache_mb),
+            metrics: metrics::Metrics::default(),
+            glyphs: glyphs::Glyphs::new(config.font.as_deref()),
+            web_dir: web::find_web_dir(config.web_dir.clone()),
+        });
+        state.plans.refresh(&state.store).await?;
+        Ok(state)
     }
 
-    /// A source, built from the store on first use and shared after.
-    pub(crate) async fn source(
-        &self,
-        name: &'static str,
-        plan: i64,
-    ) -> Result<Arc<PolygonSource>, StoreError> {
-        let key = (name, if name == "admin" { 0 } else { plan });
-        if let Some(s) = self.sources.read().await.get(&key) {
-            return Ok(s.clone());
-        }
-        let built = match name {
-            "grids" => {
-                let grids = self.store.plan_grids(plan, "grid").await?;
-                tokio::task::spawn_blocking(move || tiles::grid_source(grids)).await
-            }
-            "blocks" => {
-                let blocks = self.store.plan_blocks(plan).await?;
-                tokio::task::spawn_blocking(move || tiles::block_source(blocks)).await
-            }
-            _ => {
-                let layers = self
-                    .store
-                    .read_layers(&[partition::LayerKind::Admin])
-                    .await?;
-                tokio::task::spawn_blocking(move || tiles::admin_source(layers.admin)).await
+    /// Builds the sources a first map view needs.
+    pub async fn prewarm(&self) -> Result<(), StoreError> {
+        let plan = self.plans.snapshot().active;
+        for kind in SourceKind::ALL {
+            match (kind.per_plan(), plan) {
+                (true, Some(p)) if kind != SourceKind::Cells => {
+                    self.registry.get(&self.store, kind, p).await?;
+                }
+                (false, _) => {
+                    self.registry.get(&self.store, kind, 0).await?;
+                }
+                _ => {}
             }
         }
-        .map_err(|e| StoreError::Open {
-            path: name.into(),
-            message: e.to_string(),
-        })?;
-        let source = Arc::new(built);
-        self.sources.write().await.insert(key, source.clone());
-        Ok(source)
+        Ok(())
     }
+
+    pub fn web_dir(&self) -> Option<&std::path::Path> {
+        self.web_dir.as_deref()
+    }
+}
+
+async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") {
+        metrics::Metrics::inc(&state.metrics.requests_api);
+    } else if !path.starts_with("/tiles/") {
+        metrics::Metrics::inc(&state.metrics.requests_other);
+    }
+    let res = next.run(req).await;
+    state.metrics.status(res.status().as_u16());
+    res
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let plans = state.plans.snapshot();
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "store": state.store.kind(),
+        "active_plan": plans.active,
+        "font": state.glyphs.font_path().map(|p| p.display().to_string()),
+        "web_map": state.web_dir().is_some(),
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+}
+
+async fn metrics_text(State(state): State<Arc<AppState>>) -> impl IntoResponse {
+    let (tiles, bytes) = state.cache.stats();
+    let body = state.metrics.render(&[
+        (
+            "wangge_tile_cache_entries",
+            "Tiles held in the cache.",
+            tiles as f64,
+        ),
+        (
+            "wangge_tile_cache_bytes",
+            "Bytes held in the tile cache.",
+            bytes as f64,
+        ),
+        (
+            "wangge_sources_built",
+            "Tile sources built and held in memory.",
+            state.registry.built_count() as f64,
+        ),
+    ]);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint; see /openapi.json".into())
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    let mut app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
         .route(
-            "/healthz",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+            "/openapi.json",
+            get(|| async { axum::Json(openapi::document()) }),
         )
+        .route("/catalog", get(tiles::catalog))
+        .route("/style.json", get(style::style))
+        .route("/fonts/{stack}/{file}", get(glyphs::glyph_range))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/tiles/{source}/{z}/{x}/{file}", get(tiles::tile))
-        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .merge(api::routes());
+    app = match state.web_dir() {
+        Some(dir) => app.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .fallback(axum::routing::any(not_found).with_state(())),
+        ),
+        None => app.fallback(not_found),
+    };
+    app.layer(middleware::from_fn_with_state(state.clone(), count))
         .with_state(state)
 }
 
-/// Serves until the process is stopped.
-pub async fn serve(store: GpkgStore, addr: SocketAddr) -> std::io::Result<()> {
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
+pub async fn serve(store: Store, addr: SocketAddr, config: ServerConfig) -> std::io::Result<()> {
+    let state = AppState::new(store, &config)
+        .await
+        .map_err(std::io::Error::other)?;
+    if config.prewarm {
+        let t = std::time::Instant::now();
+        state.prewarm().await.map_err(std::io::Error::other)?;
+        tracing::info!(seconds = t.elapsed().as_secs_f64(), "sources ready");
+    }
+    tokio::spawn(changes::watch(state.clone()));
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, "serving");
-    axum::serve(listener, router(AppState::new(store))).await
+    tracing::info!(%addr, web = ?state.web_dir(), "serving");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown())
+        .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_route_is_in_the_openapi_document() {
+        let doc = super::openapi::document();
+        for path in [
+            "/healthz",
+            "/metrics",
+            "/openapi.json",
+            "/catalog",
+            "/style.json",
+            "/fonts/{fontstack}/{range}.pbf",
+            "/tiles/{sources}.json",
+            "/tiles/{sources}/{z}/{x}/{y}.mvt",
+            "/api/plans",
+            "/api/plans/{plan}",
+            "/api/plans/{plan}/activate",
+            "/api/plans/{plan}/grids",
+            "/api/plans/{plan}/export.geojson",
+            "/api/grids/{code}",
+            "/api/locate",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "{path} is not described");
+        }
+    }
 }

@@ -1,11 +1,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use geo::BoundingRect;
-use geo_types::MultiPolygon;
+use geo::{BoundingRect, InteriorPoint, Intersects};
+use geo_types::{Coord, Geometry, MultiPolygon, Point};
 use partition::planar::Topology;
-use rstar::{AABB, RTree, RTreeObject};
+use rstar::RTree;
 
+use super::index::{Indexed, build_index, hits, tree_bounds};
+use super::{TileSource, field_type};
 use crate::mvt::{LayerBuilder, TileId, TileValue};
 
 /// A polygon to serve with its integer id and styling attributes.
@@ -16,25 +18,17 @@ pub struct PolygonFeature {
     pub geometry: MultiPolygon<f64>,
 }
 
-struct Indexed {
-    idx: usize,
-    env: AABB<[f64; 2]>,
-}
-impl RTreeObject for Indexed {
-    type Envelope = AABB<[f64; 2]>;
-    fn envelope(&self) -> Self::Envelope {
-        self.env
-    }
-}
-
 /// Polygons that tile an area (grids, blocks, villages), served so that
 /// neighbours stay joined at every zoom: their shared arcs are simplified
 /// once per zoom (to about a pixel) and every polygon is rebuilt from them.
+/// With labels, a `{name}_label` layer carries one point per polygon (in
+/// the one tile that holds it, so labels are never doubled at tile edges).
 pub struct PolygonSource {
     name: String,
     features: Vec<PolygonFeature>,
     topology: Topology,
     index: RTree<Indexed>,
+    labels: Option<Vec<Option<Coord<f64>>>>,
     /// Simplified geometries per zoom, made on first use.
     by_zoom: Mutex<HashMap<u8, Arc<Vec<MultiPolygon<f64>>>>>,
     pub extent: u32,
@@ -45,66 +39,66 @@ impl PolygonSource {
     pub fn new(name: &str, features: Vec<PolygonFeature>) -> Self {
         let polys: Vec<MultiPolygon<f64>> = features.iter().map(|f| f.geometry.clone()).collect();
         let topology = Topology::build(&polys);
-        let index = RTree::bulk_load(
+        let index = build_index(
             features
                 .iter()
                 .enumerate()
-                .filter_map(|(idx, f)| {
-                    let r = f.geometry.bounding_rect()?;
-                    Some(Indexed {
-                        idx,
-                        env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                    })
-                })
-                .collect(),
+                .filter_map(|(i, f)| Some((i, f.geometry.bounding_rect()?))),
         );
         Self {
             name: name.to_string(),
             features,
             topology,
             index,
+            labels: None,
             by_zoom: Mutex::new(HashMap::new()),
             extent: 4096,
             buffer: 64,
         }
     }
 
+    /// Adds the `{name}_label` point layer.
+    pub fn with_labels(mut self) -> Self {
+        self.labels = Some(
+            self.features
+                .iter()
+                .map(|f| {
+                    let largest = f.geometry.0.iter().max_by(|a, b| {
+                        let ar = |p: &geo_types::Polygon<f64>| {
+                            p.bounding_rect()
+                                .map(|r| r.width() * r.height())
+                                .unwrap_or(0.0)
+                        };
+                        ar(a).total_cmp(&ar(b))
+                    })?;
+                    largest.interior_point().map(|p| p.0)
+                })
+                .collect(),
+        );
+        self
+    }
+
     pub fn name(&self) -> &str {
         &self.name
     }
 
-    /// (west, south, east, north) of every feature, or `None` when empty.
-    pub fn bounds(&self) -> Option<[f64; 4]> {
-        if self.features.is_empty() {
-            return None;
-        }
-        let env = self.index.root().envelope();
-        Some([
-            env.lower()[0],
-            env.lower()[1],
-            env.upper()[0],
-            env.upper()[1],
-        ])
+    pub fn features(&self) -> &[PolygonFeature] {
+        &self.features
     }
 
-    /// Property names and their TileJSON field types.
-    pub fn fields(&self) -> Vec<(String, &'static str)> {
-        self.features
-            .first()
-            .map(|f| {
-                f.properties
-                    .iter()
-                    .map(|(k, v)| {
-                        let t = match v {
-                            TileValue::Str(_) => "String",
-                            TileValue::Bool(_) => "Boolean",
-                            _ => "Number",
-                        };
-                        (k.clone(), t)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    /// The feature holding a point (on a shared edge: the lower index).
+    pub fn locate(&self, c: Coord<f64>) -> Option<usize> {
+        let p = Point(c);
+        self.index
+            .locate_in_envelope_intersecting(rstar::AABB::from_point([c.x, c.y]))
+            .map(|i| i.idx)
+            .filter(|&i| self.features[i].geometry.intersects(&p))
+            .min()
+    }
+
+    /// Per feature, its neighbours (feature index, shared boundary in m).
+    pub fn neighbours(&self) -> Vec<Vec<(usize, f64)>> {
+        self.topology.neighbours()
     }
 
     /// The polygons as drawn at zoom `z`: shared arcs simplified to about
@@ -114,41 +108,95 @@ impl PolygonSource {
         if let Some(c) = cached {
             return c;
         }
-        // One pixel of a 256-pixel tile, in degrees of longitude.
-        let tolerance = 360.0 / f64::from(1u32 << z) / 256.0;
-        let made = Arc::new(self.topology.simplified(tolerance));
+        let made = Arc::new(self.topology.simplified(super::pixel_degrees(z)));
         if let Ok(mut m) = self.by_zoom.lock() {
             m.insert(z, made.clone());
         }
         made
     }
 
-    /// This source's layer of a tile, or `None` when nothing is in it.
-    pub fn layer(&self, tile: TileId) -> Option<LayerBuilder> {
-        let [w, s, e, n] = tile.lonlat_bounds();
-        let pad = (e - w) * f64::from(self.buffer) / f64::from(self.extent);
-        let env = AABB::from_corners([w - pad, s - pad], [e + pad, n + pad]);
-        let mut hits: Vec<usize> = self
-            .index
-            .locate_in_envelope_intersecting(env)
-            .map(|i| i.idx)
-            .collect();
-        if hits.is_empty() {
-            return None;
+    /// Adds the features in `tile` to `layer` (and their labels to
+    /// `labels`), with `extra` properties appended to each.
+    pub fn add_to(
+        &self,
+        tile: TileId,
+        layer: &mut LayerBuilder,
+        mut labels: Option<&mut LayerBuilder>,
+        extra: &[(&str, TileValue)],
+    ) {
+        let found = hits(
+            &self.index,
+            tile.lonlat_bounds(),
+            f64::from(self.buffer) / f64::from(self.extent),
+        );
+        if found.is_empty() {
+            return;
         }
-        hits.sort_unstable();
         let geoms = self.at_zoom(tile.z);
-        let mut layer = LayerBuilder::new(&self.name, tile, self.extent, self.buffer);
-        for i in hits {
+        let [w, s, e, n] = tile.lonlat_bounds();
+        for i in found {
             let f = &self.features[i];
-            let props: Vec<(&str, TileValue)> = f
+            let mut props: Vec<(&str, TileValue)> = f
                 .properties
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
+            props.extend(extra.iter().cloned());
             layer.add_multipolygon(f.id, &geoms[i], &props);
+            if let (Some(out), Some(points)) = (labels.as_deref_mut(), &self.labels)
+                && let Some(c) = points[i]
+                && c.x >= w
+                && c.x < e
+                && c.y > s
+                && c.y <= n
+            {
+                out.add(f.id, &Geometry::Point(Point(c)), &props);
+            }
         }
-        (!layer.is_empty()).then_some(layer)
+    }
+}
+
+impl TileSource for PolygonSource {
+    fn layer_names(&self) -> Vec<String> {
+        let mut v = vec![self.name.clone()];
+        if self.labels.is_some() {
+            v.push(format!("{}_label", self.name));
+        }
+        v
+    }
+
+    fn bounds(&self) -> Option<[f64; 4]> {
+        tree_bounds(&self.index)
+    }
+
+    fn fields(&self) -> Vec<(String, &'static str)> {
+        self.features
+            .first()
+            .map(|f| {
+                f.properties
+                    .iter()
+                    .map(|(k, v)| (k.clone(), field_type(v)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn feature_count(&self) -> usize {
+        self.features.len()
+    }
+
+    fn layers(&self, tile: TileId) -> Vec<LayerBuilder> {
+        let mut layer = LayerBuilder::new(&self.name, tile, self.extent, self.buffer);
+        let mut labels = self
+            .labels
+            .as_ref()
+            .map(|_| LayerBuilder::new(&format!("{}_label", self.name), tile, self.extent, 0));
+        self.add_to(tile, &mut layer, labels.as_mut(), &[]);
+        [Some(layer), labels]
+            .into_iter()
+            .flatten()
+            .filter(|l| !l.is_empty())
+            .collect()
     }
 }
 
@@ -231,7 +279,11 @@ mod tests {
                 / 2.0
                 * n) as u32;
             let tile = TileId::new(z, x, y).unwrap();
-            let layer = source.layer(tile).expect("the grids are in this tile");
+            let layer = source
+                .layers(tile)
+                .into_iter()
+                .next()
+                .expect("the grids are in this tile");
             let decoded = Tile::decode(encode_tile(vec![layer]).as_slice()).unwrap();
             let feats = &decoded.layers[0].features;
             let mut owner: HashMap<Edge, u64> = HashMap::new();
@@ -276,6 +328,6 @@ mod tests {
     #[test]
     fn empty_tiles_have_no_layer() {
         let source = PolygonSource::new("grids", grids());
-        assert!(source.layer(TileId::new(14, 0, 0).unwrap()).is_none());
+        assert!(source.layers(TileId::new(14, 0, 0).unwrap()).is_empty());
     }
 }

@@ -1,0 +1,199 @@
+//! Encoded tiles kept in memory with their compressed forms: each tile is
+//! encoded once and compressed at most once per encoding, not per
+//! response. Keys carry the plan and the layers' generation, so a new
+//! import or plan never meets a stale tile.
+
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+use axum::http::HeaderMap;
+use bytes::Bytes;
+
+/// The encodings a client may get, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+impl Encoding {
+    /// From `Accept-Encoding`: br, then gzip, else none. A coding with
+    /// `q=0` is refused, as RFC 9110 says.
+    pub fn negotiate(headers: &HeaderMap, prefer_gzip: bool) -> Self {
+        let Some(v) = headers
+            .get(axum::http::header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Self::Identity;
+        };
+        let accepts = |name: &str| {
+            v.split(',').any(|part| {
+                let mut it = part.split(';');
+                let coding = it.next().unwrap_or("").trim();
+                let refused = it.any(|p| {
+                    let p = p.trim().replace(' ', "");
+                    p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+                });
+                (coding.eq_ignore_ascii_case(name) || coding == "*") && !refused
+            })
+        };
+        match (accepts("br"), accepts("gzip")) {
+            (_, true) if prefer_gzip => Self::Gzip,
+            (true, _) => Self::Brotli,
+            (_, true) => Self::Gzip,
+            _ => Self::Identity,
+        }
+    }
+
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Self::Brotli => Some("br"),
+            Self::Gzip => Some("gzip"),
+            Self::Identity => None,
+        }
+    }
+}
+
+/// One encoded tile; an empty `raw` is an empty tile (204).
+pub struct Tile {
+    pub raw: Bytes,
+    pub etag: String,
+    gzip: OnceLock<Bytes>,
+    br: OnceLock<Bytes>,
+}
+
+impl Tile {
+    pub fn new(raw: Vec<u8>) -> Self {
+        let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&raw));
+        Self {
+            raw: Bytes::from(raw),
+            etag,
+            gzip: OnceLock::new(),
+            br: OnceLock::new(),
+        }
+    }
+
+    /// The body in `enc`, compressed on first need and kept.
+    pub fn body(&self, enc: Encoding, cached: bool) -> Bytes {
+        match enc {
+            Encoding::Identity => self.raw.clone(),
+            // A tile nobody will ask for again gets the fastest level.
+            Encoding::Gzip if !cached => gzip(&self.raw, 1),
+            Encoding::Brotli if !cached => brotli(&self.raw, 1),
+            Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.raw, 6)).clone(),
+            Encoding::Brotli => self.br.get_or_init(|| brotli(&self.raw, 5)).clone(),
+        }
+    }
+
+    fn weight(&self) -> u32 {
+        let compressed =
+            self.gzip.get().map_or(0, Bytes::len) + self.br.get().map_or(0, Bytes::len);
+        (self.raw.len() + compressed + 128).min(u32::MAX as usize) as u32
+    }
+}
+
+fn gzip(raw: &[u8], level: u32) -> Bytes {
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 2),
+        flate2::Compression::new(level),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(raw);
+    Bytes::from(e.finish().unwrap_or_default())
+}
+
+fn brotli(raw: &[u8], quality: u32) -> Bytes {
+    let mut out = Vec::with_capacity(raw.len() / 2);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, quality, 22);
+        let _ = w.write_all(raw);
+    }
+    Bytes::from(out)
+}
+
+/// (sources, plan, layers generation, z, x, y)
+pub type Key = (Arc<str>, i64, u64, u8, u32, u32);
+
+/// The cache, bounded in bytes; `None` inside when caching is off.
+pub struct TileCache(Option<moka::sync::Cache<Key, Arc<Tile>>>);
+
+impl TileCache {
+    pub fn new(max_mb: u64) -> Self {
+        Self((max_mb > 0).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(max_mb * 1024 * 1024)
+                .weigher(|_k: &Key, t: &Arc<Tile>| t.weight())
+                .build()
+        }))
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.0.is_some()
+    }
+
+    pub fn get(&self, key: &Key) -> Option<Arc<Tile>> {
+        self.0.as_ref()?.get(key)
+    }
+
+    pub fn insert(&self, key: Key, tile: Arc<Tile>) {
+        if let Some(c) = &self.0 {
+            c.insert(key, tile);
+        }
+    }
+
+    /// Tiles held and their weight in bytes (approximate until moka's
+    /// pending maintenance runs).
+    pub fn stats(&self) -> (u64, u64) {
+        match &self.0 {
+            Some(c) => (c.entry_count(), c.weighted_size()),
+            None => (0, 0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn enc(v: &str) -> Encoding {
+        let mut h = HeaderMap::new();
+        h.insert("accept-encoding", HeaderValue::from_str(v).unwrap());
+        Encoding::negotiate(&h, false)
+    }
+
+    #[test]
+    fn negotiation_prefers_brotli_and_honours_q0() {
+        assert_eq!(enc("gzip, deflate, br, zstd"), Encoding::Brotli);
+        assert_eq!(enc("gzip"), Encoding::Gzip);
+        assert_eq!(enc("br;q=0, gzip"), Encoding::Gzip);
+        assert_eq!(enc("identity"), Encoding::Identity);
+        assert_eq!(
+            Encoding::negotiate(&HeaderMap::new(), false),
+            Encoding::Identity
+        );
+    }
+
+    #[test]
+    fn compressed_bodies_decompress_to_the_tile() {
+        use std::io::Read;
+        let raw: Vec<u8> = (0..5000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let t = Tile::new(raw.clone());
+        let mut back = Vec::new();
+        flate2::read::GzDecoder::new(&t.body(Encoding::Gzip, true)[..])
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, raw);
+        let mut back = Vec::new();
+        brotli::Decompressor::new(&t.body(Encoding::Brotli, true)[..], 4096)
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, raw);
+        // Compressed once: the same bytes come back.
+        assert_eq!(
+            t.body(Encoding::Gzip, true).as_ptr(),
+            t.body(Encoding::Gzip, true).as_ptr()
+        );
+    }
+}
