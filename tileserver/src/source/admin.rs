@@ -43,9 +43,8 @@ impl TileSource for AdminSource {
     fn layers(&self, tile: TileId) -> Vec<LayerBuilder> {
         let mut layer = LayerBuilder::new("admin", tile, 4096, 64);
         let mut labels = LayerBuilder::new("admin_label", tile, 4096, 0);
-        // Village labels only where villages are big enough to read.
-        let village_labels = (tile.z >= 12).then_some(&mut labels);
-        self.villages.add_to(tile, &mut layer, village_labels, &[]);
+        self.villages
+            .add_to(tile, &mut layer, Some(&mut labels), &[]);
         self.towns.add_to(tile, &mut layer, Some(&mut labels), &[]);
         [layer, labels]
             .into_iter()

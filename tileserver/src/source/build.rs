@@ -60,8 +60,8 @@ impl SourceKind {
     pub fn description(self) -> &'static str {
         match self {
             Self::Grids => "Grids (网格) of a plan, with residents, households and band status",
-            Self::Cells => "Unit cells (单元格) of a plan",
-            Self::Blocks => "Road-bounded blocks a plan was built from",
+            Self::Cells => "Unit cells (单元格) of a plan (zoom 12 and up)",
+            Self::Blocks => "Road-bounded blocks a plan was built from (zoom 12 and up)",
             Self::Admin => "Towns (乡镇/街道) and villages/communities (村/社区)",
             Self::Buildings => "Buildings with households (zoom 14 and up)",
             Self::Roads => "Roads by class, and railways (basemap)",
@@ -136,7 +136,7 @@ fn block_source(blocks: Vec<StoredBlock>) -> PolygonSource {
             geometry: b.geometry,
         })
         .collect();
-    PolygonSource::new("blocks", features)
+    PolygonSource::new("blocks", features).from_zoom(12)
 }
 
 fn admin_source(units: Vec<partition::AdminUnit>) -> AdminSource {
@@ -159,7 +159,9 @@ fn admin_source(units: Vec<partition::AdminUnit>) -> AdminSource {
                 geometry: u.geometry.clone(),
             })
             .collect();
-        PolygonSource::new("admin", features).with_labels()
+        // Town names at every zoom; village names from z12.
+        let from = if want == AdminLevel::Town { 0 } else { 12 };
+        PolygonSource::new("admin", features).with_labels(from)
     };
     AdminSource::new(level(AdminLevel::Town), level(AdminLevel::Village))
 }
@@ -288,6 +290,9 @@ impl TileSource for GridSet {
     fn layer_names(&self) -> Vec<String> {
         self.source.layer_names()
     }
+    fn min_zoom(&self) -> u8 {
+        self.source.min_zoom()
+    }
     fn bounds(&self) -> Option<[f64; 4]> {
         self.source.bounds()
     }
@@ -306,9 +311,16 @@ impl TileSource for GridSet {
 pub async fn build_grid_set(store: &Store, plan: i64, level: &str) -> Result<GridSet, StoreError> {
     let mut grids = store.plan_grids(plan, level).await?;
     grids.sort_by(|a, b| a.code.cmp(&b.code));
-    let name = if level == "cell" { "cells" } else { "grids" };
+    let cell = level == "cell";
+    let name = if cell { "cells" } else { "grids" };
     let set = tokio::task::spawn_blocking(move || {
-        let source = PolygonSource::new(name, grid_features(&grids)).with_labels();
+        let source = PolygonSource::new(name, grid_features(&grids))
+            .from_zoom(if cell { 12 } else { 0 })
+            .with_labels(if cell { 15 } else { 12 })
+            .lean_below(
+                11,
+                &["code", "population", "households", "in_band", "dedicated"],
+            );
         let neighbours = source.neighbours();
         GridSet {
             plan,

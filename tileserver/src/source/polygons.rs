@@ -29,6 +29,13 @@ pub struct PolygonSource {
     topology: Topology,
     index: RTree<Indexed>,
     labels: Option<Vec<Option<Coord<f64>>>>,
+    /// Nothing is written below this zoom.
+    min_zoom: u8,
+    /// Labels are written from this zoom on.
+    label_min_zoom: u8,
+    /// Below `detail_zoom`, only these properties are written: a county's
+    /// thousands of grids fit a low-zoom tile only without their names.
+    lean: Option<(u8, Vec<String>)>,
     /// Simplified geometries per zoom, made on first use.
     by_zoom: Mutex<HashMap<u8, Arc<Vec<MultiPolygon<f64>>>>>,
     pub extent: u32,
@@ -51,14 +58,30 @@ impl PolygonSource {
             topology,
             index,
             labels: None,
+            min_zoom: 0,
+            label_min_zoom: 0,
+            lean: None,
             by_zoom: Mutex::new(HashMap::new()),
             extent: 4096,
             buffer: 64,
         }
     }
 
-    /// Adds the `{name}_label` point layer.
-    pub fn with_labels(mut self) -> Self {
+    /// Writes nothing below `z`: too many features for a low-zoom tile.
+    pub fn from_zoom(mut self, z: u8) -> Self {
+        self.min_zoom = z;
+        self
+    }
+
+    /// Below zoom `detail_zoom`, writes only the properties `keep`.
+    pub fn lean_below(mut self, detail_zoom: u8, keep: &[&str]) -> Self {
+        self.lean = Some((detail_zoom, keep.iter().map(|k| k.to_string()).collect()));
+        self
+    }
+
+    /// Adds the `{name}_label` point layer, written from `min_zoom` on.
+    pub fn with_labels(mut self, min_zoom: u8) -> Self {
+        self.label_min_zoom = min_zoom;
         self.labels = Some(
             self.features
                 .iter()
@@ -134,11 +157,20 @@ impl PolygonSource {
         }
         let geoms = self.at_zoom(tile.z);
         let [w, s, e, n] = tile.lonlat_bounds();
+        let keep = self
+            .lean
+            .as_ref()
+            .filter(|(detail, _)| tile.z < *detail)
+            .map(|(_, keep)| keep);
+        if tile.z < self.label_min_zoom {
+            labels = None;
+        }
         for i in found {
             let f = &self.features[i];
             let mut props: Vec<(&str, TileValue)> = f
                 .properties
                 .iter()
+                .filter(|(k, _)| keep.is_none_or(|keep| keep.contains(k)))
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
             props.extend(extra.iter().cloned());
@@ -165,6 +197,10 @@ impl TileSource for PolygonSource {
         v
     }
 
+    fn min_zoom(&self) -> u8 {
+        self.min_zoom
+    }
+
     fn bounds(&self) -> Option<[f64; 4]> {
         tree_bounds(&self.index)
     }
@@ -186,6 +222,9 @@ impl TileSource for PolygonSource {
     }
 
     fn layers(&self, tile: TileId) -> Vec<LayerBuilder> {
+        if tile.z < self.min_zoom {
+            return Vec::new();
+        }
         let mut layer = LayerBuilder::new(&self.name, tile, self.extent, self.buffer);
         let mut labels = self
             .labels
