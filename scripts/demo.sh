@@ -3,11 +3,14 @@
 # (清华园街道, Beijing) OpenStreetMap extract into an embedded GeoPackage
 # with population scaled to the subdistrict's 44,166 residents and Haidian's
 # census household size, partition it into grids (with unit cells), export
-# the grids as GeoJSON, and serve them on 127.0.0.1 (WANGGE_ADDR to change).
+# the grids as GeoJSON, build the web map, and serve map, tiles and API on
+# 127.0.0.1 (WANGGE_ADDR to change). Nothing is fetched from the internet
+# by the map: basemap, fonts and tiles all come from this server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cargo build --release --locked
+(cd web-map && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 mkdir -p out
 rm -f out/qinghuayuan.gpkg
 W=target/release/wangge
@@ -20,5 +23,5 @@ W=target/release/wangge
 "$W" layers --store out/qinghuayuan.gpkg
 echo "store: out/qinghuayuan.gpkg (open it in QGIS); grids: out/qinghuayuan-grids.geojson"
 ADDR="${WANGGE_ADDR:-127.0.0.1:8080}"
-echo "serving: http://$ADDR/tiles/grids.json (Ctrl-C stops)"
-exec "$W" serve --store out/qinghuayuan.gpkg --addr "$ADDR"
+echo "map: http://$ADDR/  (API: http://$ADDR/openapi.json; Ctrl-C stops)"
+exec "$W" serve --store out/qinghuayuan.gpkg --addr "$ADDR" --web web-map/dist

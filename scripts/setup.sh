@@ -11,8 +11,13 @@ pg_bin=$(dirname "$(readlink -f "$(command -v pg_ctl 2>/dev/null || echo /usr/li
 [ -x "$pg_bin/initdb" ] || need+=(postgresql-15)
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3 postgresql-15-postgis-3-scripts)
 command -v createdb >/dev/null 2>&1 || need+=(postgresql-client-15)
-# Label glyphs for the map's style are made from Noto Sans CJK.
+# Label glyphs for the map's style are made from Noto Sans CJK, which the
+# browser also draws Chinese labels with.
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
+# The web map's build (npm ci) and its browser tests (Debian's chromium).
+command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install ${need[*]}" >&2

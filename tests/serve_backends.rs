@@ -541,6 +541,11 @@ fn suite(
         ("/api/locate?lon=1e400&lat=40", 400, "lon"),
         ("/api/plans/1/export.geojson?codes=1,2", 404, "no grid"),
         ("/fonts/x/1-2.pbf", 400, "glyph range"),
+        ("/api/compare?a=1", 400, "b (a plan id) is required"),
+        ("/api/compare?a=1&b=77", 404, "no plan"),
+        ("/api/compare?a=1&b=2%27--", 400, "plan must be a number"),
+        ("/api/partitions/abc", 400, "job ids are numbers"),
+        ("/api/partitions/99", 404, "no partition job"),
         ("/fonts/x/0-255.png", 400, "glyph ranges look like"),
         ("/nothing", 404, "no such endpoint"),
     ] {
@@ -552,6 +557,21 @@ fn suite(
         );
         assert!(r.text().contains(says), "{path}: {}", r.text());
     }
+    let r = request(
+        port,
+        "POST",
+        "/api/partitions",
+        &[("Content-Type", "application/json")],
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("request body"), "{}", r.text());
+    let cmp = get(port, "/api/compare?a=1&b=2").json();
+    assert!(cmp["changed"].as_array().unwrap().len() + cmp["added"].as_array().unwrap().len() > 0);
+    assert!(cmp["households_changing_grid"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        get(port, "/api/compare?a=1&b=1").json()["changed"],
+        serde_json::json!([])
+    );
     let long = format!("/tiles/grids/1/0/0.mvt?plan={}", "9".repeat(4000));
     assert_eq!(get(port, &long).status, 400);
     let long = format!("/api/locate?lon=1&lat=1&x={}", "%27".repeat(3000));

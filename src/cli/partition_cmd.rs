@@ -1,14 +1,13 @@
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
-use partition::LayerKind;
 use partition::blocks::BlockParams;
 use partition::grids::{Band, BandSet};
-use partition::model::{AdminLevel, DivisionCode, RoadClass};
-use partition::plan::{PartitionParams, PreviousGrid, Report, run_partition};
-use tileserver::store::{NewPlan, StoredBlock, StoredGrid};
+use partition::model::{DivisionCode, RoadClass};
+use partition::plan::Report;
+use tileserver::planning::{PlanRequest, partition_store};
 
 use super::progress;
 
@@ -90,126 +89,40 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
             known.join(", ")
         )
     })?;
-    let mut params = PartitionParams::for_bands(bands);
-    params.blocks.min_road_class = min_road_class;
-    params.blocks.dedicated_min_m2 = a.dedicated_min_m2;
+    let req = PlanRequest {
+        bands,
+        min_road_class,
+        dedicated_min_m2: a.dedicated_min_m2,
+        from: a.from.clone(),
+        cells: a.cells.then_some(cell_band),
+        name: a.name.clone(),
+        activate: !a.no_activate,
+    };
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = a.store.open().await?;
-        let t = Instant::now();
-        // Land use plays no part in the partition.
-        let wanted = [LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads, LayerKind::Railways, LayerKind::Waterways, LayerKind::Water, LayerKind::Sites];
-        let layers = store.read_layers(&wanted).await?;
-        tracing::info!(seconds = t.elapsed().as_secs_f64(), buildings = layers.buildings.len(), "read the layers");
-        if !layers.admin.iter().any(|u| u.level == AdminLevel::Village) {
-            bail!("{} has no villages; import admin units (or any layer, for one default unit) first", a.store.shown());
-        }
-        let (previous, parent_id) = match &a.from {
-            Some(sel) => {
-                let id = store.resolve_plan(sel).await?;
-                let grids = store.plan_grids(id, "grid").await?;
-                let prev = grids
-                    .into_iter()
-                    .filter_map(|g| {
-                        Some(PreviousGrid {
-                            village_code: DivisionCode::parse(&g.village_code).ok()?,
-                            dedicated: g.dedicated.is_some(),
-                            population: g.population,
-                            households: g.households,
-                            code: g.code,
-                            geometry: g.geometry,
-                        })
-                    })
-                    .collect::<Vec<_>>();
-                (prev, Some(id))
-            }
-            None => (Vec::new(), None),
-        };
-        let started = Instant::now();
         let pb = progress::spinner("partitioning");
-        let mut result = run_partition(&layers, &params, &previous, &mut |s| pb.set_message(format!("partitioning: {}", s.as_str())));
-        let cells = if a.cells {
-            pb.set_message("partitioning: unit cells");
-            let (cells, cell_report) = partition::plan::make_cells(&layers, &result.grids, cell_band);
-            result.report.cells = Some(cell_report);
-            cells
-        } else {
-            Vec::new()
-        };
+        let spinner = pb.clone();
+        let stage: Arc<dyn Fn(&str) + Send + Sync> =
+            Arc::new(move |s: &str| spinner.set_message(format!("partitioning: {s}")));
+        let outcome = partition_store(&store, &req, stage).await;
         pb.finish_and_clear();
-
-        let t = Instant::now();
-        let block_geoms = result.blocks.geometries();
-        let grid_codes: Vec<&str> = result.grids.iter().map(|g| g.code.as_str()).collect();
-        let blocks: Vec<StoredBlock> = result
-            .blocks
-            .blocks
-            .iter()
-            .map(|b| StoredBlock {
-                block_id: i64::from(b.id),
-                village_code: layers.admin[result.blocks.villages[b.village as usize]].code.to_string(),
-                grid_code: result.block_grid[b.id as usize].map(|g| grid_codes[g as usize].to_string()),
-                population: b.population,
-                households: b.households,
-                buildings: i64::from(b.buildings),
-                area_m2: b.area_m2,
-                dedicated: b.site.map(|s| layers.sites[result.blocks.sites[s as usize]].kind.as_str().to_string()),
-                geometry: block_geoms[b.id as usize].clone(),
-            })
-            .collect();
-        let grids: Vec<StoredGrid> = result.grids.iter().map(|g| to_stored(g, "grid")).chain(cells.iter().map(|c| to_stored(c, "cell"))).collect();
-        let params_json = serde_json::json!({
-            "band": params.solve.bands.default.to_string(),
-            "rural_band": params.solve.bands.rural.map(|b| b.to_string()),
-            "village_bands": params.solve.bands.villages.iter().map(|(c, b)| (c.to_string(), b.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
-            "min_road_class": min_road_class.as_str(),
-            "dedicated_min_m2": a.dedicated_min_m2,
-            "from": parent_id,
-            "cells": a.cells.then(|| cell_band.to_string()),
-        });
-        let name = a.name.clone().unwrap_or_else(|| format!("{} {}", params.solve.bands.default, if parent_id.is_some() { "(revised)" } else { "" }).trim().to_string());
-        let id = store
-            .save_plan(&NewPlan {
-                name: name.clone(),
-                parent_id,
-                params: params_json.to_string(),
-                report: serde_json::to_string(&result.report)?,
-                grids,
-                blocks,
-                activate: !a.no_activate,
-            })
-            .await
-            .with_context(|| format!("saving the plan to {} (nothing was changed)", a.store.shown()))?;
-        tracing::info!(seconds = t.elapsed().as_secs_f64(), "saved the plan");
+        let outcome = outcome
+            .with_context(|| format!("partitioning {} (nothing was changed)", a.store.shown()))?;
         store.close().await;
-        print_report(id, &name, !a.no_activate, &result.report, started.elapsed().as_secs_f64());
+        print_report(
+            outcome.id,
+            &outcome.name,
+            req.activate,
+            &outcome.report,
+            outcome.seconds,
+        );
         if let Some(path) = &a.report {
-            std::fs::write(path, serde_json::to_vec_pretty(&result.report)?).with_context(|| format!("writing {}", path.display()))?;
+            std::fs::write(path, serde_json::to_vec_pretty(&outcome.report)?)
+                .with_context(|| format!("writing {}", path.display()))?;
         }
         Ok(())
     })
-}
-
-pub fn to_stored(g: &partition::plan::Grid, level: &str) -> StoredGrid {
-    StoredGrid {
-        level: level.to_string(),
-        code: g.code.clone(),
-        name: g.name.clone(),
-        village_code: g.village_code.to_string(),
-        village_name: g.village_name.clone(),
-        town_code: g.town_code.to_string(),
-        town_name: g.town_name.clone(),
-        population: g.population,
-        households: g.households,
-        buildings: i64::from(g.buildings),
-        area_m2: g.area_m2,
-        perimeter_m: g.perimeter_m,
-        polsby_popper: g.polsby_popper,
-        dedicated: g.dedicated.map(|k| k.as_str().to_string()),
-        in_band: g.in_band,
-        parent_code: g.parent_code.clone(),
-        geometry: g.geometry.clone(),
-    }
 }
 
 fn print_report(id: i64, name: &str, active: bool, r: &Report, secs: f64) {

@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod mvt;
+pub mod planning;
 pub mod server;
 pub mod source;
 pub mod store;

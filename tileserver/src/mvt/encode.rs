@@ -64,7 +64,7 @@ impl LayerBuilder {
         &mut self,
         id: u64,
         geometry: &Geometry<f64>,
-        properties: &[(&str, TileValue)],
+        properties: Vec<(&str, TileValue)>,
     ) -> bool {
         let (kind, commands) = match geometry {
             Geometry::Polygon(p) => (GeomType::Polygon, self.polygons(std::slice::from_ref(p))),
@@ -83,7 +83,7 @@ impl LayerBuilder {
         &mut self,
         id: u64,
         mp: &MultiPolygon<f64>,
-        properties: &[(&str, TileValue)],
+        properties: Vec<(&str, TileValue)>,
     ) -> bool {
         let commands = self.polygons(&mp.0);
         self.push(id, GeomType::Polygon, commands, properties)
@@ -94,7 +94,7 @@ impl LayerBuilder {
         &mut self,
         id: u64,
         lines: &[LineString<f64>],
-        properties: &[(&str, TileValue)],
+        properties: Vec<(&str, TileValue)>,
     ) -> bool {
         let commands = self.lines(lines);
         self.push(id, GeomType::Linestring, commands, properties)
@@ -105,14 +105,14 @@ impl LayerBuilder {
         id: u64,
         kind: GeomType,
         commands: Vec<u32>,
-        properties: &[(&str, TileValue)],
+        properties: Vec<(&str, TileValue)>,
     ) -> bool {
         if commands.is_empty() {
             return false;
         }
         let mut tags = Vec::with_capacity(properties.len() * 2);
         for (k, v) in properties {
-            let (ki, vi) = self.tags.insert_ref(k, v.clone());
+            let (ki, vi) = self.tags.insert_ref(k, v);
             tags.push(ki);
             tags.push(vi);
         }
@@ -275,14 +275,14 @@ mod tests {
         assert!(layer.add(
             7,
             &Geometry::Polygon(p),
-            &[
+            vec![
                 ("code", TileValue::Str("110108001001001".into())),
                 ("households", TileValue::Double(412.0))
             ]
         ));
         // A polygon far away is not in the tile.
         let far = polygon![(x: 0.0, y: 0.0), (x: 0.001, y: 0.0), (x: 0.001, y: 0.001)];
-        assert!(!layer.add(8, &Geometry::Polygon(far), &[]));
+        assert!(!layer.add(8, &Geometry::Polygon(far), vec![]));
         let bytes = encode_tile(vec![layer]);
         let tile = Tile::decode(bytes.as_slice()).unwrap();
         assert_eq!(tile.layers.len(), 1);
@@ -317,7 +317,7 @@ mod tests {
         let [w, s, e, n] = t.lonlat_bounds();
         let big = polygon![(x: w - 1.0, y: s - 1.0), (x: e + 1.0, y: s - 1.0), (x: e + 1.0, y: n + 1.0), (x: w - 1.0, y: n + 1.0)];
         let mut layer = LayerBuilder::new("g", t, 4096, 64);
-        layer.add(1, &Geometry::Polygon(big), &[]);
+        layer.add(1, &Geometry::Polygon(big), vec![]);
         let tile = Tile::decode(encode_tile(vec![layer]).as_slice()).unwrap();
         for c in &exterior(tile.layers[0].features[0].to_geo().unwrap()) {
             assert!(

@@ -65,6 +65,8 @@ pub struct AppState {
     metrics: metrics::Metrics,
     glyphs: glyphs::Glyphs,
     web_dir: Option<PathBuf>,
+    jobs: api::Jobs,
+    comparisons: api::Comparisons,
 }
 
 impl AppState {
@@ -77,6 +79,8 @@ impl AppState {
             metrics: metrics::Metrics::default(),
             glyphs: glyphs::Glyphs::new(config.font.as_deref()),
             web_dir: web::find_web_dir(config.web_dir.clone()),
+            jobs: api::Jobs::default(),
+            comparisons: api::Comparisons::default(),
         });
         state.plans.refresh(&state.store).await?;
         Ok(state)
@@ -243,6 +247,9 @@ mod tests {
             "/api/plans/{plan}/export.geojson",
             "/api/grids/{code}",
             "/api/locate",
+            "/api/compare",
+            "/api/partitions",
+            "/api/partitions/{job}",
         ] {
             assert!(doc["paths"].get(path).is_some(), "{path} is not described");
         }

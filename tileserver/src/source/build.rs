@@ -342,6 +342,7 @@ pub enum Built {
     Tiles(Arc<dyn TileSource>),
     Grids(Arc<GridSet>),
     Admin(Arc<AdminSource>),
+    Features(Arc<FeatureSource>),
 }
 
 impl Built {
@@ -350,6 +351,7 @@ impl Built {
             Built::Tiles(t) => t.clone(),
             Built::Grids(g) => g.clone(),
             Built::Admin(a) => a.clone(),
+            Built::Features(f) => f.clone(),
         }
     }
 }
@@ -381,7 +383,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
         }
         SourceKind::Buildings => {
             let l = store.read_layers(&[LayerKind::Buildings]).await?;
-            Built::Tiles(Arc::new(
+            Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || buildings_source(l))
                     .await
                     .map_err(failed)?,
@@ -391,7 +393,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
             let l = store
                 .read_layers(&[LayerKind::Roads, LayerKind::Railways])
                 .await?;
-            Built::Tiles(Arc::new(
+            Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || roads_source(&l))
                     .await
                     .map_err(failed)?,
@@ -401,7 +403,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
             let l = store
                 .read_layers(&[LayerKind::Water, LayerKind::Waterways])
                 .await?;
-            Built::Tiles(Arc::new(
+            Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || water_source(&l))
                     .await
                     .map_err(failed)?,
@@ -409,7 +411,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
         }
         SourceKind::Landuse => {
             let l = store.read_layers(&[LayerKind::Landuse]).await?;
-            Built::Tiles(Arc::new(
+            Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || landuse_source(&l))
                     .await
                     .map_err(failed)?,

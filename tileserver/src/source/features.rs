@@ -71,6 +71,17 @@ impl FeatureSource {
     }
 }
 
+impl FeatureSource {
+    pub fn features(&self) -> &[BasemapFeature] {
+        &self.features
+    }
+
+    /// The position of a property among each feature's values.
+    pub fn key_index(&self, key: &str) -> Option<usize> {
+        self.keys.iter().position(|k| k == key)
+    }
+}
+
 fn simplify_area(mp: &MultiPolygon<f64>, tol: f64) -> MultiPolygon<f64> {
     MultiPolygon(
         mp.0.iter()
@@ -136,18 +147,18 @@ impl TileSource for FeatureSource {
                 .collect();
             match &f.shape {
                 Shape::Area(mp) if tile.z >= 16 => {
-                    layer.add_multipolygon(f.id, mp, &props);
+                    layer.add_multipolygon(f.id, mp, props);
                 }
                 Shape::Area(mp) => {
-                    layer.add_multipolygon(f.id, &simplify_area(mp, tol), &props);
+                    layer.add_multipolygon(f.id, &simplify_area(mp, tol), props);
                 }
                 Shape::Lines(ml) if tile.z >= 16 => {
-                    layer.add_lines(f.id, &ml.0, &props);
+                    layer.add_lines(f.id, &ml.0, props);
                 }
                 Shape::Lines(ml) => {
                     let lines: Vec<LineString<f64>> =
                         ml.0.iter().map(|l| l.simplify(tol)).collect();
-                    layer.add_lines(f.id, &lines, &props);
+                    layer.add_lines(f.id, &lines, props);
                 }
             }
         }

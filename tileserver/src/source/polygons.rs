@@ -174,7 +174,6 @@ impl PolygonSource {
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
             props.extend(extra.iter().cloned());
-            layer.add_multipolygon(f.id, &geoms[i], &props);
             if let (Some(out), Some(points)) = (labels.as_deref_mut(), &self.labels)
                 && let Some(c) = points[i]
                 && c.x >= w
@@ -182,8 +181,9 @@ impl PolygonSource {
                 && c.y > s
                 && c.y <= n
             {
-                out.add(f.id, &Geometry::Point(Point(c)), &props);
+                out.add(f.id, &Geometry::Point(Point(c)), props.clone());
             }
+            layer.add_multipolygon(f.id, &geoms[i], props);
         }
     }
 }

@@ -16,6 +16,10 @@ pub(super) fn grid_json(set: &GridSet, i: usize, neighbours: bool) -> Value {
     let g = &set.grids[i];
     let mut v = Value::Object(grid_properties(g));
     v["plan"] = set.plan.into();
+    if let Some(r) = geo::BoundingRect::bounding_rect(&g.geometry) {
+        let r7 = |x: f64| (x * 1e7).round() / 1e7;
+        v["bbox"] = json!([r7(r.min().x), r7(r.min().y), r7(r.max().x), r7(r.max().y)]);
+    }
     if neighbours {
         v["neighbours"] = set.neighbours[i]
             .iter()

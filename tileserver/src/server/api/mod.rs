@@ -1,9 +1,14 @@
 //! The REST API under `/api`: plans, grids, locate and GeoJSON export.
 
+mod compare;
 mod export;
 mod grids;
 mod locate;
+mod partitions;
 mod plans;
+
+pub use compare::Comparisons;
+pub use partitions::Jobs;
 
 use std::sync::Arc;
 
@@ -23,6 +28,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/plans/{plan}/export.geojson", get(export::geojson))
         .route("/api/grids/{code}", get(grids::one))
         .route("/api/locate", get(locate::locate))
+        .route("/api/compare", get(compare::compare_plans))
+        .route("/api/partitions", post(partitions::start))
+        .route("/api/partitions/{job}", get(partitions::status))
 }
 
 /// `grid` or `cell` from a `level` parameter.

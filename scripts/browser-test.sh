@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Browser tests of the web map: builds the web map (npm ci from the lockfile)
+# and wangge, imports the Qinghuayuan sample into a fresh GeoPackage,
+# partitions it, serves it on a free port on 127.0.0.1, and runs
+# web-map/tests/planner.test.mjs in Debian's chromium (playwright-core).
+# Screenshots and downloads land in OUT (default target/browser-test).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=$(realpath -m "${1:-target/browser-test}")
+rm -rf "$OUT"; mkdir -p "$OUT"
+(cd web-map && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
+cargo build --locked -q
+W=target/debug/wangge
+STORE=$OUT/qinghuayuan.gpkg
+"$W" import --store "$STORE" data/osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf \
+  --census data/census/county_2020.csv --county 110108 --population-total 44166 > "$OUT/import.log"
+"$W" partition --store "$STORE" --cells > "$OUT/partition.log"
+"$W" partition --store "$STORE" --band households:300-500 --no-activate --name "by households" >> "$OUT/partition.log"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$W" serve --store "$STORE" --addr "127.0.0.1:$PORT" --web web-map/dist > "$OUT/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 600); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
+(cd web-map && node tests/planner.test.mjs "http://127.0.0.1:$PORT" "$OUT")

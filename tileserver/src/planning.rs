@@ -1,0 +1,209 @@
+//! Running the partition engine on a store and saving the result as a
+//! plan: what `wangge partition` and the map's "new plan" both do.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use partition::LayerKind;
+use partition::grids::{Band, BandSet};
+use partition::model::{AdminLevel, DivisionCode, RoadClass};
+use partition::plan::{PartitionParams, PreviousGrid, Report, run_partition};
+
+use crate::store::{NewPlan, Store, StoreError, StoredBlock, StoredGrid};
+
+/// What to partition with.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub bands: BandSet,
+    pub min_road_class: RoadClass,
+    pub dedicated_min_m2: f64,
+    /// A plan to keep stable against (`--from`).
+    pub from: Option<String>,
+    /// Unit cells with this band, when wanted.
+    pub cells: Option<Band>,
+    pub name: Option<String>,
+    pub activate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "the store has no villages; import admin units (or any layer, for one default unit) first"
+    )]
+    NoVillages,
+    #[error("the partition stopped: {0}")]
+    Failed(String),
+}
+
+/// A saved plan.
+#[derive(Debug, Clone)]
+pub struct PlanOutcome {
+    pub id: i64,
+    pub name: String,
+    pub report: Report,
+    /// Seconds from reading the layers to the saved plan.
+    pub seconds: f64,
+}
+
+pub fn to_stored(g: &partition::plan::Grid, level: &str) -> StoredGrid {
+    StoredGrid {
+        level: level.to_string(),
+        code: g.code.clone(),
+        name: g.name.clone(),
+        village_code: g.village_code.to_string(),
+        village_name: g.village_name.clone(),
+        town_code: g.town_code.to_string(),
+        town_name: g.town_name.clone(),
+        population: g.population,
+        households: g.households,
+        buildings: i64::from(g.buildings),
+        area_m2: g.area_m2,
+        perimeter_m: g.perimeter_m,
+        polsby_popper: g.polsby_popper,
+        dedicated: g.dedicated.map(|k| k.as_str().to_string()),
+        in_band: g.in_band,
+        parent_code: g.parent_code.clone(),
+        geometry: g.geometry.clone(),
+    }
+}
+
+/// Reads the layers, partitions (off the async executor), saves the plan.
+/// `stage` hears each stage's name as it starts.
+pub async fn partition_store(
+    store: &Store,
+    req: &PlanRequest,
+    stage: Arc<dyn Fn(&str) + Send + Sync>,
+) -> Result<PlanOutcome, PlanError> {
+    let started = Instant::now();
+    stage("reading layers");
+    // Land use plays no part in the partition.
+    let wanted = [
+        LayerKind::Admin,
+        LayerKind::Buildings,
+        LayerKind::Roads,
+        LayerKind::Railways,
+        LayerKind::Waterways,
+        LayerKind::Water,
+        LayerKind::Sites,
+    ];
+    let layers = store.read_layers(&wanted).await?;
+    if !layers.admin.iter().any(|u| u.level == AdminLevel::Village) {
+        return Err(PlanError::NoVillages);
+    }
+    let (previous, parent_id) = match &req.from {
+        Some(sel) => {
+            let id = store.resolve_plan(sel).await?;
+            let prev = store
+                .plan_grids(id, "grid")
+                .await?
+                .into_iter()
+                .filter_map(|g| {
+                    Some(PreviousGrid {
+                        village_code: DivisionCode::parse(&g.village_code).ok()?,
+                        dedicated: g.dedicated.is_some(),
+                        population: g.population,
+                        households: g.households,
+                        code: g.code,
+                        geometry: g.geometry,
+                    })
+                })
+                .collect::<Vec<_>>();
+            (prev, Some(id))
+        }
+        None => (Vec::new(), None),
+    };
+    let mut params = PartitionParams::for_bands(req.bands.clone());
+    params.blocks.min_road_class = req.min_road_class;
+    params.blocks.dedicated_min_m2 = req.dedicated_min_m2;
+    let cells_band = req.cells;
+    let stage_cpu = stage.clone();
+    let run_params = params.clone();
+    let (report, grids, blocks) = tokio::task::spawn_blocking(move || {
+        let mut result = run_partition(&layers, &run_params, &previous, &mut |s| {
+            stage_cpu(s.as_str())
+        });
+        let cells = match cells_band {
+            Some(band) => {
+                stage_cpu("unit cells");
+                let (cells, cell_report) =
+                    partition::plan::make_cells(&layers, &result.grids, band);
+                result.report.cells = Some(cell_report);
+                cells
+            }
+            None => Vec::new(),
+        };
+        let block_geoms = result.blocks.geometries();
+        let grid_codes: Vec<&str> = result.grids.iter().map(|g| g.code.as_str()).collect();
+        let blocks: Vec<StoredBlock> = result
+            .blocks
+            .blocks
+            .iter()
+            .map(|b| StoredBlock {
+                block_id: i64::from(b.id),
+                village_code: layers.admin[result.blocks.villages[b.village as usize]]
+                    .code
+                    .to_string(),
+                grid_code: result.block_grid[b.id as usize]
+                    .map(|g| grid_codes[g as usize].to_string()),
+                population: b.population,
+                households: b.households,
+                buildings: i64::from(b.buildings),
+                area_m2: b.area_m2,
+                dedicated: b.site.map(|s| {
+                    layers.sites[result.blocks.sites[s as usize]]
+                        .kind
+                        .as_str()
+                        .to_string()
+                }),
+                geometry: block_geoms[b.id as usize].clone(),
+            })
+            .collect();
+        let grids: Vec<StoredGrid> = result
+            .grids
+            .iter()
+            .map(|g| to_stored(g, "grid"))
+            .chain(cells.iter().map(|c| to_stored(c, "cell")))
+            .collect();
+        (result.report, grids, blocks)
+    })
+    .await
+    .map_err(|e| PlanError::Failed(e.to_string()))?;
+    stage("saving");
+    let params_json = serde_json::json!({
+        "band": params.solve.bands.default.to_string(),
+        "rural_band": params.solve.bands.rural.map(|b| b.to_string()),
+        "village_bands": params.solve.bands.villages.iter().map(|(c, b)| (c.to_string(), b.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
+        "min_road_class": req.min_road_class.as_str(),
+        "dedicated_min_m2": req.dedicated_min_m2,
+        "from": parent_id,
+        "cells": cells_band.map(|b| b.to_string()),
+    });
+    let name = req.name.clone().unwrap_or_else(|| {
+        format!(
+            "{} {}",
+            params.solve.bands.default,
+            if parent_id.is_some() { "(revised)" } else { "" }
+        )
+        .trim()
+        .to_string()
+    });
+    let id = store
+        .save_plan(&NewPlan {
+            name: name.clone(),
+            parent_id,
+            params: params_json.to_string(),
+            report: serde_json::to_string(&report).map_err(|e| PlanError::Failed(e.to_string()))?,
+            grids,
+            blocks,
+            activate: req.activate,
+        })
+        .await?;
+    Ok(PlanOutcome {
+        id,
+        name,
+        report,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}

@@ -1,0 +1,243 @@
+// The planner view: wires the map, the plan selector and report, the grid
+// panel, search, layers, colours, export, language and theme.
+
+import { api, type Comparison, type Grid, type PlanDetail, type PlanSummary } from "./api";
+import { type Band, type Mode, fillColour, parseBand, renderLegend } from "./colour";
+import { lang, setLang, t } from "./i18n";
+import { createMap, gridAt, hoverHighlight, setChanged, setGroupVisible, setSelected, showPlan } from "./map";
+import { showGrid, showReport } from "./panel";
+import { find } from "./search";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const state = {
+  plans: [] as PlanSummary[],
+  plan: 0,
+  detail: null as PlanDetail | null,
+  band: parseBand(undefined) as Band,
+  mode: "households" as Mode,
+  grids: [] as Grid[],
+  selected: [] as Grid[],
+  comparison: null as Comparison | null,
+};
+
+setLang(lang());
+document.documentElement.dataset.theme = localStorage.getItem("wangge.theme") ?? "light";
+const map = createMap("map");
+hoverHighlight(map);
+(window as unknown as { wangge: unknown }).wangge = { map, state };
+
+function applyColours(): void {
+  if (!map.getLayer("grids-fill")) return;
+  map.setPaintProperty("grids-fill", "fill-color", fillColour(state.mode, state.band));
+  renderLegend($("legend"), state.mode, state.band);
+}
+
+function applyTheme(): void {
+  const dark = document.documentElement.dataset.theme === "dark";
+  $("theme").textContent = dark ? t("light") : t("dark");
+  if (map.getLayer("background")) {
+    map.setPaintProperty("background", "background-color", dark ? "#1b1f24" : "#f2efe9");
+    map.setPaintProperty("landuse", "fill-opacity", dark ? 0.25 : 0.8);
+    map.setPaintProperty("buildings", "fill-color", dark ? "#3a3f47" : "#d9d0c9");
+  }
+}
+
+async function loadPlans(pick?: number): Promise<void> {
+  state.plans = await api.plans();
+  for (const select of [$<HTMLSelectElement>("plan-select"), $<HTMLSelectElement>("compare-with")]) {
+    select.innerHTML = "";
+    for (const p of state.plans) {
+      const o = document.createElement("option");
+      o.value = String(p.id);
+      o.textContent = `${p.id} · ${p.name}${p.active ? ` (${t("active")})` : ""}`;
+      select.append(o);
+    }
+  }
+  const active = state.plans.find((p) => p.active) ?? state.plans[state.plans.length - 1];
+  await choosePlan(pick ?? active?.id ?? 0);
+}
+
+async function choosePlan(id: number): Promise<void> {
+  if (!id) return;
+  state.plan = id;
+  $<HTMLSelectElement>("plan-select").value = String(id);
+  clearSelection();
+  clearComparison();
+  state.detail = await api.plan(id);
+  state.band = parseBand(state.detail.params.band);
+  showReport(state.detail);
+  state.grids = await api.grids(id);
+  if (map.isStyleLoaded()) showPlan(map, id);
+  applyColours();
+  $<HTMLButtonElement>("activate").disabled = state.detail.active;
+}
+
+function clearSelection(): void {
+  setSelected(map, state.selected.map((g) => Number(g.code)), false);
+  state.selected = [];
+  $("grid-panel").hidden = true;
+}
+
+async function selectGrid(code: string, add: boolean): Promise<void> {
+  if (!add) clearSelection();
+  const g = await api.grid(code, state.plan);
+  if (!state.selected.some((s) => s.code === g.code)) state.selected.push(g);
+  setSelected(map, [Number(g.code)], true);
+  showGrid(g, (n) => void flyToCode(n));
+}
+
+async function flyToCode(code: string): Promise<void> {
+  const g = state.grids.find((x) => x.code === code);
+  if (g) map.fitBounds(g.bbox, { padding: 80, maxZoom: 16, duration: 800 });
+  await selectGrid(code, false);
+}
+
+map.on("load", () => {
+  applyTheme();
+  applyColours();
+  if (state.plan && !state.detail?.active) showPlan(map, state.plan);
+  for (const box of document.querySelectorAll<HTMLInputElement>("[data-layer]")) {
+    setGroupVisible(map, box.dataset.layer!, box.checked);
+  }
+});
+
+map.on("click", (e) => {
+  const f = gridAt(map, e.point);
+  const code = f?.properties?.code as string | undefined;
+  if (code) void selectGrid(code, e.originalEvent.shiftKey);
+});
+
+$<HTMLSelectElement>("plan-select").addEventListener("change", (e) => {
+  void choosePlan(Number((e.target as HTMLSelectElement).value));
+});
+$("activate").addEventListener("click", async () => {
+  await api.activate(state.plan);
+  await loadPlans(state.plan);
+});
+$<HTMLSelectElement>("colour-mode").addEventListener("change", (e) => {
+  state.mode = (e.target as HTMLSelectElement).value as Mode;
+  applyColours();
+});
+for (const box of document.querySelectorAll<HTMLInputElement>("[data-layer]")) {
+  box.addEventListener("change", () => setGroupVisible(map, box.dataset.layer!, box.checked));
+}
+$("lang").addEventListener("click", () => {
+  setLang(lang() === "zh" ? "en" : "zh");
+  $("lang").textContent = lang() === "zh" ? "English" : "中文";
+  applyTheme();
+  applyColours();
+  if (state.detail) showReport(state.detail);
+  void loadPlans(state.plan);
+});
+$("lang").textContent = lang() === "zh" ? "English" : "中文";
+$("theme").addEventListener("click", () => {
+  const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+  document.documentElement.dataset.theme = next;
+  localStorage.setItem("wangge.theme", next);
+  applyTheme();
+});
+
+// Search.
+const results = $<HTMLUListElement>("search-results");
+$("search-input").addEventListener("input", (e) => {
+  const hits = find(state.grids, (e.target as HTMLInputElement).value);
+  results.innerHTML = "";
+  results.hidden = false;
+  if (!hits.length) {
+    results.innerHTML = `<li class="none">${t("noMatch")}</li>`;
+    return;
+  }
+  for (const h of hits) {
+    const li = document.createElement("li");
+    li.textContent = h.label;
+    li.addEventListener("click", () => {
+      results.hidden = true;
+      map.fitBounds(h.bbox, { padding: 60, maxZoom: 16, duration: 800 });
+      if (h.code) void selectGrid(h.code, false);
+    });
+    results.append(li);
+  }
+});
+$("search").addEventListener("submit", (e) => {
+  e.preventDefault();
+  (results.querySelector("li:not(.none)") as HTMLElement | null)?.click();
+});
+
+// Export: the server streams the GeoJSON; the browser saves it.
+function download(url: string): void {
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = "";
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+$("export-all").addEventListener("click", () => download(api.exportUrl(state.plan, {})));
+$("export-town").addEventListener("click", () => {
+  const g = state.selected[0];
+  if (!g) return alert(t("noSelection"));
+  download(api.exportUrl(state.plan, { town: g.town_code }));
+});
+$("export-village").addEventListener("click", () => {
+  const g = state.selected[0];
+  if (!g) return alert(t("noSelection"));
+  download(api.exportUrl(state.plan, { village: g.village_code }));
+});
+$("export-selected").addEventListener("click", () => {
+  if (!state.selected.length) return alert(t("noSelection"));
+  download(api.exportUrl(state.plan, { codes: state.selected.map((g) => g.code).join(",") }));
+});
+
+// Compare the shown plan with another: grids that differ are outlined.
+function clearComparison(): void {
+  if (state.comparison) setChanged(map, state.comparison.changed.concat(state.comparison.added).map(Number), false);
+  state.comparison = null;
+  $("compare-result").textContent = "";
+}
+$("compare-run").addEventListener("click", async () => {
+  clearComparison();
+  const other = Number($<HTMLSelectElement>("compare-with").value);
+  const c = await api.compare(other, state.plan);
+  state.comparison = c;
+  setChanged(map, c.changed.concat(c.added).map(Number), true);
+  $("compare-result").textContent = t("compareResult")
+    .replace("{changed}", String(c.changed.length + c.added.length))
+    .replace("{added}", String(c.added.length))
+    .replace("{removed}", String(c.removed.length))
+    .replace("{moved}", c.households_changing_grid.toLocaleString());
+  $("compare-result").dataset.changed = c.changed.concat(c.added).join(",");
+});
+$("compare-clear").addEventListener("click", clearComparison);
+
+// A new plan from the UI: the server partitions, the map polls its stage.
+$("new-plan").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const status = $("np-status");
+  const measure = $<HTMLSelectElement>("np-measure").value;
+  const band = `${measure}:${$<HTMLInputElement>("np-lo").value}-${$<HTMLInputElement>("np-hi").value}`;
+  const body: Record<string, unknown> = { band, name: $<HTMLInputElement>("np-name").value || undefined };
+  if ($<HTMLInputElement>("np-cells").checked) body.cells = "households:30-50";
+  $<HTMLButtonElement>("np-run").disabled = true;
+  try {
+    let job = await api.partition(body);
+    while (job.state === "running") {
+      status.textContent = `${t("running")}: ${job.stage} (${job.elapsed_s.toFixed(1)} s)`;
+      await new Promise((r) => setTimeout(r, 400));
+      job = await api.job(job.job);
+    }
+    if (job.state === "done" && job.plan) {
+      status.textContent = `${t("done")} ${job.plan} (${job.elapsed_s.toFixed(1)} s)`;
+      status.dataset.plan = String(job.plan);
+      await loadPlans(job.plan);
+    } else {
+      status.textContent = `${t("failed")}: ${job.error ?? ""}`;
+    }
+  } catch (err) {
+    status.textContent = `${t("failed")}: ${(err as Error).message}`;
+  } finally {
+    $<HTMLButtonElement>("np-run").disabled = false;
+  }
+});
+
+void loadPlans();

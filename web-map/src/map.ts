@@ -1,0 +1,110 @@
+// The MapLibre map: wangge's own style (offline basemap + grids), hover
+// highlight by feature state, selection, layer groups and plan switching.
+
+import maplibregl, { type MapGeoJSONFeature } from "maplibre-gl";
+
+/** Style layers by the switcher's groups. */
+export const GROUPS: Record<string, string[]> = {
+  grids: ["grids-fill", "grids-line", "grids-label", "grids-selected", "grids-changed"],
+  admin: ["admin-village", "admin-town", "village-label", "town-label"],
+  blocks: ["blocks-line"],
+  buildings: ["buildings"],
+};
+
+export function createMap(container: string): maplibregl.Map {
+  const map = new maplibregl.Map({
+    container,
+    style: "/style.json",
+    // CJK labels drawn from the local Noto Sans CJK; Latin and digits come
+    // from glyphs wangge serves. Nothing is fetched from outside.
+    localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Noto Sans CJK JP', sans-serif",
+    attributionControl: { compact: false },
+    hash: true,
+    maxZoom: 19,
+  });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  map.on("load", () => {
+    map.addLayer({
+      id: "grids-changed",
+      type: "line",
+      source: "plan",
+      "source-layer": "grids",
+      paint: {
+        "line-color": "#00a2ff",
+        "line-dasharray": [2, 1],
+        "line-width": ["case", ["boolean", ["feature-state", "changed"], false], 3, 0],
+      },
+    });
+    map.addLayer({
+      id: "grids-selected",
+      type: "line",
+      source: "plan",
+      "source-layer": "grids",
+      paint: {
+        "line-color": "#0057e7",
+        "line-width": ["case", ["boolean", ["feature-state", "selected"], false], 4, 0],
+      },
+    });
+  });
+  return map;
+}
+
+/** Highlights the grid under the pointer with feature state. */
+export function hoverHighlight(map: maplibregl.Map): void {
+  let hovered: string | number | undefined;
+  const clear = () => {
+    if (hovered !== undefined) {
+      map.setFeatureState({ source: "plan", sourceLayer: "grids", id: hovered }, { hover: false });
+    }
+    hovered = undefined;
+  };
+  map.on("mousemove", "grids-fill", (e) => {
+    const f = e.features?.[0];
+    if (!f || f.id === undefined) return;
+    if (f.id !== hovered) {
+      clear();
+      hovered = f.id;
+      map.setFeatureState({ source: "plan", sourceLayer: "grids", id: hovered }, { hover: true });
+    }
+    map.getCanvas().style.cursor = "pointer";
+  });
+  map.on("mouseleave", "grids-fill", () => {
+    clear();
+    map.getCanvas().style.cursor = "";
+  });
+}
+
+export function setSelected(map: maplibregl.Map, ids: (string | number)[], on: boolean): void {
+  for (const id of ids) {
+    map.setFeatureState({ source: "plan", sourceLayer: "grids", id }, { selected: on });
+  }
+}
+
+export function setChanged(map: maplibregl.Map, ids: (string | number)[], on: boolean): void {
+  for (const id of ids) {
+    map.setFeatureState({ source: "plan", sourceLayer: "grids", id }, { changed: on });
+  }
+}
+
+export function setGroupVisible(map: maplibregl.Map, group: string, visible: boolean): void {
+  for (const id of GROUPS[group] ?? []) {
+    if (map.getLayer(id)) map.setLayoutProperty(id, "visibility", visible ? "visible" : "none");
+  }
+}
+
+/** Points the plan's sources at another plan's tiles. */
+export function showPlan(map: maplibregl.Map, plan: number): void {
+  const origin = window.location.origin;
+  for (const [source, name] of [
+    ["plan", "grids"],
+    ["blocks", "blocks"],
+  ] as const) {
+    const s = map.getSource(source) as maplibregl.VectorTileSource | undefined;
+    s?.setTiles([`${origin}/tiles/${name}/{z}/{x}/{y}.mvt?plan=${plan}`]);
+  }
+}
+
+export function gridAt(map: maplibregl.Map, point: maplibregl.PointLike): MapGeoJSONFeature | undefined {
+  return map.queryRenderedFeatures(point, { layers: ["grids-fill"] })[0];
+}

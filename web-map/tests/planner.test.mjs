@@ -1,0 +1,261 @@
+// Browser tests of the planner view in Debian's chromium (playwright-core,
+// no downloaded browser), against a running `wangge serve` with the sample
+// data. usage: node tests/planner.test.mjs http://127.0.0.1:PORT [OUT_DIR]
+// Prints one "ok"/"FAIL" line per test and "browser tests: N passed, M failed".
+
+import { execSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+
+const base = process.argv[2] ?? process.env.WANGGE_URL;
+const out = process.argv[3] ?? "test-results";
+if (!base) {
+  console.error("usage: node tests/planner.test.mjs http://127.0.0.1:PORT [OUT_DIR]");
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+
+const FLAGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+];
+const executablePath = execSync("command -v chromium", { shell: "/bin/bash" }).toString().trim();
+
+let passed = 0;
+let failed = 0;
+async function test(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${e?.stack ?? e}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
+const page = await context.newPage();
+const outside = [];
+const errors = [];
+page.on("request", (r) => {
+  const u = new URL(r.url());
+  if (!["data:", "blob:"].includes(u.protocol) && u.hostname !== "127.0.0.1") outside.push(r.url());
+});
+page.on("pageerror", (e) => errors.push(String(e)));
+page.on("response", (r) => {
+  if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+});
+page.on("console", (m) => {
+  if (m.type() === "error") errors.push(m.text());
+});
+
+const api = async (path) => (await fetch(base + path)).json();
+const idle = () =>
+  page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const m = window.wangge.map;
+        if (m.loaded() && m.areTilesLoaded() && !m.isMoving()) resolve(performance.now());
+        else m.once("idle", () => resolve(performance.now()));
+      }),
+  );
+
+/** Pixel statistics of a PNG, decoded by the browser itself. */
+async function pixels(png, region) {
+  return page.evaluate(
+    async ({ b64, region }) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${b64}`;
+      await img.decode();
+      const c = document.createElement("canvas");
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext("2d");
+      g.drawImage(img, 0, 0);
+      const [x, y, w, h] = region ?? [0, 0, img.width, img.height];
+      const d = g.getImageData(x, y, w, h).data;
+      const colours = new Set();
+      for (let i = 0; i < d.length; i += 4) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return { colours: colours.size, data: Array.from(d) };
+    },
+    { b64: png.toString("base64"), region },
+  );
+}
+
+await test("the planner view loads with no request outside 127.0.0.1", async () => {
+  const t0 = Date.now();
+  await page.goto(base + "/", { waitUntil: "load" });
+  await page.waitForFunction(() => window.wangge?.map && window.wangge.state.grids.length > 0, null, { timeout: 60000 });
+  const at = await idle();
+  console.log(`     first idle ${Math.round(at)} ms after navigation start (${Date.now() - t0} ms wall)`);
+  assert(outside.length === 0, `requests outside 127.0.0.1: ${outside.join(", ")}`);
+});
+
+await test("grids are drawn: pixels, rendered features, attribution", async () => {
+  const shot = await page.screenshot({ path: `${out}/planner.png` });
+  const map = await page.locator("#map").boundingBox();
+  const p = await pixels(shot, [Math.round(map.x), Math.round(map.y), Math.round(map.width), Math.round(map.height)]);
+  assert(p.colours > 50, `the map looks blank (${p.colours} colours)`);
+  const n = await page.evaluate(() => window.wangge.map.queryRenderedFeatures({ layers: ["grids-fill"] }).length);
+  assert(n > 0, "queryRenderedFeatures found no grid");
+  const attribution = await page.locator(".maplibregl-ctrl-attrib").innerText();
+  assert(attribution.includes("OpenStreetMap contributors"), `attribution: ${attribution}`);
+  assert(await page.locator(".maplibregl-ctrl-scale").count() === 1, "a scale bar");
+});
+
+await test("Chinese labels are drawn as real glyphs", async () => {
+  // The font MapLibre draws CJK with (localIdeographFontFamily) renders 网
+  // differently from a missing-glyph box.
+  const probe = await page.evaluate(() => {
+    const draw = (ch) => {
+      const c = document.createElement("canvas");
+      c.width = c.height = 48;
+      const g = c.getContext("2d");
+      g.font = "40px 'Noto Sans CJK SC'";
+      g.fillText(ch, 4, 40);
+      return Array.from(g.getImageData(0, 0, 48, 48).data.filter((_, i) => i % 4 === 3)).join(",");
+    };
+    return { cjk: draw("网"), other: draw("格"), missing: draw("\u{10FFFD}") };
+  });
+  assert(probe.cjk !== probe.missing, "网 renders as the missing-glyph box: fonts-noto-cjk is not installed");
+  assert(probe.cjk !== probe.other, "网 and 格 render the same (boxes)");
+  // Labels on the map: pixels change when the grid labels are hidden.
+  const grid = (await api("/api/plans/active/grids")).grids[0];
+  await page.evaluate((b) => window.wangge.map.fitBounds(b, { maxZoom: 15, animate: false }), grid.bbox);
+  await page.evaluate(() => window.wangge.map.setZoom(Math.max(window.wangge.map.getZoom(), 14.5)));
+  await idle();
+  const placed = await page.evaluate(() => window.wangge.map.queryRenderedFeatures({ layers: ["grids-label"] }).length);
+  assert(placed > 0, "no grid label placed");
+  const map = await page.locator("#map").boundingBox();
+  const region = [Math.round(map.x), Math.round(map.y), Math.round(map.width), Math.round(map.height)];
+  const withLabels = await pixels(await page.screenshot(), region);
+  await page.evaluate(() => window.wangge.map.setLayoutProperty("grids-label", "visibility", "none"));
+  await idle();
+  const without = await pixels(await page.screenshot(), region);
+  await page.evaluate(() => window.wangge.map.setLayoutProperty("grids-label", "visibility", "visible"));
+  await idle();
+  let diff = 0;
+  for (let i = 0; i < withLabels.data.length; i += 4) if (withLabels.data[i] !== without.data[i]) diff++;
+  assert(diff > 200, `labels changed only ${diff} pixels`);
+  await page.screenshot({ path: `${out}/planner-labels.png` });
+});
+
+await test("clicking a grid shows the figures of /api/grids/{code}", async () => {
+  const target = await page.evaluate(() => {
+    const m = window.wangge.map;
+    const f = m.queryRenderedFeatures({ layers: ["grids-label"] })[0];
+    const p = m.project(f.geometry.coordinates);
+    const r = m.getCanvas().getBoundingClientRect();
+    return { code: f.properties.code, x: r.left + p.x, y: r.top + p.y };
+  });
+  await page.mouse.click(target.x, target.y);
+  await page.waitForSelector("#grid-stats[data-code]", { timeout: 10000 });
+  const shown = await page.evaluate(() => ({ ...document.getElementById("grid-stats").dataset }));
+  const g = await api(`/api/grids/${shown.code}`);
+  assert(shown.code === target.code, `clicked ${target.code}, panel shows ${shown.code}`);
+  assert(Number(shown.households) === g.households, `households ${shown.households} vs ${g.households}`);
+  assert(Number(shown.population) === g.population, `population ${shown.population} vs ${g.population}`);
+  const text = await page.locator("#grid-panel").innerText();
+  assert(text.includes(g.name) && text.includes(g.village_name), "name and village shown");
+  assert((await page.locator("#grid-neighbours li").count()) === g.neighbours.length, "neighbours listed");
+  await page.screenshot({ path: `${out}/planner-selected.png` });
+});
+
+await test("searching a code flies to its grid", async () => {
+  const grids = (await api("/api/plans/active/grids")).grids;
+  const g = grids[grids.length - 1];
+  await page.evaluate(() => window.wangge.map.jumpTo({ zoom: 10 }));
+  await page.fill("#search-input", g.code);
+  await page.press("#search-input", "Enter");
+  await page.waitForFunction((code) => document.getElementById("grid-stats")?.dataset.code === code, g.code, { timeout: 10000 });
+  await idle();
+  const c = await page.evaluate(() => window.wangge.map.getCenter());
+  const [w, s, e, n] = g.bbox;
+  assert(c.lng >= w && c.lng <= e && c.lat >= s && c.lat <= n, `centre ${c.lng},${c.lat} outside ${g.bbox}`);
+});
+
+await test("export downloads GeoJSON matching the API", async () => {
+  const code = await page.evaluate(() => document.getElementById("grid-stats").dataset.code);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#export-village")]);
+  const path = `${out}/${download.suggestedFilename()}`;
+  await download.saveAs(path);
+  const fc = JSON.parse(readFileSync(path, "utf8"));
+  const g = await api(`/api/grids/${code}`);
+  const listed = await api(`/api/plans/active/grids?village=${g.village_code}`);
+  assert(fc.type === "FeatureCollection", "a FeatureCollection");
+  assert(fc.features.length === listed.count, `${fc.features.length} features vs ${listed.count} grids`);
+  for (const f of fc.features) {
+    const a = listed.grids.find((x) => x.code === f.id);
+    assert(a, `unknown grid ${f.id}`);
+    assert(f.properties.households === a.households && f.properties.population === a.population, `figures of ${f.id}`);
+  }
+});
+
+await test("comparing two plans highlights exactly the grids that differ", async () => {
+  const [p1, p2] = [(await api("/api/plans/1/grids")).grids, (await api("/api/plans/2/grids")).grids];
+  const one = new Map(p1.map((g) => [g.code, g]));
+  const expected = p2
+    .filter((g) => {
+      const a = one.get(g.code);
+      return !a || a.households !== g.households || a.area_m2 !== g.area_m2 || a.bbox.join() !== g.bbox.join();
+    })
+    .map((g) => g.code)
+    .sort();
+  await page.selectOption("#plan-select", "2");
+  await page.waitForFunction(() => window.wangge.state.plan === 2 && window.wangge.state.grids.length > 0);
+  await page.selectOption("#compare-with", "1");
+  await page.click("#compare-run");
+  await page.waitForFunction(() => document.getElementById("compare-result").dataset.changed !== undefined);
+  const shown = (await page.evaluate(() => document.getElementById("compare-result").dataset.changed))
+    .split(",")
+    .filter(Boolean)
+    .sort();
+  assert(JSON.stringify(shown) === JSON.stringify(expected), `highlighted ${shown.length}, expected ${expected.length}`);
+  const states = await page.evaluate(
+    (codes) =>
+      codes.map(
+        (c) => window.wangge.map.getFeatureState({ source: "plan", sourceLayer: "grids", id: Number(c) }).changed === true,
+      ),
+    p2.map((g) => g.code),
+  );
+  const flagged = p2.filter((_, i) => states[i]).map((g) => g.code).sort();
+  assert(JSON.stringify(flagged) === JSON.stringify(expected), `feature states mark ${flagged.length} grids`);
+  const c = await api("/api/compare?a=1&b=2");
+  const text = await page.locator("#compare-result").innerText();
+  assert(text.includes(c.households_changing_grid.toLocaleString()), `households moving in: ${text}`);
+  await idle();
+  await page.screenshot({ path: `${out}/planner-compare.png` });
+});
+
+await test("a partition run from the map becomes a new plan", async () => {
+  const before = (await api("/api/plans")).plans.length;
+  await page.selectOption("#np-measure", "residents");
+  await page.fill("#np-lo", "1200");
+  await page.fill("#np-hi", "2400");
+  await page.fill("#np-name", "浏览器测试");
+  await page.click("#np-run");
+  await page.waitForFunction(() => document.getElementById("np-status").dataset.plan, null, { timeout: 120000 });
+  const plan = Number(await page.evaluate(() => document.getElementById("np-status").dataset.plan));
+  const plans = (await api("/api/plans")).plans;
+  assert(plans.length === before + 1, `${plans.length} plans`);
+  const p = plans.find((x) => x.id === plan);
+  assert(p.name === "浏览器测试" && p.active, `new plan ${JSON.stringify(p)}`);
+  assert((await api(`/api/plans/${plan}`)).params.band === "residents:1200-2400", "band passed through");
+  await page.waitForFunction((id) => window.wangge.state.plan === id, plan);
+});
+
+await test("no script errors", async () => {
+  assert(errors.length === 0, errors.join("\n"));
+  assert(outside.length === 0, `requests outside 127.0.0.1: ${outside.join(", ")}`);
+});
+
+writeFileSync(`${out}/summary.txt`, `passed ${passed}, failed ${failed}\n`);
+await browser.close();
+console.log(`browser tests: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
