@@ -22,7 +22,11 @@ fn zigzag(v: i32) -> u32 {
 /// tile's pixel space, clipped to the tile plus `buffer`, snapped to
 /// integers, and encoded with MVT commands; properties are interned.
 pub struct LayerBuilder {
-    tile: TileId,
+    /// Web Mercator west and north edges and pixels per metre, once per tile.
+    origin: (f64, f64, f64),
+    /// Input already in Web Mercator metres (sources that keep projected
+    /// geometry per zoom), else lon/lat.
+    mercator_input: bool,
     extent: u32,
     buffer: u32,
     name: String,
@@ -32,8 +36,10 @@ pub struct LayerBuilder {
 
 impl LayerBuilder {
     pub fn new(name: &str, tile: TileId, extent: u32, buffer: u32) -> Self {
+        let [minx, _, maxx, maxy] = tile.mercator_bounds();
         Self {
-            tile,
+            origin: (minx, maxy, f64::from(extent) / (maxx - minx)),
+            mercator_input: false,
             extent,
             buffer,
             name: name.to_string(),
@@ -46,10 +52,27 @@ impl LayerBuilder {
         self.features.is_empty()
     }
 
+    /// Geometry given from here on is in Web Mercator metres.
+    pub fn with_mercator_input(mut self) -> Self {
+        self.mercator_input = true;
+        self
+    }
+
+    fn pixel(&self, c: Coord<f64>) -> Coord<f64> {
+        let m = if self.mercator_input {
+            c
+        } else {
+            super::lonlat_to_mercator(c)
+        };
+        let (minx, maxy, scale) = self.origin;
+        Coord {
+            x: (m.x - minx) * scale,
+            y: (maxy - m.y) * scale,
+        }
+    }
+
     fn pixels(&self, pts: &[Coord<f64>]) -> Vec<Coord<f64>> {
-        pts.iter()
-            .map(|&c| self.tile.to_pixel(c, self.extent))
-            .collect()
+        pts.iter().map(|&c| self.pixel(c)).collect()
     }
 
     fn window(&self) -> (f64, f64) {
@@ -126,7 +149,7 @@ impl LayerBuilder {
     }
 
     fn point(&self, c: Coord<f64>) -> Vec<u32> {
-        let p = self.tile.to_pixel(c, self.extent);
+        let p = self.pixel(c);
         let (lo, hi) = self.window();
         if p.x < lo || p.x > hi || p.y < lo || p.y > hi {
             return Vec::new();

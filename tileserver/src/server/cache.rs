@@ -3,6 +3,7 @@
 //! response. Keys carry the plan and the layers' generation, so a new
 //! import or plan never meets a stale tile.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
@@ -93,12 +94,51 @@ impl Tile {
     }
 }
 
+thread_local! {
+    /// One deflate state per thread and level, reset between tiles: a new
+    /// state is a zeroed allocation of a few hundred KiB, which cost more
+    /// than compressing a small tile (perf, bench/tiles.sh).
+    static DEFLATE: RefCell<Vec<(u32, flate2::Compress)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// gzip (RFC 1952): a fixed header, raw deflate, then CRC-32 and length.
 fn gzip(raw: &[u8], level: u32) -> Bytes {
-    let mut e = flate2::write::GzEncoder::new(
-        Vec::with_capacity(raw.len() / 2),
-        flate2::Compression::new(level),
-    );
-    // Writing to a Vec cannot fail.
+    DEFLATE.with(|cell| {
+        let mut states = cell.borrow_mut();
+        let i = match states.iter().position(|(l, _)| *l == level) {
+            Some(i) => i,
+            None => {
+                states.push((
+                    level,
+                    flate2::Compress::new(flate2::Compression::new(level), false),
+                ));
+                states.len() - 1
+            }
+        };
+        let c = &mut states[i].1;
+        c.reset();
+        let mut out = Vec::with_capacity(raw.len() / 2 + 64);
+        out.extend_from_slice(&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+        loop {
+            let consumed = c.total_in() as usize;
+            match c.compress_vec(&raw[consumed..], &mut out, flate2::FlushCompress::Finish) {
+                Ok(flate2::Status::StreamEnd) => break,
+                Ok(_) => out.reserve(out.capacity().max(4096)),
+                // Compressing into a growing Vec cannot fail; send it raw-stored
+                // if it ever did, rather than a broken body.
+                Err(_) => return gzip_stored(raw),
+            }
+        }
+        let mut crc = flate2::Crc::new();
+        crc.update(raw);
+        out.extend_from_slice(&crc.sum().to_le_bytes());
+        out.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+        Bytes::from(out)
+    })
+}
+
+fn gzip_stored(raw: &[u8]) -> Bytes {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
     let _ = e.write_all(raw);
     Bytes::from(e.finish().unwrap_or_default())
 }
@@ -187,6 +227,17 @@ mod tests {
         assert_eq!(back, raw);
         let mut back = Vec::new();
         brotli::Decompressor::new(&t.body(Encoding::Brotli, true)[..], 4096)
+            .read_to_end(&mut back)
+            .unwrap();
+        assert_eq!(back, raw);
+        // A reused deflate state gives the same bytes as a fresh one.
+        let again = Tile::new(raw.clone());
+        assert_eq!(
+            again.body(Encoding::Gzip, false),
+            Tile::new(raw.clone()).body(Encoding::Gzip, false)
+        );
+        let mut back = Vec::new();
+        flate2::read::GzDecoder::new(&again.body(Encoding::Gzip, false)[..])
             .read_to_end(&mut back)
             .unwrap();
         assert_eq!(back, raw);

@@ -52,6 +52,9 @@ pub fn query_map(
     uri: &axum::http::Uri,
 ) -> Result<std::collections::HashMap<String, String>, ApiError> {
     let q = uri.query().unwrap_or("");
+    if q.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
     if q.len() > MAX_QUERY {
         return Err(ApiError::BadRequest(format!(
             "query string of {} characters; at most {MAX_QUERY}",

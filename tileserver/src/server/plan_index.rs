@@ -32,9 +32,10 @@ impl PlanIndex {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// `active` (or nothing) or a plan id; unknown ones are a 404.
+    /// `active` (or nothing) or a plan id; unknown ones are a 404. Runs on
+    /// every tile request: a read lock, no copy.
     pub fn resolve(&self, selector: Option<&str>) -> Result<i64, ApiError> {
-        let plans = self.snapshot();
+        let plans = self.0.read().unwrap_or_else(|p| p.into_inner());
         let known = || {
             plans
                 .known

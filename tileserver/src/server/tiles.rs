@@ -238,23 +238,30 @@ pub(crate) async fn tile(
     let cached = state.cache.get(&key);
     let hit = cached.is_some();
     let encoding = Encoding::negotiate(&headers, !state.cache.enabled());
-    let encoded = match cached {
+    let (encoded, fresh_body) = match cached {
         Some(t) => {
             Metrics::inc(&state.metrics.tile_cache_hits);
-            t
+            (t, None)
         }
         None => {
             Metrics::inc(&state.metrics.tile_cache_misses);
             let built = sources(&state, &kinds, plan).await?;
             let t0 = Instant::now();
-            // Encoding is CPU work: keep it off the async executor.
-            let raw = tokio::task::spawn_blocking(move || {
+            // Encoding (and, with no cache, compressing) is CPU work: keep
+            // it off the async executor.
+            let cache_on = state.cache.enabled();
+            let (t, body) = tokio::task::spawn_blocking(move || {
                 let layers: Vec<_> = built.iter().flat_map(|s| s.layers(tile)).collect();
-                if layers.is_empty() {
+                let raw = if layers.is_empty() {
                     Vec::new()
                 } else {
                     encode_tile(layers)
-                }
+                };
+                let t = Arc::new(Tile::new(raw));
+                // Compress the wanted encoding here: a cached tile is then
+                // weighed with it; an uncached one is sent as is.
+                let body = (!t.raw.is_empty()).then(|| t.body(encoding, cache_on));
+                (t, body)
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -263,14 +270,10 @@ pub(crate) async fn tile(
                 &state.metrics.tile_encode_micros,
                 t0.elapsed().as_micros() as u64,
             );
-            let t = Arc::new(Tile::new(raw));
-            if state.cache.enabled() {
-                // Compress the wanted encoding before inserting, so the
-                // cache weighs it.
-                let _ = t.body(encoding, true);
+            if cache_on {
                 state.cache.insert(key, t.clone());
             }
-            t
+            (t, body)
         }
     };
     let max_age = kinds.iter().map(|k| k.max_age()).min().unwrap_or(60);
@@ -294,7 +297,7 @@ pub(crate) async fn tile(
         Metrics::inc(&state.metrics.tiles_empty);
         builder.status(StatusCode::NO_CONTENT).body(Body::empty())
     } else {
-        let body = encoded.body(encoding, state.cache.enabled());
+        let body = fresh_body.unwrap_or_else(|| encoded.body(encoding, true));
         Metrics::add(&state.metrics.tile_bytes_sent, body.len() as u64);
         let b = builder.header(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile");
         match encoding.header() {

@@ -41,8 +41,8 @@ impl TileSource for AdminSource {
     }
 
     fn layers(&self, tile: TileId) -> Vec<LayerBuilder> {
-        let mut layer = LayerBuilder::new("admin", tile, 4096, 64);
-        let mut labels = LayerBuilder::new("admin_label", tile, 4096, 0);
+        let mut layer = LayerBuilder::new("admin", tile, 4096, 64).with_mercator_input();
+        let mut labels = LayerBuilder::new("admin_label", tile, 4096, 0).with_mercator_input();
         self.villages
             .add_to(tile, &mut layer, Some(&mut labels), &[]);
         self.towns.add_to(tile, &mut layer, Some(&mut labels), &[]);

@@ -1,14 +1,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use geo::{BoundingRect, InteriorPoint, Intersects};
+use geo::{BoundingRect, InteriorPoint, Intersects, MapCoordsInPlace};
 use geo_types::{Coord, Geometry, MultiPolygon, Point};
 use partition::planar::Topology;
 use rstar::RTree;
 
 use super::index::{Indexed, build_index, hits, tree_bounds};
 use super::{TileSource, field_type};
-use crate::mvt::{LayerBuilder, TileId, TileValue};
+use crate::mvt::{LayerBuilder, TileId, TileValue, lonlat_to_mercator};
 
 /// A polygon to serve with its integer id and styling attributes.
 #[derive(Debug, Clone)]
@@ -28,7 +28,8 @@ pub struct PolygonSource {
     features: Vec<PolygonFeature>,
     topology: Topology,
     index: RTree<Indexed>,
-    labels: Option<Vec<Option<Coord<f64>>>>,
+    /// Per feature, its label point: (lon/lat, Web Mercator).
+    labels: Option<Vec<Option<(Coord<f64>, Coord<f64>)>>>,
     /// Nothing is written below this zoom.
     min_zoom: u8,
     /// Labels are written from this zoom on.
@@ -94,7 +95,9 @@ impl PolygonSource {
                         };
                         ar(a).total_cmp(&ar(b))
                     })?;
-                    largest.interior_point().map(|p| p.0)
+                    largest
+                        .interior_point()
+                        .map(|p| (p.0, lonlat_to_mercator(p.0)))
                 })
                 .collect(),
         );
@@ -125,13 +128,18 @@ impl PolygonSource {
     }
 
     /// The polygons as drawn at zoom `z`: shared arcs simplified to about
-    /// one screen pixel (a 256-pixel tile).
+    /// one screen pixel (a 256-pixel tile), projected to Web Mercator once
+    /// here rather than in every tile.
     fn at_zoom(&self, z: u8) -> Arc<Vec<MultiPolygon<f64>>> {
         let cached = self.by_zoom.lock().ok().and_then(|m| m.get(&z).cloned());
         if let Some(c) = cached {
             return c;
         }
-        let made = Arc::new(self.topology.simplified(super::pixel_degrees(z)));
+        let mut made = self.topology.simplified(super::pixel_degrees(z));
+        for mp in &mut made {
+            mp.map_coords_in_place(lonlat_to_mercator);
+        }
+        let made = Arc::new(made);
         if let Ok(mut m) = self.by_zoom.lock() {
             m.insert(z, made.clone());
         }
@@ -139,7 +147,8 @@ impl PolygonSource {
     }
 
     /// Adds the features in `tile` to `layer` (and their labels to
-    /// `labels`), with `extra` properties appended to each.
+    /// `labels`), with `extra` properties appended to each. Both layers
+    /// must take Web Mercator input.
     pub fn add_to(
         &self,
         tile: TileId,
@@ -175,13 +184,13 @@ impl PolygonSource {
                 .collect();
             props.extend(extra.iter().cloned());
             if let (Some(out), Some(points)) = (labels.as_deref_mut(), &self.labels)
-                && let Some(c) = points[i]
+                && let Some((c, m)) = points[i]
                 && c.x >= w
                 && c.x < e
                 && c.y > s
                 && c.y <= n
             {
-                out.add(f.id, &Geometry::Point(Point(c)), props.clone());
+                out.add(f.id, &Geometry::Point(Point(m)), props.clone());
             }
             layer.add_multipolygon(f.id, &geoms[i], props);
         }
@@ -225,11 +234,12 @@ impl TileSource for PolygonSource {
         if tile.z < self.min_zoom {
             return Vec::new();
         }
-        let mut layer = LayerBuilder::new(&self.name, tile, self.extent, self.buffer);
-        let mut labels = self
-            .labels
-            .as_ref()
-            .map(|_| LayerBuilder::new(&format!("{}_label", self.name), tile, self.extent, 0));
+        let mut layer =
+            LayerBuilder::new(&self.name, tile, self.extent, self.buffer).with_mercator_input();
+        let mut labels = self.labels.as_ref().map(|_| {
+            LayerBuilder::new(&format!("{}_label", self.name), tile, self.extent, 0)
+                .with_mercator_input()
+        });
         self.add_to(tile, &mut layer, labels.as_mut(), &[]);
         [Some(layer), labels]
             .into_iter()
