@@ -18,6 +18,9 @@ pub struct PolygonFeature {
     pub geometry: MultiPolygon<f64>,
 }
 
+/// A feature's label point: (lon/lat, Web Mercator).
+type LabelPoint = (Coord<f64>, Coord<f64>);
+
 /// Polygons that tile an area (grids, blocks, villages), served so that
 /// neighbours stay joined at every zoom: their shared arcs are simplified
 /// once per zoom (to about a pixel) and every polygon is rebuilt from them.
@@ -28,8 +31,7 @@ pub struct PolygonSource {
     features: Vec<PolygonFeature>,
     topology: Topology,
     index: RTree<Indexed>,
-    /// Per feature, its label point: (lon/lat, Web Mercator).
-    labels: Option<Vec<Option<(Coord<f64>, Coord<f64>)>>>,
+    labels: Option<Vec<Option<LabelPoint>>>,
     /// Nothing is written below this zoom.
     min_zoom: u8,
     /// Labels are written from this zoom on.
