@@ -21,4 +21,14 @@ PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 600); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
-(cd web-map && node tests/planner.test.mjs "http://127.0.0.1:$PORT" "$OUT")
+status=0
+(cd web-map && node tests/planner.test.mjs "http://127.0.0.1:$PORT" "$OUT") || status=1
+# The downloaded export opens in GDAL (what QGIS reads it with).
+for f in "$OUT"/*.geojson; do
+  if ogrinfo -ro -so -al "$f" | grep -q "Feature Count: [1-9]"; then
+    echo "ok   $(basename "$f") opens in GDAL: $(ogrinfo -ro -so -al "$f" | grep -m1 'Feature Count')"
+  else
+    echo "FAIL $(basename "$f") does not open in GDAL"; status=1
+  fi
+done
+exit $status

@@ -197,6 +197,27 @@ await test("export downloads GeoJSON matching the API", async () => {
   }
 });
 
+await test("English switch, dark theme, a laptop screen", async () => {
+  assert((await page.locator("#export-all").innerText()) === "全部网格", "Chinese by default");
+  await page.click("#lang");
+  assert((await page.locator("#export-all").innerText()) === "All grids", "English after the switch");
+  assert((await page.locator("#grid-stats").innerText()).includes("Households"), "panel in English");
+  await page.click("#lang");
+  assert((await page.locator("#export-all").innerText()) === "全部网格", "back to Chinese");
+  await page.click("#theme");
+  assert((await page.evaluate(() => document.documentElement.dataset.theme)) === "dark", "dark theme");
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert(bg === "rgb(13, 17, 23)", `dark background: ${bg}`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await idle();
+  await page.screenshot({ path: `${out}/planner-dark-1280.png` });
+  const side = await page.locator(".side").boundingBox();
+  const map = await page.locator("#map").boundingBox();
+  assert(map.width >= 800 && side.x + side.width <= 1280, `layout at 1280 px: map ${map.width}, side ends ${side.x + side.width}`);
+  await page.click("#theme");
+  await page.setViewportSize({ width: 1366, height: 800 });
+});
+
 await test("comparing two plans highlights exactly the grids that differ", async () => {
   const [p1, p2] = [(await api("/api/plans/1/grids")).grids, (await api("/api/plans/2/grids")).grids];
   const one = new Map(p1.map((g) => [g.code, g]));

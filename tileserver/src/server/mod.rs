@@ -67,6 +67,9 @@ pub struct AppState {
     web_dir: Option<PathBuf>,
     jobs: api::Jobs,
     comparisons: api::Comparisons,
+    /// Tile encoding's own threads, apart from rayon's global pool where a
+    /// partition run from the API would make tiles wait.
+    encoders: rayon::ThreadPool,
 }
 
 impl AppState {
@@ -81,6 +84,13 @@ impl AppState {
             web_dir: web::find_web_dir(config.web_dir.clone()),
             jobs: api::Jobs::default(),
             comparisons: api::Comparisons::default(),
+            encoders: rayon::ThreadPoolBuilder::new()
+                .thread_name(|i| format!("tile-encoder-{i}"))
+                .build()
+                .map_err(|e| StoreError::Open {
+                    path: "tile encoder threads".into(),
+                    message: e.to_string(),
+                })?,
         });
         state.plans.refresh(&state.store).await?;
         Ok(state)

@@ -250,7 +250,11 @@ pub(crate) async fn tile(
             // Encoding (and, with no cache, compressing) is CPU work: keep
             // it off the async executor.
             let cache_on = state.cache.enabled();
-            let (t, body) = tokio::task::spawn_blocking(move || {
+            // On the encoders' rayon pool: its workers spin a moment before
+            // sleeping, so a tile handed over starts sooner than on tokio's
+            // blocking pool (+30 % req/s at z14, c = 16: bench/tiles.sh).
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            state.encoders.spawn(move || {
                 let layers: Vec<_> = built.iter().flat_map(|s| s.layers(tile)).collect();
                 let raw = if layers.is_empty() {
                     Vec::new()
@@ -261,10 +265,11 @@ pub(crate) async fn tile(
                 // Compress the wanted encoding here: a cached tile is then
                 // weighed with it; an uncached one is sent as is.
                 let body = (!t.raw.is_empty()).then(|| t.body(encoding, cache_on));
-                (t, body)
-            })
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+                let _ = tx.send((t, body));
+            });
+            let (t, body) = rx
+                .await
+                .map_err(|e| ApiError::Internal(format!("tile encoding stopped: {e}")))?;
             Metrics::inc(&state.metrics.tiles_encoded);
             Metrics::add(
                 &state.metrics.tile_encode_micros,

@@ -316,7 +316,7 @@ pub async fn build_grid_set(store: &Store, plan: i64, level: &str) -> Result<Gri
     let set = tokio::task::spawn_blocking(move || {
         let source = PolygonSource::new(name, grid_features(&grids))
             .from_zoom(if cell { 12 } else { 0 })
-            .with_labels(if cell { 15 } else { 12 })
+            .with_labels(if cell { 15 } else { 14 })
             .lean_below(
                 11,
                 &["code", "population", "households", "in_band", "dedicated"],
