@@ -58,6 +58,20 @@ async function loadPlans(pick?: number): Promise<void> {
   await choosePlan(pick ?? active?.id ?? 0);
 }
 
+/** Re-lists the plans (names carry the language's "active") without
+ * dropping the selection. */
+async function loadPlansKeepingSelection(): Promise<void> {
+  state.plans = await api.plans();
+  for (const select of [$<HTMLSelectElement>("plan-select"), $<HTMLSelectElement>("compare-with")]) {
+    const value = select.value;
+    for (const o of Array.from(select.options)) {
+      const p = state.plans.find((x) => String(x.id) === o.value);
+      if (p) o.textContent = `${p.id} · ${p.name}${p.active ? ` (${t("active")})` : ""}`;
+    }
+    select.value = value;
+  }
+}
+
 async function choosePlan(id: number): Promise<void> {
   if (!id) return;
   state.plan = id;
@@ -128,7 +142,10 @@ $("lang").addEventListener("click", () => {
   applyTheme();
   applyColours();
   if (state.detail) showReport(state.detail);
-  void loadPlans(state.plan);
+  const shown = state.selected[state.selected.length - 1];
+  if (shown) showGrid(shown, (n) => void flyToCode(n));
+  renderLegend($("legend"), state.mode, state.band);
+  void loadPlansKeepingSelection();
 });
 $("lang").textContent = lang() === "zh" ? "English" : "中文";
 $("theme").addEventListener("click", () => {
