@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use geo_types::Geometry;
 use geozero::{CoordDimensions, ToGeo, ToWkb};
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
+use std::str::FromStr;
+
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
 
 use super::StoreError;
 use super::error::SqlContext;
@@ -34,15 +37,25 @@ impl PgStore {
     /// installed on the server; the extension is created if allowed).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let shown = redact(url);
+        let failed = |message: String| StoreError::Open {
+            path: "database".into(),
+            message,
+        };
+        let options = PgConnectOptions::from_str(url).map_err(|e| failed(e.to_string()))?;
+        // One plain connection first: a pool would only say it timed out,
+        // hiding "connection refused" or "password authentication failed".
+        PgConnection::connect_with(&options)
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .close()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
         let pool = PgPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
+            .connect_with(options)
             .await
-            .map_err(|e| StoreError::Open {
-                path: shown.clone().into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| failed(e.to_string()))?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, shown })
     }
