@@ -43,16 +43,7 @@ impl StoreArg {
     pub fn shown(&self) -> String {
         match self.target() {
             StoreTarget::File(p) => p.display().to_string(),
-            StoreTarget::Database(url) => {
-                // Open nothing just to show a name; hide the password by hand.
-                match (url.find("://"), url.rfind('@')) {
-                    (Some(s), Some(at)) if at > s && url[s + 3..at].contains(':') => {
-                        let user_end = s + 3 + url[s + 3..at].find(':').unwrap_or(0);
-                        format!("{}:***{}", &url[..user_end], &url[at..])
-                    }
-                    _ => url,
-                }
-            }
+            StoreTarget::Database(url) => tileserver::store::redact(&url),
         }
     }
 

@@ -61,15 +61,7 @@ pub fn query_map(
             q.len()
         )));
     }
-    serde_urlencoded_parse(q)
-}
-
-fn serde_urlencoded_parse(q: &str) -> Result<std::collections::HashMap<String, String>, ApiError> {
-    axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(
-        &format!("/?{q}")
-            .parse()
-            .map_err(|_| ApiError::BadRequest("malformed query string".into()))?,
-    )
-    .map(|axum::extract::Query(m)| m)
-    .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
+    axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(uri)
+        .map(|axum::extract::Query(m)| m)
+        .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
 }

@@ -121,11 +121,13 @@ impl AppState {
 
 async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if path.starts_with("/api/") {
-        metrics::Metrics::inc(&state.metrics.requests_api);
-    } else if !path.starts_with("/tiles/") {
-        metrics::Metrics::inc(&state.metrics.requests_other);
-    }
+    metrics::Metrics::inc(if path.starts_with("/tiles/") {
+        &state.metrics.requests_tiles
+    } else if path.starts_with("/api/") {
+        &state.metrics.requests_api
+    } else {
+        &state.metrics.requests_other
+    });
     let res = next.run(req).await;
     state.metrics.status(res.status().as_u16());
     res

@@ -211,7 +211,6 @@ pub(crate) async fn tile(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let started = Instant::now();
-    Metrics::inc(&state.metrics.requests_tiles);
     let query = query_map(&uri)?;
     if let Some(k) = query.keys().find(|k| k.as_str() != "plan") {
         return Err(ApiError::BadRequest(format!(

@@ -284,6 +284,17 @@ impl GridSet {
             .binary_search_by(|g| g.code.as_str().cmp(code))
             .ok()
     }
+
+    /// Grids in a town and/or village, each given by code or name.
+    pub fn matching(&self, town: Option<&str>, village: Option<&str>) -> Vec<usize> {
+        (0..self.grids.len())
+            .filter(|&i| {
+                let g = &self.grids[i];
+                town.is_none_or(|t| g.town_code == t || g.town_name == t)
+                    && village.is_none_or(|v| g.village_code == v || g.village_name == v)
+            })
+            .collect()
+    }
 }
 
 impl TileSource for GridSet {

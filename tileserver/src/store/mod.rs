@@ -11,5 +11,5 @@ mod types;
 pub use backend::{Store, StoreTarget};
 pub use error::StoreError;
 pub use gpkg::GpkgStore;
-pub use postgis::PgStore;
+pub use postgis::{PgStore, redact};
 pub use types::{ImportRecord, LayerInfo, NewPlan, PlanInfo, StoredBlock, StoredGrid};

@@ -2,7 +2,7 @@
 //! whose boundary or households differ (by code), and the households whose
 //! building lies in a grid of another code.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
@@ -26,26 +26,22 @@ fn differs(a: &crate::store::StoredGrid, b: &crate::store::StoredGrid) -> bool {
 }
 
 fn compare(a: &GridSet, b: &GridSet, buildings: Option<&crate::source::FeatureSource>) -> Value {
-    let by_code = |s: &GridSet| -> HashMap<String, usize> {
-        s.grids
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.code.clone(), i))
-            .collect()
-    };
-    let (ia, ib) = (by_code(a), by_code(b));
-    let codes: BTreeSet<&String> = ia.keys().chain(ib.keys()).collect();
+    // Both sets are sorted by code: look each up in the other.
     let mut changed = Vec::new();
     let mut added = Vec::new();
-    let mut removed = Vec::new();
-    for code in codes {
-        match (ia.get(code), ib.get(code)) {
-            (Some(&x), Some(&y)) if differs(&a.grids[x], &b.grids[y]) => changed.push(code.clone()),
-            (None, Some(_)) => added.push(code.clone()),
-            (Some(_), None) => removed.push(code.clone()),
-            _ => {}
+    for g in &b.grids {
+        match a.index_of(&g.code) {
+            Some(x) if differs(&a.grids[x], g) => changed.push(g.code.clone()),
+            Some(_) => {}
+            None => added.push(g.code.clone()),
         }
     }
+    let removed: Vec<String> = a
+        .grids
+        .iter()
+        .filter(|g| b.index_of(&g.code).is_none())
+        .map(|g| g.code.clone())
+        .collect();
     let mut moved = 0.0;
     let mut counted = 0.0;
     if let Some(bs) = buildings

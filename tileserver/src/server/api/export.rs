@@ -82,16 +82,7 @@ pub(super) async fn geojson(
     let village = q.get("village").cloned();
     let picked: Vec<usize> = match &codes {
         Some(cs) => cs.iter().filter_map(|c| set.index_of(c)).collect(),
-        None => (0..set.grids.len())
-            .filter(|&i| {
-                let g = &set.grids[i];
-                town.as_ref()
-                    .is_none_or(|t| &g.town_code == t || &g.town_name == t)
-                    && village
-                        .as_ref()
-                        .is_none_or(|v| &g.village_code == v || &g.village_name == v)
-            })
-            .collect(),
+        None => set.matching(town.as_deref(), village.as_deref()),
     };
     if picked.is_empty() {
         return Err(ApiError::NotFound(format!(

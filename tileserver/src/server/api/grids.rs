@@ -44,15 +44,10 @@ pub(super) async fn list(
     only(&q, &["town", "village", "level"])?;
     let plan = state.plans.resolve(Some(&sel))?;
     let set = grid_set(&state, plan, level(q.get("level"))?).await?;
-    let town = q.get("town");
-    let village = q.get("village");
-    let picked: Vec<usize> = (0..set.grids.len())
-        .filter(|&i| {
-            let g = &set.grids[i];
-            town.is_none_or(|t| &g.town_code == t || &g.town_name == t)
-                && village.is_none_or(|v| &g.village_code == v || &g.village_name == v)
-        })
-        .collect();
+    let picked = set.matching(
+        q.get("town").map(String::as_str),
+        q.get("village").map(String::as_str),
+    );
     let sum = |f: fn(&crate::store::StoredGrid) -> f64| {
         picked.iter().map(|&i| f(&set.grids[i])).sum::<f64>()
     };
