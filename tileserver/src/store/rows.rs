@@ -9,7 +9,7 @@ use partition::model::{
 };
 use partition::{LayerKind, Layers};
 
-use super::StoreError;
+use super::{StoreError, StoredBlock, StoredGrid};
 
 /// A row ready to bind: text and number attributes, then the geometry.
 pub(crate) enum Val {
@@ -108,11 +108,62 @@ pub(crate) fn row_at(layers: &Layers, kind: LayerKind, i: usize) -> Row {
     }
 }
 
-/// Typed access to the attribute columns of a row read back, whichever
-/// driver read it (index 0 is the first attribute after the geometry).
+/// Typed access to the columns of a row read back, whichever driver read
+/// it; index 0 is the first column the caller's mapping reads (a backend's
+/// adapter adds its offset). NULL and a missing column read as `None`.
 pub(crate) trait Cells {
     fn text(&self, i: usize) -> Option<String>;
     fn num(&self, i: usize) -> Option<f64>;
+    fn int(&self, i: usize) -> Option<i64>;
+    fn flag(&self, i: usize) -> Option<bool>;
+}
+
+/// The attribute columns `stored_grid` reads, in its order.
+pub(crate) const GRID_COLUMNS: &str = "level, code, name, village_code, village_name, town_code, \
+     town_name, population, households, buildings, area_m2, perimeter_m, polsby_popper, \
+     dedicated, in_band, parent_code";
+
+/// A grid row (columns as `GRID_COLUMNS`; all but the last three are NOT NULL).
+pub(crate) fn stored_grid(r: &dyn Cells, geometry: MultiPolygon<f64>) -> StoredGrid {
+    let text = |i| r.text(i).unwrap_or_default();
+    let num = |i| r.num(i).unwrap_or_default();
+    StoredGrid {
+        level: text(0),
+        code: text(1),
+        name: text(2),
+        village_code: text(3),
+        village_name: text(4),
+        town_code: text(5),
+        town_name: text(6),
+        population: num(7),
+        households: num(8),
+        buildings: r.int(9).unwrap_or_default(),
+        area_m2: num(10),
+        perimeter_m: num(11),
+        polsby_popper: num(12),
+        dedicated: r.text(13),
+        in_band: r.flag(14),
+        parent_code: r.text(15),
+        geometry,
+    }
+}
+
+/// The attribute columns `stored_block` reads, in its order.
+pub(crate) const BLOCK_COLUMNS: &str =
+    "block_id, village_code, grid_code, population, households, buildings, area_m2, dedicated";
+
+pub(crate) fn stored_block(r: &dyn Cells, geometry: MultiPolygon<f64>) -> StoredBlock {
+    StoredBlock {
+        block_id: r.int(0).unwrap_or_default(),
+        village_code: r.text(1).unwrap_or_default(),
+        grid_code: r.text(2),
+        population: r.num(3).unwrap_or_default(),
+        households: r.num(4).unwrap_or_default(),
+        buildings: r.int(5).unwrap_or_default(),
+        area_m2: r.num(6).unwrap_or_default(),
+        dedicated: r.text(7),
+        geometry,
+    }
 }
 
 /// The SELECT list of a layer's table: fid, source_id, the geometry

@@ -10,15 +10,28 @@ use crate::store::error::SqlContext;
 use crate::store::rows::{Cells, read_row, select_columns};
 use crate::store::{LayerInfo, StoreError};
 
-/// Attributes start after fid, source_id and the geometry.
-struct SqliteCells<'a>(&'a SqliteRow);
+/// A row's columns from `offset` on.
+pub(super) struct SqliteCells<'a> {
+    pub row: &'a SqliteRow,
+    pub offset: usize,
+}
 
 impl Cells for SqliteCells<'_> {
     fn text(&self, i: usize) -> Option<String> {
-        self.0.try_get(i + 3).ok().flatten()
+        self.row.try_get(i + self.offset).ok().flatten()
     }
     fn num(&self, i: usize) -> Option<f64> {
-        self.0.try_get(i + 3).ok().flatten()
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+    fn int(&self, i: usize) -> Option<i64> {
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+    fn flag(&self, i: usize) -> Option<bool> {
+        self.row
+            .try_get::<Option<i64>, _>(i + self.offset)
+            .ok()
+            .flatten()
+            .map(|v| v == 1)
     }
 }
 
@@ -86,7 +99,10 @@ impl GpkgStore {
                 fid,
                 FeatureId(row.get(1)),
                 geom,
-                &SqliteCells(&row),
+                &SqliteCells {
+                    row: &row,
+                    offset: 3,
+                },
                 out,
             )?;
         }

@@ -1,10 +1,11 @@
 use geo_types::Geometry;
 use sqlx::{Postgres, QueryBuilder, Row};
 
+use super::read::PgCells;
 use super::write::notify;
 use super::{PgStore, decode, encode};
 use crate::store::error::SqlContext;
-use crate::store::rows::to_multipolygon;
+use crate::store::rows::{BLOCK_COLUMNS, GRID_COLUMNS, stored_block, stored_grid, to_multipolygon};
 use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
 
 const ROWS: usize = 500;
@@ -177,64 +178,36 @@ impl PgStore {
 
     /// The grids (or cells) of a plan, ordered by code.
     pub async fn plan_grids(&self, plan: i64, level: &str) -> Result<Vec<StoredGrid>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT level, code, name, village_code, village_name, town_code, town_name, population, households, buildings, area_m2, \
-             perimeter_m, polsby_popper, dedicated, in_band, parent_code, ST_AsBinary(geom), fid FROM grids WHERE plan_id = $1 AND level = $2 ORDER BY code",
-        )
-        .bind(plan)
-        .bind(level)
-        .fetch_all(&self.pool)
-        .await
-        .ctx(|| format!("reading the grids of plan {plan}"))?;
+        let sql = format!(
+            "SELECT {GRID_COLUMNS}, ST_AsBinary(geom), fid FROM grids WHERE plan_id = $1 AND level = $2 ORDER BY code"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(plan)
+            .bind(level)
+            .fetch_all(&self.pool)
+            .await
+            .ctx(|| format!("reading the grids of plan {plan}"))?;
         rows.iter()
             .map(|r| {
-                let fid: i64 = r.get(17);
-                let geometry = to_multipolygon(decode(r.get::<&[u8], _>(16)), "grids", fid)?;
-                Ok(StoredGrid {
-                    level: r.get(0),
-                    code: r.get(1),
-                    name: r.get(2),
-                    village_code: r.get(3),
-                    village_name: r.get(4),
-                    town_code: r.get(5),
-                    town_name: r.get(6),
-                    population: r.get(7),
-                    households: r.get(8),
-                    buildings: r.get(9),
-                    area_m2: r.get(10),
-                    perimeter_m: r.get(11),
-                    polsby_popper: r.get(12),
-                    dedicated: r.get(13),
-                    in_band: r.get(14),
-                    parent_code: r.get(15),
-                    geometry,
-                })
+                let geometry = to_multipolygon(decode(r.get::<&[u8], _>(16)), "grids", r.get(17))?;
+                Ok(stored_grid(&PgCells { row: r, offset: 0 }, geometry))
             })
             .collect()
     }
 
     pub async fn plan_blocks(&self, plan: i64) -> Result<Vec<StoredBlock>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT block_id, village_code, grid_code, population, households, buildings, area_m2, dedicated, ST_AsBinary(geom), fid FROM blocks WHERE plan_id = $1 ORDER BY block_id",
-        )
-        .bind(plan)
-        .fetch_all(&self.pool)
-        .await
-        .ctx(|| format!("reading the blocks of plan {plan}"))?;
+        let sql = format!(
+            "SELECT {BLOCK_COLUMNS}, ST_AsBinary(geom), fid FROM blocks WHERE plan_id = $1 ORDER BY block_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(plan)
+            .fetch_all(&self.pool)
+            .await
+            .ctx(|| format!("reading the blocks of plan {plan}"))?;
         rows.iter()
             .map(|r| {
-                let fid: i64 = r.get(9);
-                Ok(StoredBlock {
-                    block_id: r.get(0),
-                    village_code: r.get(1),
-                    grid_code: r.get(2),
-                    population: r.get(3),
-                    households: r.get(4),
-                    buildings: r.get(5),
-                    area_m2: r.get(6),
-                    dedicated: r.get(7),
-                    geometry: to_multipolygon(decode(r.get::<&[u8], _>(8)), "blocks", fid)?,
-                })
+                let geometry = to_multipolygon(decode(r.get::<&[u8], _>(8)), "blocks", r.get(9))?;
+                Ok(stored_block(&PgCells { row: r, offset: 0 }, geometry))
             })
             .collect()
     }

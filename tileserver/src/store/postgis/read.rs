@@ -9,15 +9,24 @@ use crate::store::error::SqlContext;
 use crate::store::rows::{Cells, read_row, select_columns};
 use crate::store::{LayerInfo, StoreError};
 
-/// Attributes start after fid, source_id and the geometry.
-struct PgCells<'a>(&'a PgRow);
+/// A row's columns from `offset` on.
+pub(super) struct PgCells<'a> {
+    pub row: &'a PgRow,
+    pub offset: usize,
+}
 
 impl Cells for PgCells<'_> {
     fn text(&self, i: usize) -> Option<String> {
-        self.0.try_get(i + 3).ok().flatten()
+        self.row.try_get(i + self.offset).ok().flatten()
     }
     fn num(&self, i: usize) -> Option<f64> {
-        self.0.try_get(i + 3).ok().flatten()
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+    fn int(&self, i: usize) -> Option<i64> {
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+    fn flag(&self, i: usize) -> Option<bool> {
+        self.row.try_get(i + self.offset).ok().flatten()
     }
 }
 
@@ -91,7 +100,10 @@ impl PgStore {
                     fid,
                     FeatureId(row.get(1)),
                     geom,
-                    &PgCells(&row),
+                    &PgCells {
+                        row: &row,
+                        offset: 3,
+                    },
                     &mut layers,
                 )?;
             }
