@@ -372,6 +372,17 @@ fn suite(
     assert_eq!(again.header("etag"), etag);
     let r = get(port, &format!("/tiles/roads/15/{x}/{y}.mvt"));
     assert_eq!(r.header("cache-control"), "public, max-age=3600");
+    let head = request(port, "HEAD", &path, &[]);
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("etag"), etag);
+    assert_eq!(head.header("content-length"), plain.body.len().to_string());
+    // A percent-encoded comma is the same source list.
+    let enc = get(port, &format!("/tiles/grids%2Croads/15/{x}/{y}.mvt"));
+    assert_eq!(
+        enc.body,
+        get(port, &format!("/tiles/grids,roads/15/{x}/{y}.mvt")).body
+    );
 
     // TileJSON, style, glyphs: every URL on this server.
     let tj = get(port, "/tiles/grids,roads.json").json();
@@ -565,6 +576,14 @@ fn suite(
     );
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("request body"), "{}", r.text());
+    // Tile paths skip the router for GET and HEAD only; other methods
+    // still get the router's answer, as JSON.
+    let r = request(port, "POST", "/tiles/grids/14/0/0.mvt", &[]);
+    assert_eq!(r.status, 405, "{}", r.text());
+    assert!(r.text().contains("POST is not allowed"), "{}", r.text());
+    let r = request(port, "DELETE", "/api/plans", &[]);
+    assert_eq!(r.status, 405, "{}", r.text());
+    assert!(r.header("content-type").starts_with("application/json"));
     let cmp = get(port, "/api/compare?a=1&b=2").json();
     assert!(cmp["changed"].as_array().unwrap().len() + cmp["added"].as_array().unwrap().len() > 0);
     assert!(cmp["households_changing_grid"].as_f64().unwrap() > 0.0);

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
 
 /// The encodings a client may get, best first.
@@ -59,14 +59,18 @@ impl Encoding {
 /// One encoded tile; an empty `raw` is an empty tile (204).
 pub struct Tile {
     pub raw: Bytes,
-    pub etag: String,
+    /// Weak, from the raw bytes' hash; kept as a header value so a hit
+    /// sends it without formatting or validating.
+    pub etag: HeaderValue,
     gzip: OnceLock<Bytes>,
     br: OnceLock<Bytes>,
 }
 
 impl Tile {
     pub fn new(raw: Vec<u8>) -> Self {
-        let etag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&raw));
+        let tag = format!("W/\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(&raw));
+        // Hex digits in quotes are always a valid header value.
+        let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("W/\"0\""));
         Self {
             raw: Bytes::from(raw),
             etag,
@@ -87,10 +91,12 @@ impl Tile {
         }
     }
 
-    fn weight(&self) -> u32 {
+    /// Bytes held: the raw tile, what is compressed so far, and an
+    /// allowance of half the raw size for an encoding asked for later.
+    fn weight(&self) -> u64 {
         let compressed =
             self.gzip.get().map_or(0, Bytes::len) + self.br.get().map_or(0, Bytes::len);
-        (self.raw.len() + compressed + 128).min(u32::MAX as usize) as u32
+        (self.raw.len() + compressed + self.raw.len() / 2 + 128) as u64
     }
 }
 
@@ -153,18 +159,45 @@ fn brotli(raw: &[u8], quality: u32) -> Bytes {
 }
 
 /// (sources, plan, layers generation, z, x, y)
-pub type Key = (Arc<str>, i64, u64, u8, u32, u32);
+pub type Key = (super::tile_request::SourceList, i64, u64, u8, u32, u32);
+
+/// A cached tile with the weight it was admitted with: the weight must not
+/// change while the tile is held, though a second encoding may be
+/// compressed into it later.
+#[derive(Clone)]
+struct Held {
+    tile: Arc<Tile>,
+    weight: u64,
+}
+
+#[derive(Clone)]
+struct ByWeight;
+
+impl quick_cache::Weighter<Key, Held> for ByWeight {
+    fn weight(&self, _key: &Key, held: &Held) -> u64 {
+        held.weight
+    }
+}
 
 /// The cache, bounded in bytes; `None` inside when caching is off.
-pub struct TileCache(Option<moka::sync::Cache<Key, Arc<Tile>>>);
+///
+/// quick_cache rather than moka: a hit is a hash lookup and one atomic
+/// bit, where moka queued every read for inline housekeeping that showed
+/// in the profile and in p99 at one connection (bench/tiles.sh, warm).
+pub struct TileCache(Option<quick_cache::sync::Cache<Key, Held, ByWeight>>);
+
+/// A typical compressed tile, for sizing the cache's table.
+const TYPICAL_TILE_BYTES: u64 = 4096;
 
 impl TileCache {
     pub fn new(max_mb: u64) -> Self {
+        let bytes = max_mb * 1024 * 1024;
         Self((max_mb > 0).then(|| {
-            moka::sync::Cache::builder()
-                .max_capacity(max_mb * 1024 * 1024)
-                .weigher(|_k: &Key, t: &Arc<Tile>| t.weight())
-                .build()
+            quick_cache::sync::Cache::with_weighter(
+                (bytes / TYPICAL_TILE_BYTES).max(64) as usize,
+                bytes,
+                ByWeight,
+            )
         }))
     }
 
@@ -173,20 +206,20 @@ impl TileCache {
     }
 
     pub fn get(&self, key: &Key) -> Option<Arc<Tile>> {
-        self.0.as_ref()?.get(key)
+        self.0.as_ref()?.get(key).map(|h| h.tile)
     }
 
     pub fn insert(&self, key: Key, tile: Arc<Tile>) {
         if let Some(c) = &self.0 {
-            c.insert(key, tile);
+            let weight = tile.weight();
+            c.insert(key, Held { tile, weight });
         }
     }
 
-    /// Tiles held and their weight in bytes (approximate until moka's
-    /// pending maintenance runs).
+    /// Tiles held and their weight in bytes.
     pub fn stats(&self) -> (u64, u64) {
         match &self.0 {
-            Some(c) => (c.entry_count(), c.weighted_size()),
+            Some(c) => (c.len() as u64, c.weight()),
             None => (0, 0),
         }
     }
@@ -195,7 +228,6 @@ impl TileCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     fn enc(v: &str) -> Encoding {
         let mut h = HeaderMap::new();

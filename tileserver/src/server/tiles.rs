@@ -4,34 +4,23 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::extract::{Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-use super::cache::{Encoding, Tile};
+use super::cache::{Encoding, Key, Tile};
 use super::errors::query_map;
 use super::metrics::Metrics;
+use super::tile_request::{SourceList, TilePath};
 use super::{ApiError, AppState};
-use crate::mvt::{MAX_ZOOM, TileId, encode_tile};
+use crate::mvt::{MAX_ZOOM, encode_tile};
 use crate::source::{SourceKind, TileSource};
 
 /// The known sources among a comma-separated list (each once, in the
 /// order given), or a 404 naming the unknown one.
 pub(crate) fn parse_sources(list: &str) -> Result<Vec<SourceKind>, ApiError> {
-    let mut out: Vec<SourceKind> = Vec::new();
-    for name in list.split(',') {
-        let kind = SourceKind::parse(name).ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "unknown tile source {:?}; known: {}",
-                name.chars().take(40).collect::<String>(),
-                SourceKind::ALL.map(SourceKind::as_str).join(", ")
-            ))
-        })?;
-        if !out.contains(&kind) {
-            out.push(kind);
-        }
-    }
-    Ok(out)
+    SourceList::parse(list).map(SourceList::to_vec)
 }
 
 /// The host a client used, when it looks like a host; for absolute URLs
@@ -53,10 +42,10 @@ pub(crate) fn host(headers: &HeaderMap) -> String {
 /// The plan a request is about (only sources that belong to a plan need one).
 fn plan_for(
     state: &AppState,
-    kinds: &[SourceKind],
+    mut kinds: impl Iterator<Item = SourceKind>,
     selector: Option<&str>,
 ) -> Result<i64, ApiError> {
-    if kinds.iter().any(|k| k.per_plan()) {
+    if kinds.any(SourceKind::per_plan) {
         state.plans.resolve(selector)
     } else {
         match selector {
@@ -91,7 +80,7 @@ pub(crate) async fn tilejson(
         .ok_or_else(|| ApiError::NotFound(format!("no such document {file:?}")))?;
     let kinds = parse_sources(list)?;
     let selector = query.get("plan").map(String::as_str);
-    let plan = plan_for(&state, &kinds, selector)?;
+    let plan = plan_for(&state, kinds.iter().copied(), selector)?;
     let built = sources(&state, &kinds, plan).await?;
     let doc = tilejson_doc(&kinds, &built, plan, selector.is_some(), &host(&headers));
     Ok(axum::Json(doc).into_response())
@@ -195,39 +184,44 @@ pub(crate) async fn catalog(
     .into_response())
 }
 
-fn number(name: &str, v: &str) -> Result<u32, ApiError> {
-    v.parse::<u32>().map_err(|_| {
-        ApiError::BadRequest(format!(
-            "{name} {:?} is not a tile number",
-            v.chars().take(40).collect::<String>()
-        ))
-    })
+/// The router's tile route (it answers other methods with a 405).
+pub(crate) async fn tile_route(State(state): State<Arc<AppState>>, req: Request) -> Response {
+    tile(state, req).await
 }
 
-pub(crate) async fn tile(
-    State(state): State<Arc<AppState>>,
-    Path((list, z, x, file)): Path<(String, String, String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+/// One tile, from the cache or encoded; the server's dispatch calls this
+/// straight for GET and HEAD on a tile path, past the router.
+pub(crate) async fn tile(state: Arc<AppState>, req: Request) -> Response {
     let started = Instant::now();
-    let query = query_map(&uri)?;
-    if let Some(k) = query.keys().find(|k| k.as_str() != "plan") {
-        return Err(ApiError::BadRequest(format!(
-            "unknown query parameter {:?}; tiles take only `plan`",
-            k.chars().take(40).collect::<String>()
-        )));
-    }
-    let kinds = parse_sources(&list)?;
-    let y = file
-        .strip_suffix(".mvt")
-        .or_else(|| file.strip_suffix(".pbf"))
-        .ok_or_else(|| ApiError::NotFound(format!("tiles end in .mvt, not {file:?}")))?;
-    let tile = TileId::new(number("z", &z)?, number("x", &x)?, number("y", y)?)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let plan = plan_for(&state, &kinds, query.get("plan").map(String::as_str))?;
-    let key: super::cache::Key = (
-        Arc::from(list.as_str()),
+    let (parts, _) = req.into_parts();
+    let response = tile_response(&state, &parts)
+        .await
+        .unwrap_or_else(IntoResponse::into_response);
+    state.metrics.observe_tile(started.elapsed().as_secs_f64());
+    response
+}
+
+async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, ApiError> {
+    let path = TilePath::split(req.uri.path())
+        .ok_or_else(|| ApiError::NotFound("no such endpoint; see /openapi.json".into()))?;
+    let selector = match req.uri.query() {
+        None => None,
+        Some(_) => {
+            let mut query = query_map(&req.uri)?;
+            if let Some(k) = query.keys().find(|k| k.as_str() != "plan") {
+                return Err(ApiError::BadRequest(format!(
+                    "unknown query parameter {:?}; tiles take only `plan`",
+                    k.chars().take(40).collect::<String>()
+                )));
+            }
+            query.remove("plan")
+        }
+    };
+    let list = path.sources()?;
+    let tile = path.tile()?;
+    let plan = plan_for(state, list.kinds(), selector.as_deref())?;
+    let key: Key = (
+        list,
         plan,
         state.registry.layers_generation(),
         tile.z,
@@ -236,7 +230,7 @@ pub(crate) async fn tile(
     );
     let cached = state.cache.get(&key);
     let hit = cached.is_some();
-    let encoding = Encoding::negotiate(&headers, !state.cache.enabled());
+    let encoding = Encoding::negotiate(&req.headers, !state.cache.enabled());
     let (encoded, fresh_body) = match cached {
         Some(t) => {
             Metrics::inc(&state.metrics.tile_cache_hits);
@@ -244,7 +238,7 @@ pub(crate) async fn tile(
         }
         None => {
             Metrics::inc(&state.metrics.tile_cache_misses);
-            let built = sources(&state, &kinds, plan).await?;
+            let built = sources(state, &list.to_vec(), plan).await?;
             let t0 = Instant::now();
             // Encoding (and, with no cache, compressing) is CPU work: keep
             // it off the async executor.
@@ -280,36 +274,61 @@ pub(crate) async fn tile(
             (t, body)
         }
     };
-    let max_age = kinds.iter().map(|k| k.max_age()).min().unwrap_or(60);
-    let cache_control = format!("public, max-age={max_age}");
-    let not_modified = headers
+    let not_modified = req
+        .headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
+            let etag = encoded.etag.as_bytes();
             v.split(',')
-                .any(|e| e.trim() == encoded.etag || e.trim() == "*")
+                .any(|e| e.trim().as_bytes() == etag || e.trim() == "*")
         });
-    let builder = Response::builder()
-        .header(header::ETAG, &encoded.etag)
-        .header(header::CACHE_CONTROL, &cache_control)
-        .header(header::VARY, "Accept-Encoding")
-        .header("x-tile-cache", if hit { "hit" } else { "miss" });
-    let response = if not_modified {
+    let (status, body) = if not_modified {
         Metrics::inc(&state.metrics.tiles_not_modified);
-        builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
+        (StatusCode::NOT_MODIFIED, None)
     } else if encoded.raw.is_empty() {
         Metrics::inc(&state.metrics.tiles_empty);
-        builder.status(StatusCode::NO_CONTENT).body(Body::empty())
+        (StatusCode::NO_CONTENT, None)
     } else {
         let body = fresh_body.unwrap_or_else(|| encoded.body(encoding, true));
         Metrics::add(&state.metrics.tile_bytes_sent, body.len() as u64);
-        let b = builder.header(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile");
-        match encoding.header() {
-            Some(e) => b.header(header::CONTENT_ENCODING, e),
-            None => b,
-        }
-        .body(Body::from(body))
+        (StatusCode::OK, Some(body))
     };
-    state.metrics.observe_tile(started.elapsed().as_secs_f64());
-    response.map_err(|e| ApiError::Internal(e.to_string()))
+    // Header values are prebuilt or static: nothing here is parsed or
+    // validated per response.
+    let has_body = body.is_some();
+    let mut response = Response::new(body.map_or_else(Body::empty, Body::from));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(header::ETAG, encoded.etag.clone());
+    h.insert(
+        header::CACHE_CONTROL,
+        cache_control(list.kinds().map(SourceKind::max_age).min().unwrap_or(60)),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        X_TILE_CACHE,
+        HeaderValue::from_static(if hit { "hit" } else { "miss" }),
+    );
+    if has_body {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/vnd.mapbox-vector-tile"),
+        );
+        if let Some(e) = encoding.header() {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(e));
+        }
+    }
+    Ok(response)
+}
+
+const X_TILE_CACHE: HeaderName = HeaderName::from_static("x-tile-cache");
+
+fn cache_control(max_age: u32) -> HeaderValue {
+    match max_age {
+        60 => HeaderValue::from_static("public, max-age=60"),
+        3600 => HeaderValue::from_static("public, max-age=3600"),
+        n => HeaderValue::from_str(&format!("public, max-age={n}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+    }
 }
