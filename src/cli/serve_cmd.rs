@@ -24,10 +24,21 @@ pub struct ServeArgs {
     /// Build tile sources on first request instead of before serving.
     #[arg(long)]
     lazy: bool,
+    /// Threads answering HTTP (default: one per core); tile encoding has
+    /// its own pool of one per core.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Option<u16>,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
-    let rt = super::runtime()?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = a.workers {
+        builder.worker_threads(usize::from(n));
+    }
+    let rt = builder
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     rt.block_on(async {
         let store = a.store.open().await?;
         eprintln!(

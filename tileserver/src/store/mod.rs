@@ -6,6 +6,7 @@ mod error;
 pub mod gpkg;
 pub mod postgis;
 mod rows;
+mod sql;
 mod types;
 
 pub use backend::{Store, StoreTarget};

@@ -1,6 +1,7 @@
 //! The embedded store: one OGC GeoPackage 1.3 file that QGIS and GDAL open
 //! as it is, written and read through sqlx's SQLite driver.
 
+mod dialect;
 mod functions;
 pub(crate) mod geometry;
 mod plans;

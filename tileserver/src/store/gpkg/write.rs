@@ -1,19 +1,14 @@
 use std::collections::BTreeMap;
 
-use geo::BoundingRect;
 use geo_types::Rect;
 use partition::{LayerKind, Layers};
-use sqlx::{QueryBuilder, Sqlite, Transaction};
+use sqlx::{Sqlite, Transaction};
 
 use super::GpkgStore;
-use super::geometry::encode;
+use super::dialect::GpkgSql;
 use crate::store::error::SqlContext;
-use crate::store::rows::{Val, columns_of, row_at};
+use crate::store::sql::layer_inserts;
 use crate::store::{ImportRecord, StoreError};
-
-/// Rows per INSERT statement: one statement per row would spend most of a
-/// large import crossing to sqlx's worker thread.
-const ROWS_PER_STATEMENT: usize = 400;
 
 impl GpkgStore {
     /// Replaces every layer in `layers.supplied` with the given features, in
@@ -76,50 +71,18 @@ async fn write_layer(
         .execute(&mut **tx)
         .await
         .ctx(|| format!("clearing layer {table}"))?;
-    let columns = columns_of(kind);
-    let total = layers.count(kind);
     let mut extent: Option<Rect<f64>> = None;
     let mut n = 0u64;
-    for start in (0..total).step_by(ROWS_PER_STATEMENT) {
-        let end = (start + ROWS_PER_STATEMENT).min(total);
-        let mut encoded = Vec::with_capacity(end - start);
-        for (source_id, vals, geom) in (start..end).map(|i| row_at(layers, kind, i)) {
-            let blob = encode(&geom).map_err(|message| StoreError::Geometry {
-                table: table.into(),
-                fid: n as i64,
-                message,
-            })?;
-            if let Some(r) = geom.bounding_rect() {
-                extent = Some(match extent {
-                    None => r,
-                    Some(e) => Rect::new(
-                        (e.min().x.min(r.min().x), e.min().y.min(r.min().y)),
-                        (e.max().x.max(r.max().x), e.max().y.max(r.max().y)),
-                    ),
-                });
-            }
-            encoded.push((source_id, vals, blob));
-        }
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "INSERT INTO {table} (source_id, {}, geom) ",
-            columns.join(", ")
-        ));
-        qb.push_values(encoded, |mut b, (source_id, vals, blob)| {
-            b.push_bind(source_id);
-            for v in vals {
-                match v {
-                    Val::Text(t) => b.push_bind(t),
-                    Val::Num(x) => b.push_bind(x),
-                };
-            }
-            b.push_bind(blob);
-        });
-        qb.build()
+    for insert in layer_inserts::<GpkgSql>(layers, kind, &mut extent) {
+        let mut insert = insert?;
+        insert
+            .query
+            .build()
             .execute(&mut **tx)
             .await
             .ctx(|| format!("writing layer {table}"))?;
-        n += (end - start) as u64;
-        progress((end - start) as u64);
+        n += insert.rows;
+        progress(insert.rows);
     }
     let (min_x, min_y, max_x, max_y) = extent
         .map(|e| {

@@ -2,6 +2,7 @@
 //! counties that keep their data on a server and for several stateless
 //! wangge instances behind one load balancer.
 
+mod dialect;
 mod plans;
 mod read;
 mod write;

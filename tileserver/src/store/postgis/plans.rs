@@ -1,22 +1,13 @@
-use geo_types::Geometry;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{Postgres, Row};
 
+use super::dialect::PgSql;
 use super::read::PgCells;
 use super::write::notify;
-use super::{PgStore, decode, encode};
+use super::{PgStore, decode};
 use crate::store::error::SqlContext;
 use crate::store::rows::{BLOCK_COLUMNS, GRID_COLUMNS, stored_block, stored_grid, to_multipolygon};
+use crate::store::sql::{block_inserts, grid_inserts};
 use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
-
-const ROWS: usize = 500;
-
-fn bad_geom(table: &str) -> impl Fn(String) -> StoreError + '_ {
-    move |message| StoreError::Geometry {
-        table: table.into(),
-        fid: -1,
-        message,
-    }
-}
 
 impl PgStore {
     /// Saves a plan with its grids and blocks in one transaction; returns
@@ -37,71 +28,16 @@ impl PgStore {
         .fetch_one(&mut *tx)
         .await
         .ctx(|| "saving the plan".into())?;
-        for chunk in plan.grids.chunks(ROWS) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for g in chunk {
-                let wkb = encode(&Geometry::MultiPolygon(g.geometry.clone()))
-                    .map_err(bad_geom("grids"))?;
-                rows.push((g, wkb));
-            }
-            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
-                "INSERT INTO grids (plan_id, level, code, name, village_code, village_name, town_code, town_name, population, households, buildings, area_m2, perimeter_m, polsby_popper, dedicated, in_band, parent_code, geom) ",
-            );
-            qb.push_values(rows, |mut b, (g, wkb)| {
-                b.push_bind(id)
-                    .push_bind(g.level.clone())
-                    .push_bind(g.code.clone())
-                    .push_bind(g.name.clone())
-                    .push_bind(g.village_code.clone())
-                    .push_bind(g.village_name.clone())
-                    .push_bind(g.town_code.clone())
-                    .push_bind(g.town_name.clone())
-                    .push_bind(g.population)
-                    .push_bind(g.households)
-                    .push_bind(g.buildings)
-                    .push_bind(g.area_m2)
-                    .push_bind(g.perimeter_m)
-                    .push_bind(g.polsby_popper)
-                    .push_bind(g.dedicated.clone())
-                    .push_bind(g.in_band)
-                    .push_bind(g.parent_code.clone())
-                    .push("ST_Multi(ST_GeomFromWKB(")
-                    .push_bind_unseparated(wkb)
-                    .push_unseparated(", 4326))");
-            });
-            qb.build()
+        let inserts = grid_inserts::<PgSql>(id, &plan.grids)
+            .map(|i| (i, "saving grids"))
+            .chain(block_inserts::<PgSql>(id, &plan.blocks).map(|i| (i, "saving blocks")));
+        for (insert, what) in inserts {
+            insert?
+                .query
+                .build()
                 .execute(&mut *tx)
                 .await
-                .ctx(|| "saving grids".into())?;
-        }
-        for chunk in plan.blocks.chunks(ROWS) {
-            let mut rows = Vec::with_capacity(chunk.len());
-            for b in chunk {
-                let wkb = encode(&Geometry::MultiPolygon(b.geometry.clone()))
-                    .map_err(bad_geom("blocks"))?;
-                rows.push((b, wkb));
-            }
-            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
-                "INSERT INTO blocks (plan_id, block_id, village_code, grid_code, population, households, buildings, area_m2, dedicated, geom) ",
-            );
-            qb.push_values(rows, |mut q, (b, wkb)| {
-                q.push_bind(id)
-                    .push_bind(b.block_id)
-                    .push_bind(b.village_code.clone())
-                    .push_bind(b.grid_code.clone())
-                    .push_bind(b.population)
-                    .push_bind(b.households)
-                    .push_bind(b.buildings)
-                    .push_bind(b.area_m2)
-                    .push_bind(b.dedicated.clone())
-                    .push("ST_Multi(ST_GeomFromWKB(")
-                    .push_bind_unseparated(wkb)
-                    .push_unseparated(", 4326))");
-            });
-            qb.build()
-                .execute(&mut *tx)
-                .await
-                .ctx(|| "saving blocks".into())?;
+                .ctx(|| what.into())?;
         }
         if plan.activate {
             set_active(&mut tx, id).await?;

@@ -1,17 +1,14 @@
 use std::collections::BTreeMap;
 
-use geo::BoundingRect;
 use geo_types::Rect;
 use partition::{LayerKind, Layers};
-use sqlx::{Postgres, QueryBuilder, Transaction};
+use sqlx::{Postgres, Transaction};
 
-use super::{CHANGES_CHANNEL, PgStore, encode};
+use super::dialect::PgSql;
+use super::{CHANGES_CHANNEL, PgStore};
 use crate::store::error::SqlContext;
-use crate::store::rows::{Val, columns_of, row_at};
+use crate::store::sql::layer_inserts;
 use crate::store::{ImportRecord, StoreError};
-
-/// Rows per INSERT: PostgreSQL allows 65,535 bound parameters a statement.
-const ROWS_PER_STATEMENT: usize = 1000;
 
 impl PgStore {
     /// Replaces every layer in `layers.supplied`, in one transaction; other
@@ -90,52 +87,18 @@ async fn write_layer(
         .execute(&mut **tx)
         .await
         .ctx(|| format!("clearing layer {table}"))?;
-    let columns = columns_of(kind);
-    let total = layers.count(kind);
     let mut extent: Option<Rect<f64>> = None;
     let mut n = 0u64;
-    for start in (0..total).step_by(ROWS_PER_STATEMENT) {
-        let end = (start + ROWS_PER_STATEMENT).min(total);
-        let mut encoded = Vec::with_capacity(end - start);
-        for (source_id, vals, geom) in (start..end).map(|i| row_at(layers, kind, i)) {
-            let wkb = encode(&geom).map_err(|message| StoreError::Geometry {
-                table: table.into(),
-                fid: n as i64,
-                message,
-            })?;
-            if let Some(r) = geom.bounding_rect() {
-                extent = Some(match extent {
-                    None => r,
-                    Some(e) => Rect::new(
-                        (e.min().x.min(r.min().x), e.min().y.min(r.min().y)),
-                        (e.max().x.max(r.max().x), e.max().y.max(r.max().y)),
-                    ),
-                });
-            }
-            encoded.push((source_id, vals, wkb));
-        }
-        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-            "INSERT INTO {table} (source_id, {}, geom) ",
-            columns.join(", ")
-        ));
-        qb.push_values(encoded, |mut b, (source_id, vals, wkb)| {
-            b.push_bind(source_id);
-            for v in vals {
-                match v {
-                    Val::Text(t) => b.push_bind(t),
-                    Val::Num(x) => b.push_bind(x),
-                };
-            }
-            b.push("ST_GeomFromWKB(")
-                .push_bind_unseparated(wkb)
-                .push_unseparated(", 4326)");
-        });
-        qb.build()
+    for insert in layer_inserts::<PgSql>(layers, kind, &mut extent) {
+        let mut insert = insert?;
+        insert
+            .query
+            .build()
             .execute(&mut **tx)
             .await
             .ctx(|| format!("writing layer {table}"))?;
-        n += (end - start) as u64;
-        progress((end - start) as u64);
+        n += insert.rows;
+        progress(insert.rows);
     }
     let e = extent.map(|e| [e.min().x, e.min().y, e.max().x, e.max().y]);
     sqlx::query(

@@ -1,0 +1,31 @@
+//! How the GeoPackage store binds a row: a geometry is a GeoPackage blob.
+
+use sqlx::Sqlite;
+use sqlx::query_builder::Separated;
+
+use crate::store::sql::{Bound, Dialect};
+
+pub(crate) struct GpkgSql;
+
+impl Dialect for GpkgSql {
+    type DB = Sqlite;
+    // SQLite binds at most 32,766 parameters a statement; 400 rows of the
+    // widest table (grids, 18 columns) stay far below.
+    const ROWS: usize = 400;
+
+    fn encode(g: &geo_types::Geometry<f64>) -> Result<Vec<u8>, String> {
+        super::geometry::encode(g)
+    }
+
+    fn push(row: &mut Separated<'_, Sqlite, &'static str>, value: Bound) {
+        match value {
+            Bound::Int(v) => row.push_bind(v),
+            Bound::Real(v) => row.push_bind(v),
+            Bound::OptReal(v) => row.push_bind(v),
+            Bound::Text(v) => row.push_bind(v),
+            Bound::OptText(v) => row.push_bind(v),
+            Bound::OptBool(v) => row.push_bind(v),
+            Bound::Geometry(blob) => row.push_bind(blob),
+        };
+    }
+}
