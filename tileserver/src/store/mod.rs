@@ -4,6 +4,7 @@
 mod backend;
 mod error;
 pub mod gpkg;
+mod plan_sql;
 pub mod postgis;
 mod rows;
 mod sql;

@@ -1,10 +1,11 @@
-use sqlx::{Postgres, Row};
+use sqlx::Row;
 
 use super::dialect::PgSql;
 use super::read::PgCells;
 use super::write::notify;
 use super::{PgStore, decode};
 use crate::store::error::SqlContext;
+use crate::store::plan_sql;
 use crate::store::rows::{BLOCK_COLUMNS, GRID_COLUMNS, stored_block, stored_grid, to_multipolygon};
 use crate::store::sql::{block_inserts, grid_inserts};
 use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
@@ -40,7 +41,7 @@ impl PgStore {
                 .ctx(|| what.into())?;
         }
         if plan.activate {
-            set_active(&mut tx, id).await?;
+            plan_sql::set_active(&mut tx, id).await?;
         }
         notify(&mut tx, "plans").await?;
         tx.commit().await.ctx(|| "committing the plan".into())?;
@@ -48,66 +49,17 @@ impl PgStore {
     }
 
     pub async fn plans(&self) -> Result<Vec<PlanInfo>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT p.id, p.name, p.created_at, p.active, p.parent_id, p.params, p.report, \
-             (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'grid'), \
-             (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'cell') FROM plans p ORDER BY p.id",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .ctx(|| "listing plans".into())?;
-        Ok(rows
-            .iter()
-            .map(|r| PlanInfo {
-                id: r.get(0),
-                name: r.get(1),
-                created_at: r.get(2),
-                active: r.get(3),
-                parent_id: r.get(4),
-                params: r.get(5),
-                report: r.get(6),
-                grids: r.get(7),
-                cells: r.get(8),
-            })
-            .collect())
+        plan_sql::plans(&self.pool).await
     }
 
     /// `active` or a plan id, checked to exist.
     pub async fn resolve_plan(&self, selector: &str) -> Result<i64, StoreError> {
-        let found: Option<i64> = if selector == "active" {
-            sqlx::query_scalar("SELECT id FROM plans WHERE active")
-                .fetch_optional(&self.pool)
-                .await
-                .ctx(|| "finding the active plan".into())?
-        } else if let Ok(id) = selector.parse::<i64>() {
-            sqlx::query_scalar("SELECT id FROM plans WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .ctx(|| format!("finding plan {id}"))?
-        } else {
-            None
-        };
-        if let Some(id) = found {
-            return Ok(id);
-        }
-        let known: Vec<i64> = sqlx::query_scalar("SELECT id FROM plans ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .ctx(|| "listing plans".into())?;
-        Err(StoreError::NoPlan {
-            selector: selector.to_string(),
-            known: known
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
+        plan_sql::resolve_plan(&self.pool, selector).await
     }
 
     pub async fn activate_plan(&self, id: i64) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.ctx(|| "activating".into())?;
-        set_active(&mut tx, id).await?;
+        plan_sql::set_active(&mut tx, id).await?;
         notify(&mut tx, "plans").await?;
         tx.commit().await.ctx(|| "committing".into())
     }
@@ -147,26 +99,4 @@ impl PgStore {
             })
             .collect()
     }
-}
-
-async fn set_active(
-    tx: &mut sqlx::Transaction<'static, Postgres>,
-    id: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE plans SET active = false WHERE active")
-        .execute(&mut **tx)
-        .await
-        .ctx(|| "deactivating plans".into())?;
-    let n = sqlx::query("UPDATE plans SET active = true WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await
-        .ctx(|| "activating the plan".into())?;
-    if n.rows_affected() == 0 {
-        return Err(StoreError::NoPlan {
-            selector: id.to_string(),
-            known: String::new(),
-        });
-    }
-    Ok(())
 }
