@@ -92,15 +92,22 @@ fn bbox(s: &Segment) -> (i64, i64, i64, i64) {
     )
 }
 
+/// Whether `s` passes through `p` or within half a grid unit of it (its
+/// hot pixel): such a segment is split there and so runs through the
+/// vertex. Splitting only where `p` lies exactly on `s` left a line passing
+/// a hair from a road crossing to be rounded back and forth without ever
+/// meeting it, and the arrangement then lost that line (a village edge
+/// one face straddled: partition_invariants, seed 2668).
 fn on_segment(p: IPoint, s: &Segment) -> bool {
     let (x0, y0, x1, y1) = bbox(s);
-    p != s.a
-        && p != s.b
-        && p.x >= x0
-        && p.x <= x1
-        && p.y >= y0
-        && p.y <= y1
-        && orient(s.a, s.b, p) == 0
+    if p == s.a || p == s.b || p.x < x0 || p.x > x1 || p.y < y0 || p.y > y1 {
+        return false;
+    }
+    let o = orient(s.a, s.b, p).abs();
+    let (dx, dy) = (i128::from(s.b.x - s.a.x), i128::from(s.b.y - s.a.y));
+    // |o| / length is the distance; the first test (length ≤ |dx| + |dy|)
+    // rules out far points before `o * o` could overflow.
+    2 * o <= dx.abs() + dy.abs() && 4 * o * o <= dx * dx + dy * dy
 }
 
 /// Rounds a/b to the nearest integer, halves away from zero.
@@ -255,6 +262,25 @@ mod tests {
         let out = node_segments(vec![s(0, 0, 10, 0, 1), s(5, 0, 15, 0, 2)]);
         assert_eq!(out.len(), 3);
         assert!(out.iter().any(|x| x.tags == EdgeTags(3)), "{out:?}");
+    }
+
+    #[test]
+    fn a_line_passing_a_hair_from_a_crossing_runs_through_it() {
+        // The third line passes 0.09 units below the crossing at (5, 0).
+        let out = node_segments(vec![
+            s(0, 0, 10, 0, 1),
+            s(5, -5, 5, 5, 2),
+            s(0, -1, 11, 1, 4),
+        ]);
+        let at = IPoint { x: 5, y: 0 };
+        let through: Vec<_> = out
+            .iter()
+            .filter(|x| x.tags.intersects(EdgeTags(4)) && (x.a == at || x.b == at))
+            .collect();
+        assert_eq!(through.len(), 2, "{out:?}");
+        // One further away (1 unit) is left alone.
+        let out = node_segments(vec![s(0, 0, 10, 0, 1), s(0, 1, 10, 1, 4)]);
+        assert_eq!(out.len(), 2);
     }
 
     proptest! {
