@@ -53,10 +53,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The async runtime the stores need; the CLI itself is synchronous.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// `workers` sets its threads (default: one per core).
+fn runtime_with(workers: Option<usize>) -> anyhow::Result<tokio::runtime::Runtime> {
     use anyhow::Context;
-    tokio::runtime::Builder::new_multi_thread()
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = workers {
+        builder.worker_threads(n);
+    }
+    builder
         .enable_all()
         .build()
         .context("starting the async runtime")
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    runtime_with(None)
 }

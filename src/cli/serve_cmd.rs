@@ -31,14 +31,7 @@ pub struct ServeArgs {
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    if let Some(n) = a.workers {
-        builder.worker_threads(usize::from(n));
-    }
-    let rt = builder
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let rt = super::runtime_with(a.workers.map(usize::from))?;
     rt.block_on(async {
         let store = a.store.open().await?;
         eprintln!(

@@ -38,6 +38,17 @@ impl Metrics {
         c.fetch_add(v, Ordering::Relaxed);
     }
 
+    /// The request counter of a path's route group.
+    pub fn requests_for(&self, path: &str) -> &AtomicU64 {
+        if path.starts_with("/tiles/") {
+            &self.requests_tiles
+        } else if path.starts_with("/api/") {
+            &self.requests_api
+        } else {
+            &self.requests_other
+        }
+    }
+
     pub fn observe_tile(&self, seconds: f64) {
         let i = BUCKETS
             .iter()

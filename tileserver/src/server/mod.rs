@@ -125,14 +125,7 @@ impl AppState {
 }
 
 async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
-    metrics::Metrics::inc(if path.starts_with("/tiles/") {
-        &state.metrics.requests_tiles
-    } else if path.starts_with("/api/") {
-        &state.metrics.requests_api
-    } else {
-        &state.metrics.requests_other
-    });
+    metrics::Metrics::inc(state.metrics.requests_for(req.uri().path()));
     let res = next.run(req).await;
     state.metrics.status(res.status().as_u16());
     res
@@ -218,15 +211,19 @@ impl tower_service::Service<Request> for App {
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        let tile = matches!(*req.method(), Method::GET | Method::HEAD)
-            && tile_request::TilePath::split(req.uri().path()).is_some();
-        if !tile {
+        let address = match *req.method() {
+            Method::GET | Method::HEAD => {
+                tile_request::TilePath::split(req.uri().path()).map(|p| p.address())
+            }
+            _ => None,
+        };
+        let Some(address) = address else {
             return Box::pin(tower_service::Service::call(&mut self.router, req));
-        }
+        };
         let state = self.state.clone();
         Box::pin(async move {
             metrics::Metrics::inc(&state.metrics.requests_tiles);
-            let res = tiles::tile(state.clone(), req).await;
+            let res = tiles::tile(state.clone(), req, address).await;
             state.metrics.status(res.status().as_u16());
             Ok(res)
         })

@@ -25,16 +25,14 @@ impl SourceList {
         let mut packed = 0u32;
         let mut len = 0;
         for name in list.split(',') {
-            let i = SourceKind::ALL
-                .iter()
-                .position(|k| k.as_str() == name)
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!(
-                        "unknown tile source {:?}; known: {}",
-                        name.chars().take(40).collect::<String>(),
-                        SourceKind::ALL.map(SourceKind::as_str).join(", ")
-                    ))
-                })?;
+            let kind = SourceKind::parse(name).ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "unknown tile source {:?}; known: {}",
+                    name.chars().take(40).collect::<String>(),
+                    SourceKind::ALL.map(SourceKind::as_str).join(", ")
+                ))
+            })?;
+            let i = SourceKind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
             let code = i as u32 + 1;
             if !Self(packed).codes().any(|c| c == code) {
                 packed |= code << (4 * len);
@@ -85,6 +83,12 @@ impl<'a> TilePath<'a> {
             x,
             file,
         })
+    }
+
+    /// The sources and the tile, or the first 4xx among them (sources
+    /// first), as owned values a handler can take past the path's borrow.
+    pub fn address(&self) -> Result<(SourceList, TileId), ApiError> {
+        Ok((self.sources()?, self.tile()?))
     }
 
     pub fn sources(&self) -> Result<SourceList, ApiError> {

@@ -14,7 +14,7 @@ use super::errors::query_map;
 use super::metrics::Metrics;
 use super::tile_request::{SourceList, TilePath};
 use super::{ApiError, AppState};
-use crate::mvt::{MAX_ZOOM, encode_tile};
+use crate::mvt::{MAX_ZOOM, TileId, encode_tile};
 use crate::source::{SourceKind, TileSource};
 
 /// The known sources among a comma-separated list (each once, in the
@@ -186,24 +186,37 @@ pub(crate) async fn catalog(
 
 /// The router's tile route (it answers other methods with a 405).
 pub(crate) async fn tile_route(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    tile(state, req).await
+    let address = TilePath::split(req.uri().path())
+        .map(|p| p.address())
+        .unwrap_or_else(|| {
+            Err(ApiError::NotFound(
+                "no such endpoint; see /openapi.json".into(),
+            ))
+        });
+    tile(state, req, address).await
 }
 
 /// One tile, from the cache or encoded; the server's dispatch calls this
 /// straight for GET and HEAD on a tile path, past the router.
-pub(crate) async fn tile(state: Arc<AppState>, req: Request) -> Response {
+pub(crate) async fn tile(
+    state: Arc<AppState>,
+    req: Request,
+    address: Result<(SourceList, TileId), ApiError>,
+) -> Response {
     let started = Instant::now();
     let (parts, _) = req.into_parts();
-    let response = tile_response(&state, &parts)
+    let response = tile_response(&state, &parts, address)
         .await
         .unwrap_or_else(IntoResponse::into_response);
     state.metrics.observe_tile(started.elapsed().as_secs_f64());
     response
 }
 
-async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, ApiError> {
-    let path = TilePath::split(req.uri.path())
-        .ok_or_else(|| ApiError::NotFound("no such endpoint; see /openapi.json".into()))?;
+async fn tile_response(
+    state: &Arc<AppState>,
+    req: &Parts,
+    address: Result<(SourceList, TileId), ApiError>,
+) -> Result<Response, ApiError> {
     let selector = match req.uri.query() {
         None => None,
         Some(_) => {
@@ -217,8 +230,7 @@ async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, A
             query.remove("plan")
         }
     };
-    let list = path.sources()?;
-    let tile = path.tile()?;
+    let (list, tile) = address?;
     let plan = plan_for(state, list.kinds(), selector.as_deref())?;
     let key: Key = (
         list,

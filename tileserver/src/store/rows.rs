@@ -118,6 +118,36 @@ pub(crate) trait Cells {
     fn flag(&self, i: usize) -> Option<bool>;
 }
 
+/// A row's columns from `offset` on, for any driver whose types decode
+/// these values (SQLite's 0/1 integers decode as bools).
+pub(crate) struct RowCells<'a, R> {
+    pub row: &'a R,
+    pub offset: usize,
+}
+
+impl<R> Cells for RowCells<'_, R>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    Option<String>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<f64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    Option<bool>: for<'r> sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn text(&self, i: usize) -> Option<String> {
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+    fn num(&self, i: usize) -> Option<f64> {
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+    fn int(&self, i: usize) -> Option<i64> {
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+    fn flag(&self, i: usize) -> Option<bool> {
+        self.row.try_get(i + self.offset).ok().flatten()
+    }
+}
+
 /// The attribute columns `stored_grid` reads, in its order.
 pub(crate) const GRID_COLUMNS: &str = "level, code, name, village_code, village_name, town_code, \
      town_name, population, households, buildings, area_m2, perimeter_m, polsby_popper, \

@@ -8,7 +8,7 @@ use geo::BoundingRect;
 use geo_types::{Geometry, Rect};
 use partition::{LayerKind, Layers};
 use sqlx::query_builder::Separated;
-use sqlx::{Database, QueryBuilder};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use super::rows::{Val, columns_of, row_at};
 use super::{StoreError, StoredBlock, StoredGrid};
@@ -45,6 +45,34 @@ pub(crate) trait Dialect {
     fn encode(g: &Geometry<f64>) -> Result<Vec<u8>, String>;
     /// Binds one value (a geometry with whatever SQL the store wraps it in).
     fn push(row: &mut Separated<'_, Self::DB, &'static str>, value: Bound);
+}
+
+/// Binds every value but a geometry, which it hands back for the store to
+/// bind its own way. Called by each store's [`Dialect::push`] with its
+/// concrete driver, where these bounds simply hold.
+pub(crate) fn push_plain<DB>(
+    row: &mut Separated<'_, DB, &'static str>,
+    value: Bound,
+) -> Option<Vec<u8>>
+where
+    DB: Database,
+    i64: for<'q> Encode<'q, DB> + Type<DB>,
+    f64: for<'q> Encode<'q, DB> + Type<DB>,
+    String: for<'q> Encode<'q, DB> + Type<DB>,
+    Option<f64>: for<'q> Encode<'q, DB> + Type<DB>,
+    Option<String>: for<'q> Encode<'q, DB> + Type<DB>,
+    Option<bool>: for<'q> Encode<'q, DB> + Type<DB>,
+{
+    match value {
+        Bound::Int(v) => row.push_bind(v),
+        Bound::Real(v) => row.push_bind(v),
+        Bound::OptReal(v) => row.push_bind(v),
+        Bound::Text(v) => row.push_bind(v),
+        Bound::OptText(v) => row.push_bind(v),
+        Bound::OptBool(v) => row.push_bind(v),
+        Bound::Geometry(blob) => return Some(blob),
+    };
+    None
 }
 
 /// One INSERT statement and the rows it holds.

@@ -3,7 +3,7 @@
 use sqlx::Sqlite;
 use sqlx::query_builder::Separated;
 
-use crate::store::sql::{Bound, Dialect};
+use crate::store::sql::{Bound, Dialect, push_plain};
 
 pub(crate) struct GpkgSql;
 
@@ -18,14 +18,8 @@ impl Dialect for GpkgSql {
     }
 
     fn push(row: &mut Separated<'_, Sqlite, &'static str>, value: Bound) {
-        match value {
-            Bound::Int(v) => row.push_bind(v),
-            Bound::Real(v) => row.push_bind(v),
-            Bound::OptReal(v) => row.push_bind(v),
-            Bound::Text(v) => row.push_bind(v),
-            Bound::OptText(v) => row.push_bind(v),
-            Bound::OptBool(v) => row.push_bind(v),
-            Bound::Geometry(blob) => row.push_bind(blob),
-        };
+        if let Some(blob) = push_plain(row, value) {
+            row.push_bind(blob);
+        }
     }
 }

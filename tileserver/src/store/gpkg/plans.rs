@@ -3,10 +3,11 @@ use sqlx::Row;
 use super::GpkgStore;
 use super::dialect::GpkgSql;
 use super::geometry::decode;
-use super::read::SqliteCells;
 use crate::store::error::SqlContext;
 use crate::store::plan_sql;
-use crate::store::rows::{BLOCK_COLUMNS, GRID_COLUMNS, stored_block, stored_grid, to_multipolygon};
+use crate::store::rows::{
+    BLOCK_COLUMNS, GRID_COLUMNS, RowCells, stored_block, stored_grid, to_multipolygon,
+};
 use crate::store::sql::{block_inserts, grid_inserts};
 use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
 
@@ -86,7 +87,7 @@ impl GpkgStore {
         rows.iter()
             .map(|r| {
                 let geometry = to_multipolygon(decode(r.get::<&[u8], _>(16)), "grids", r.get(17))?;
-                Ok(stored_grid(&SqliteCells { row: r, offset: 0 }, geometry))
+                Ok(stored_grid(&RowCells { row: r, offset: 0 }, geometry))
             })
             .collect()
     }
@@ -103,7 +104,7 @@ impl GpkgStore {
         rows.iter()
             .map(|r| {
                 let geometry = to_multipolygon(decode(r.get::<&[u8], _>(8)), "blocks", r.get(9))?;
-                Ok(stored_block(&SqliteCells { row: r, offset: 0 }, geometry))
+                Ok(stored_block(&RowCells { row: r, offset: 0 }, geometry))
             })
             .collect()
     }

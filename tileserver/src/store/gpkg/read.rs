@@ -2,38 +2,12 @@ use futures_util::TryStreamExt;
 use partition::model::FeatureId;
 use partition::{LayerKind, Layers};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::GpkgStore;
 use super::geometry::decode;
 use crate::store::error::SqlContext;
-use crate::store::rows::{Cells, read_row, select_columns};
+use crate::store::rows::{RowCells, read_row, select_columns};
 use crate::store::{LayerInfo, StoreError};
-
-/// A row's columns from `offset` on.
-pub(super) struct SqliteCells<'a> {
-    pub row: &'a SqliteRow,
-    pub offset: usize,
-}
-
-impl Cells for SqliteCells<'_> {
-    fn text(&self, i: usize) -> Option<String> {
-        self.row.try_get(i + self.offset).ok().flatten()
-    }
-    fn num(&self, i: usize) -> Option<f64> {
-        self.row.try_get(i + self.offset).ok().flatten()
-    }
-    fn int(&self, i: usize) -> Option<i64> {
-        self.row.try_get(i + self.offset).ok().flatten()
-    }
-    fn flag(&self, i: usize) -> Option<bool> {
-        self.row
-            .try_get::<Option<i64>, _>(i + self.offset)
-            .ok()
-            .flatten()
-            .map(|v| v == 1)
-    }
-}
 
 impl GpkgStore {
     /// Every wangge layer with its feature count and extent.
@@ -99,7 +73,7 @@ impl GpkgStore {
                 fid,
                 FeatureId(row.get(1)),
                 geom,
-                &SqliteCells {
+                &RowCells {
                     row: &row,
                     offset: 3,
                 },

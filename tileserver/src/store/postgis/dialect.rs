@@ -4,7 +4,7 @@
 use sqlx::Postgres;
 use sqlx::query_builder::Separated;
 
-use crate::store::sql::{Bound, Dialect};
+use crate::store::sql::{Bound, Dialect, push_plain};
 
 pub(crate) struct PgSql;
 
@@ -19,17 +19,10 @@ impl Dialect for PgSql {
     }
 
     fn push(row: &mut Separated<'_, Postgres, &'static str>, value: Bound) {
-        match value {
-            Bound::Int(v) => row.push_bind(v),
-            Bound::Real(v) => row.push_bind(v),
-            Bound::OptReal(v) => row.push_bind(v),
-            Bound::Text(v) => row.push_bind(v),
-            Bound::OptText(v) => row.push_bind(v),
-            Bound::OptBool(v) => row.push_bind(v),
-            Bound::Geometry(wkb) => row
-                .push("ST_GeomFromWKB(")
+        if let Some(wkb) = push_plain(row, value) {
+            row.push("ST_GeomFromWKB(")
                 .push_bind_unseparated(wkb)
-                .push_unseparated(", 4326)"),
-        };
+                .push_unseparated(", 4326)");
+        }
     }
 }

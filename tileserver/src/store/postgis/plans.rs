@@ -1,12 +1,13 @@
 use sqlx::Row;
 
 use super::dialect::PgSql;
-use super::read::PgCells;
 use super::write::notify;
 use super::{PgStore, decode};
 use crate::store::error::SqlContext;
 use crate::store::plan_sql;
-use crate::store::rows::{BLOCK_COLUMNS, GRID_COLUMNS, stored_block, stored_grid, to_multipolygon};
+use crate::store::rows::{
+    BLOCK_COLUMNS, GRID_COLUMNS, RowCells, stored_block, stored_grid, to_multipolygon,
+};
 use crate::store::sql::{block_inserts, grid_inserts};
 use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
 
@@ -78,7 +79,7 @@ impl PgStore {
         rows.iter()
             .map(|r| {
                 let geometry = to_multipolygon(decode(r.get::<&[u8], _>(16)), "grids", r.get(17))?;
-                Ok(stored_grid(&PgCells { row: r, offset: 0 }, geometry))
+                Ok(stored_grid(&RowCells { row: r, offset: 0 }, geometry))
             })
             .collect()
     }
@@ -95,7 +96,7 @@ impl PgStore {
         rows.iter()
             .map(|r| {
                 let geometry = to_multipolygon(decode(r.get::<&[u8], _>(8)), "blocks", r.get(9))?;
-                Ok(stored_block(&PgCells { row: r, offset: 0 }, geometry))
+                Ok(stored_block(&RowCells { row: r, offset: 0 }, geometry))
             })
             .collect()
     }

@@ -2,33 +2,11 @@ use futures_util::TryStreamExt;
 use partition::model::FeatureId;
 use partition::{LayerKind, Layers};
 use sqlx::Row;
-use sqlx::postgres::PgRow;
 
 use super::{PgStore, decode};
 use crate::store::error::SqlContext;
-use crate::store::rows::{Cells, read_row, select_columns};
+use crate::store::rows::{RowCells, read_row, select_columns};
 use crate::store::{LayerInfo, StoreError};
-
-/// A row's columns from `offset` on.
-pub(super) struct PgCells<'a> {
-    pub row: &'a PgRow,
-    pub offset: usize,
-}
-
-impl Cells for PgCells<'_> {
-    fn text(&self, i: usize) -> Option<String> {
-        self.row.try_get(i + self.offset).ok().flatten()
-    }
-    fn num(&self, i: usize) -> Option<f64> {
-        self.row.try_get(i + self.offset).ok().flatten()
-    }
-    fn int(&self, i: usize) -> Option<i64> {
-        self.row.try_get(i + self.offset).ok().flatten()
-    }
-    fn flag(&self, i: usize) -> Option<bool> {
-        self.row.try_get(i + self.offset).ok().flatten()
-    }
-}
 
 impl PgStore {
     /// Every wangge layer with its feature count and extent.
@@ -100,7 +78,7 @@ impl PgStore {
                     fid,
                     FeatureId(row.get(1)),
                     geom,
-                    &PgCells {
+                    &RowCells {
                         row: &row,
                         offset: 3,
                     },
