@@ -1,4 +1,4 @@
-//! Listing, resolving and activating plans: the same SQL on both stores
+//! Listing, resolving, activating and reading plans: the same SQL on both stores
 //! (SQLite reads `$n` placeholders and TRUE/FALSE as PostgreSQL does, and
 //! sqlx decodes its 0/1 `active` column as a bool). The driver bounds are
 //! spelled out on each function: Rust does not carry bounds on another
@@ -9,7 +9,11 @@ use sqlx::{
 };
 
 use super::error::SqlContext;
-use super::{PlanInfo, StoreError};
+use super::rows::{
+    BLOCK_COLUMNS, GRID_COLUMNS, RowCells, stored_block, stored_grid, to_multipolygon,
+};
+use super::sql::Dialect;
+use super::{PlanInfo, StoreError, StoredBlock, StoredGrid};
 
 pub(crate) async fn plans<DB>(pool: &Pool<DB>) -> Result<Vec<PlanInfo>, StoreError>
 where
@@ -118,4 +122,77 @@ where
         });
     }
     Ok(())
+}
+
+/// The grids (or cells) of a plan, ordered by code.
+pub(crate) async fn plan_grids<D: Dialect>(
+    pool: &Pool<D::DB>,
+    plan: i64,
+    level: &str,
+) -> Result<Vec<StoredGrid>, StoreError>
+where
+    for<'c> &'c mut <D::DB as Database>::Connection: Executor<'c, Database = D::DB>,
+    <D::DB as Database>::Arguments: IntoArguments<D::DB>,
+    usize: ColumnIndex<<D::DB as Database>::Row>,
+    i64: Type<D::DB> + for<'r> Decode<'r, D::DB> + for<'q> Encode<'q, D::DB>,
+    String: Type<D::DB> + for<'q> Encode<'q, D::DB>,
+    for<'r> &'r [u8]: Type<D::DB> + Decode<'r, D::DB>,
+    Option<String>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+    Option<f64>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+    Option<i64>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+    Option<bool>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+{
+    let sql = format!(
+        "SELECT {GRID_COLUMNS}, {}, fid FROM grids WHERE plan_id = $1 AND level = $2 ORDER BY code",
+        D::GEOMETRY
+    );
+    let rows = sqlx::query::<D::DB>(sqlx::AssertSqlSafe(sql))
+        .bind(plan)
+        .bind(level.to_string())
+        .fetch_all(pool)
+        .await
+        .ctx(|| format!("reading the grids of plan {plan}"))?;
+    rows.iter()
+        .map(|r| {
+            let blob: &[u8] = r.try_get(16).ctx(|| "reading a grid's geometry".into())?;
+            let fid: i64 = r.try_get(17).ctx(|| "reading a grid's fid".into())?;
+            let geometry = to_multipolygon(D::decode(blob), "grids", fid)?;
+            Ok(stored_grid(&RowCells { row: r, offset: 0 }, geometry))
+        })
+        .collect()
+}
+
+/// The blocks of a plan, ordered by id.
+pub(crate) async fn plan_blocks<D: Dialect>(
+    pool: &Pool<D::DB>,
+    plan: i64,
+) -> Result<Vec<StoredBlock>, StoreError>
+where
+    for<'c> &'c mut <D::DB as Database>::Connection: Executor<'c, Database = D::DB>,
+    <D::DB as Database>::Arguments: IntoArguments<D::DB>,
+    usize: ColumnIndex<<D::DB as Database>::Row>,
+    i64: Type<D::DB> + for<'r> Decode<'r, D::DB> + for<'q> Encode<'q, D::DB>,
+    for<'r> &'r [u8]: Type<D::DB> + Decode<'r, D::DB>,
+    Option<String>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+    Option<f64>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+    Option<i64>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+    Option<bool>: Type<D::DB> + for<'r> Decode<'r, D::DB>,
+{
+    let sql = format!(
+        "SELECT {BLOCK_COLUMNS}, {}, fid FROM blocks WHERE plan_id = $1 ORDER BY block_id",
+        D::GEOMETRY
+    );
+    let rows = sqlx::query::<D::DB>(sqlx::AssertSqlSafe(sql))
+        .bind(plan)
+        .fetch_all(pool)
+        .await
+        .ctx(|| format!("reading the blocks of plan {plan}"))?;
+    rows.iter()
+        .map(|r| {
+            let blob: &[u8] = r.try_get(8).ctx(|| "reading a block's geometry".into())?;
+            let fid: i64 = r.try_get(9).ctx(|| "reading a block's fid".into())?;
+            let geometry = to_multipolygon(D::decode(blob), "blocks", fid)?;
+            Ok(stored_block(&RowCells { row: r, offset: 0 }, geometry))
+        })
+        .collect()
 }

@@ -43,6 +43,10 @@ pub(crate) trait Dialect {
     const ROWS: usize;
     /// A geometry as the store keeps it.
     fn encode(g: &Geometry<f64>) -> Result<Vec<u8>, String>;
+    /// The SELECT expression that reads a geometry column `geom` back in
+    /// the form `decode` takes.
+    const GEOMETRY: &'static str;
+    fn decode(blob: &[u8]) -> Result<Geometry<f64>, String>;
     /// Binds one value (a geometry with whatever SQL the store wraps it in).
     fn push(row: &mut Separated<'_, Self::DB, &'static str>, value: Bound);
 }

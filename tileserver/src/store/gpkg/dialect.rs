@@ -17,6 +17,12 @@ impl Dialect for GpkgSql {
         super::geometry::encode(g)
     }
 
+    const GEOMETRY: &'static str = "geom";
+
+    fn decode(blob: &[u8]) -> Result<geo_types::Geometry<f64>, String> {
+        super::geometry::decode(blob)
+    }
+
     fn push(row: &mut Separated<'_, Sqlite, &'static str>, value: Bound) {
         if let Some(blob) = push_plain(row, value) {
             row.push_bind(blob);

@@ -1,13 +1,7 @@
-use sqlx::Row;
-
 use super::GpkgStore;
 use super::dialect::GpkgSql;
-use super::geometry::decode;
 use crate::store::error::SqlContext;
 use crate::store::plan_sql;
-use crate::store::rows::{
-    BLOCK_COLUMNS, GRID_COLUMNS, RowCells, stored_block, stored_grid, to_multipolygon,
-};
 use crate::store::sql::{block_inserts, grid_inserts};
 use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
 
@@ -75,37 +69,10 @@ impl GpkgStore {
 
     /// The grids (or cells) of a plan, ordered by code.
     pub async fn plan_grids(&self, plan: i64, level: &str) -> Result<Vec<StoredGrid>, StoreError> {
-        let sql = format!(
-            "SELECT {GRID_COLUMNS}, geom, fid FROM grids WHERE plan_id = ? AND level = ? ORDER BY code"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(plan)
-            .bind(level)
-            .fetch_all(&self.pool)
-            .await
-            .ctx(|| format!("reading the grids of plan {plan}"))?;
-        rows.iter()
-            .map(|r| {
-                let geometry = to_multipolygon(decode(r.get::<&[u8], _>(16)), "grids", r.get(17))?;
-                Ok(stored_grid(&RowCells { row: r, offset: 0 }, geometry))
-            })
-            .collect()
+        plan_sql::plan_grids::<GpkgSql>(&self.pool, plan, level).await
     }
 
     pub async fn plan_blocks(&self, plan: i64) -> Result<Vec<StoredBlock>, StoreError> {
-        let sql = format!(
-            "SELECT {BLOCK_COLUMNS}, geom, fid FROM blocks WHERE plan_id = ? ORDER BY block_id"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(plan)
-            .fetch_all(&self.pool)
-            .await
-            .ctx(|| format!("reading the blocks of plan {plan}"))?;
-        rows.iter()
-            .map(|r| {
-                let geometry = to_multipolygon(decode(r.get::<&[u8], _>(8)), "blocks", r.get(9))?;
-                Ok(stored_block(&RowCells { row: r, offset: 0 }, geometry))
-            })
-            .collect()
+        plan_sql::plan_blocks::<GpkgSql>(&self.pool, plan).await
     }
 }

@@ -18,6 +18,12 @@ impl Dialect for PgSql {
         super::encode(g)
     }
 
+    const GEOMETRY: &'static str = "ST_AsBinary(geom)";
+
+    fn decode(wkb: &[u8]) -> Result<geo_types::Geometry<f64>, String> {
+        super::decode(wkb)
+    }
+
     fn push(row: &mut Separated<'_, Postgres, &'static str>, value: Bound) {
         if let Some(wkb) = push_plain(row, value) {
             row.push("ST_GeomFromWKB(")
