@@ -6,12 +6,15 @@ use anyhow::{Context, bail};
 use clap::Args;
 use geo_types::Geometry;
 use partition::export::GeoJsonWriter;
+use tileserver::store::GridLevel;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[command(flatten)]
     store: super::store_arg::StoreArg,
-    /// Plan id, or `active`.
+    #[command(flatten)]
+    county: super::store_arg::CountyArg,
+    /// Plan id, or `active` (the county's plan in force).
     #[arg(long, default_value = "active")]
     plan: String,
     /// grids, cells or blocks.
@@ -32,7 +35,14 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = a.store.open().await?;
-        let plan = store.resolve_plan(&a.plan).await?;
+        super::store_arg::with_store(store, async |store| export(&a, store).await).await
+    })
+}
+
+async fn export(a: &ExportArgs, store: &tileserver::store::Store) -> anyhow::Result<()> {
+    {
+        let sel = a.county.plan(store, &a.plan).await?;
+        let plan = store.resolve_plan(sel).await?;
         let out: Box<dyn Write> = if a.output.as_os_str() == "-" {
             Box::new(BufWriter::new(std::io::stdout().lock()))
         } else {
@@ -44,7 +54,11 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
         let mut w = GeoJsonWriter::new(out)?;
         let n = match a.layer.as_str() {
             "grids" | "cells" => {
-                let level = if a.layer == "grids" { "grid" } else { "cell" };
+                let level = if a.layer == "grids" {
+                    GridLevel::Grid
+                } else {
+                    GridLevel::Cell
+                };
                 let grids = store.plan_grids(plan, level).await?;
                 for g in &grids {
                     let p = tileserver::export::grid_properties(g);
@@ -71,7 +85,6 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
             other => bail!("--layer {other:?}: grids, cells or blocks"),
         };
         w.finish()?;
-        store.close().await;
         if a.output.as_os_str() != "-" {
             eprintln!(
                 "wrote {n} {} of plan {plan} to {}",
@@ -80,5 +93,5 @@ pub fn run(a: ExportArgs) -> anyhow::Result<()> {
             );
         }
         Ok(())
-    })
+    }
 }

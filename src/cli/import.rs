@@ -1,17 +1,17 @@
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::Args;
-use partition::import::{
-    CensusTable, FieldMap, ImportOptions, ImportReport, Importer, Limits, complete_hierarchy,
-    read_boundary_file,
-};
-use partition::model::DivisionCode;
-use partition::population::{PopulationParams, PopulationSummary, assign_population};
-use partition::{LayerKind, Layers};
+use std::sync::{Arc, Mutex};
 
-use super::{progress, store_write};
+use partition::import::{FieldMap, ImportOptions, ImportReport, Limits};
+use partition::model::DivisionCode;
+use partition::population::{PopulationParams, PopulationSummary};
+use partition::{LayerKind, Layers};
+use tileserver::importing::{ImportError, ImportJob, ImportProgress, import_into};
+use tileserver::store::CountyCode;
+
+use super::progress;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -99,11 +99,39 @@ pub struct ImportArgs {
 
 const GEOJSON_LAYERS: [LayerKind; 8] = LayerKind::ALL;
 
+/// Draws the library's progress as spinners and a bar.
+struct Bars {
+    spinner: Mutex<Option<indicatif::ProgressBar>>,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+    shown: String,
+}
+
+impl ImportProgress for Bars {
+    fn stage(&self, what: &str) {
+        let mut s = self.spinner.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = s.take() {
+            old.finish_and_clear();
+        }
+        if what != "writing" {
+            *s = Some(progress::spinner(what.to_string()));
+        }
+    }
+
+    fn rows(&self, written: u64, total: u64) {
+        let mut b = self.bar.lock().unwrap_or_else(|p| p.into_inner());
+        let bar = b.get_or_insert_with(|| progress::bar(total, format!("writing {}", self.shown)));
+        bar.set_position(written);
+        if written >= total {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     let county = match &a.county {
         Some(c) => {
             let code = DivisionCode::parse(c).with_context(|| format!("--county {c}"))?;
-            Some(code.county())
+            Some(CountyCode::new(code.county()).with_context(|| format!("--county {c}"))?)
         }
         None => None,
     };
@@ -119,12 +147,6 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
         max_feature_vertices: a.max_feature_vertices,
         ..Limits::default()
     };
-    let opts = ImportOptions {
-        limits,
-        fields,
-        county,
-    };
-
     let mut geojson: Vec<(LayerKind, PathBuf)> = Vec::new();
     for (kind, p) in [
         (LayerKind::Admin, &a.admin),
@@ -164,166 +186,116 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     if a.pbf.is_empty() && geojson.is_empty() {
         bail!("no input: give OSM PBF files, layer files (--buildings F …) or --dir");
     }
-
-    let mut params = PopulationParams {
-        usable_share: a.usable_share,
-        m2_per_person: a.m2_per_person,
-        storey_height_m: a.storey_height,
-        total: a.population_total,
-        ..PopulationParams::default()
+    let job = ImportJob {
+        pbf: a.pbf.clone(),
+        geojson,
+        boundary: a.boundary.clone(),
+        census: a.census.clone(),
+        county,
+        scale_to_county: a.scale_to_county,
+        household_size: a.household_size,
+        population: PopulationParams {
+            usable_share: a.usable_share,
+            m2_per_person: a.m2_per_person,
+            storey_height_m: a.storey_height,
+            total: a.population_total,
+            ..PopulationParams::default()
+        },
+        options: ImportOptions {
+            limits,
+            fields,
+            county: county.map(CountyCode::as_u32),
+        },
     };
-    let mut meta = BTreeMap::new();
-    if let Some(c) = county {
-        meta.insert("county".to_string(), format!("{c:06}"));
-    }
-    if let Some(path) = &a.census {
-        let table = CensusTable::read(path)?;
-        let c = county.context("--census needs --county")?;
-        let row = table
-            .county(c)
-            .map_err(anyhow::Error::msg)
-            .with_context(|| format!("census table {}", path.display()))?;
-        if !table.rejected().is_empty() {
-            let lines: Vec<String> = table
-                .rejected()
-                .iter()
-                .map(|(l, code, why)| format!("line {l} ({code}): {why}"))
-                .collect();
-            eprintln!(
-                "warning: census table: {} unusable rows skipped: {}",
-                lines.len(),
-                lines.join("; ")
+    let bars = Arc::new(Bars {
+        spinner: Mutex::new(None),
+        bar: Mutex::new(None),
+        shown: a.store.shown(),
+    });
+    let rt = super::runtime()?;
+    let result = rt.block_on(async {
+        let store = a.store.create_or_open().await?;
+        let r = import_into(&store, &job, bars.clone()).await;
+        store.close().await;
+        Ok::<_, anyhow::Error>(r)
+    })?;
+    bars.stage("writing");
+    let outcome = match result {
+        Ok(o) => o,
+        Err(ImportError::NothingUsable(b)) => {
+            let (report, layers) = *b;
+            print_errors(&report, "error");
+            print_table(&report, &layers);
+            print_issues(&report, a.show_issues, None);
+            bail!(
+                "nothing usable was read from the inputs; the store {} is unchanged",
+                a.store.shown()
             );
         }
-        println!(
-            "census: {} {} — {} residents, {} per household",
-            row.adcode, row.name, row.population, row.household_size
-        );
-        params.household_size = row.household_size;
-        if a.scale_to_county {
-            params.total = Some(row.population);
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context(format!(
+                "importing into {} (nothing was changed)",
+                a.store.shown()
+            )));
         }
-        meta.insert("county_name".to_string(), row.name.clone());
+    };
+    if let Some((code, name, pop, hh)) = &outcome.census {
+        println!("census: {code} {name} — {pop} residents, {hh} per household");
     }
-    if let Some(h) = a.household_size {
-        params.household_size = h;
-    }
-    params
-        .validate()
-        .map_err(anyhow::Error::msg)
-        .context("population parameters")?;
-    meta.insert(
-        "household_size".to_string(),
-        params.household_size.to_string(),
-    );
-
-    // Read every input; a file that cannot be read is reported and the
-    // others still count.
-    let mut importer = Importer::new(opts.clone());
-    let mut file_errors = Vec::new();
-    let mut inputs = Vec::new();
-    for p in &a.pbf {
-        let pb = progress::spinner(format!("reading {}", p.display()));
-        let r = importer.read_pbf_file(p);
-        pb.finish_and_clear();
-        inputs.push(p.display().to_string());
-        if let Err(e) = r {
-            eprintln!("error: {e}");
-            file_errors.push(e.to_string());
-        }
-    }
-    for (kind, p) in &geojson {
-        let pb = progress::spinner(format!("reading {} ({kind})", p.display()));
-        let r = importer.read_geojson_file(p, *kind);
-        pb.finish_and_clear();
-        inputs.push(format!("{kind}={}", p.display()));
-        if let Err(e) = r {
-            eprintln!("error: {e}");
-            file_errors.push(e.to_string());
-        }
-    }
-    let (mut layers, mut report) = importer.finish();
-    report.input_errors.splice(0..0, file_errors);
-    for e in &report.input_errors {
-        if !e.starts_with("error") {
-            eprintln!("warning: {e}");
-        }
-    }
-    if report.total_imported() == 0 {
-        print_table(&report, &layers);
-        print_issues(&report, a.show_issues, None);
-        bail!(
-            "nothing usable was read from the inputs; the store {} is unchanged",
-            a.store.shown()
+    if !outcome.census_rejected.is_empty() {
+        let lines: Vec<String> = outcome
+            .census_rejected
+            .iter()
+            .map(|(l, code, why)| format!("line {l} ({code}): {why}"))
+            .collect();
+        eprintln!(
+            "warning: census table: {} unusable rows skipped: {}",
+            lines.len(),
+            lines.join("; ")
         );
     }
-
-    // Layers this import does not bring are taken from the store, so that
-    // population scaling sees the admin units and sites already there.
-    let kept = if a.store.exists() {
-        load_kept(&a.store, &layers)?
-    } else {
-        Layers::default()
-    };
-    if !layers.supplied.contains(&LayerKind::Admin) && !kept.admin.is_empty() {
-        layers.admin = kept.admin;
-    } else {
-        let boundary = match &a.boundary {
-            Some(b) => Some(read_boundary_file(b, &opts)?),
-            None => None,
-        };
-        for note in complete_hierarchy(&mut layers, county, boundary) {
-            report.notes.push(note.to_string());
-        }
-    }
-    if !layers.supplied.contains(&LayerKind::Sites) {
-        layers.sites = kept.sites;
-    }
-
-    let population = if layers.supplied.contains(&LayerKind::Buildings) {
-        let pb = progress::spinner("estimating population");
-        let s = assign_population(&mut layers, &params);
-        pb.finish_and_clear();
-        s
-    } else {
-        PopulationSummary::default()
-    };
-
-    print_table(&report, &layers);
-    print_issues(&report, a.show_issues, a.report.as_deref());
+    let (report, layers) = (&outcome.report, &outcome.layers);
+    print_errors(report, "warning");
+    print_table(report, layers);
+    print_issues(report, a.show_issues, a.report.as_deref());
     for n in &report.notes {
         println!("note: {n}");
     }
     if layers.supplied.contains(&LayerKind::Buildings) {
-        print_population(&population);
+        print_population(&outcome.population);
     }
     if let Some(path) = &a.report {
-        let json = serde_json::json!({"report": &report, "population": &population});
+        let json = serde_json::json!({"county": outcome.county.to_string(), "report": report, "population": &outcome.population});
         std::fs::write(path, serde_json::to_vec_pretty(&json)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-
-    let written = store_write::write_layers(&a.store, &layers, &report, &population, inputs, meta)?;
-    let parts: Vec<String> = written.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!("wrote {}: {}", a.store.shown(), parts.join(", "));
+    let parts: Vec<String> = outcome
+        .written
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    println!(
+        "wrote {} (county {}): {}",
+        a.store.shown(),
+        outcome.county,
+        parts.join(", ")
+    );
+    if outcome.stale_plans > 0 {
+        println!(
+            "note: county {} has {} plan(s) made from the layers this import replaced; \
+             they stay as they are (the active one too) until `wangge partition --county {}` makes a new one",
+            outcome.county, outcome.stale_plans, outcome.county
+        );
+    }
     Ok(())
 }
 
-fn load_kept(store: &super::store_arg::StoreArg, layers: &Layers) -> anyhow::Result<Layers> {
-    let wanted: Vec<LayerKind> = [LayerKind::Admin, LayerKind::Sites]
-        .into_iter()
-        .filter(|k| !layers.supplied.contains(k))
-        .collect();
-    if wanted.is_empty() {
-        return Ok(Layers::default());
+/// Each input problem once: an error when nothing could be imported,
+/// else a warning (the rest was imported).
+fn print_errors(report: &ImportReport, label: &str) {
+    for e in &report.input_errors {
+        eprintln!("{label}: {e}");
     }
-    let rt = super::runtime()?;
-    rt.block_on(async {
-        let s = store.open().await?;
-        let l = s.read_layers(&wanted).await?;
-        s.close().await;
-        Ok(l)
-    })
 }
 
 fn print_table(report: &ImportReport, layers: &Layers) {

@@ -4,6 +4,9 @@ use clap::Args;
 pub struct LayersArgs {
     #[command(flatten)]
     store: super::store_arg::StoreArg,
+    /// Count only this county's features (default: every county's).
+    #[command(flatten)]
+    county: super::store_arg::CountyArg,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -13,7 +16,11 @@ pub fn run(a: LayersArgs) -> anyhow::Result<()> {
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = a.store.open().await?;
-        let layers = store.layers().await?;
+        let county = a.county.code()?;
+        let layers = store.layers(county).await;
+        let counties = store.counties().await;
+        store.close().await;
+        let (layers, counties) = (layers?, counties?);
         if a.json {
             println!("{}", serde_json::to_string_pretty(&layers)?);
         } else {
@@ -31,8 +38,19 @@ pub fn run(a: LayersArgs) -> anyhow::Result<()> {
                     l.name, l.features, l.geometry_type
                 );
             }
+            let names: Vec<String> = counties
+                .iter()
+                .map(|c| format!("{} {}", c.code, c.name).trim().to_string())
+                .collect();
+            println!(
+                "counties: {}",
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            );
         }
-        store.close().await;
         Ok(())
     })
 }

@@ -1,3 +1,4 @@
+mod accounts_cmd;
 mod export_cmd;
 mod import;
 mod layers_cmd;
@@ -37,7 +38,11 @@ enum Command {
     /// List the plans of a store, or make one active.
     Plans(plans_cmd::PlansArgs),
     /// Serve a plan's grids, blocks and villages as vector tiles over HTTP.
-    Serve(serve_cmd::ServeArgs),
+    Serve(Box<serve_cmd::ServeArgs>),
+    /// Accounts that sign in to the web map: add, list, disable, enable.
+    Users(accounts_cmd::UsersArgs),
+    /// Bearer tokens for programs, phones and big screens: issue, list, revoke.
+    Tokens(accounts_cmd::TokensArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -48,7 +53,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Partition(a) => partition_cmd::run(*a),
         Command::Export(a) => export_cmd::run(a),
         Command::Plans(a) => plans_cmd::run(a),
-        Command::Serve(a) => serve_cmd::run(a),
+        Command::Serve(a) => serve_cmd::run(*a),
+        Command::Users(a) => accounts_cmd::users(a),
+        Command::Tokens(a) => accounts_cmd::tokens(a),
     }
 }
 

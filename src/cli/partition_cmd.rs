@@ -16,6 +16,8 @@ pub struct PartitionArgs {
     /// The store to partition (after `wangge import`).
     #[command(flatten)]
     store: super::store_arg::StoreArg,
+    #[command(flatten)]
+    county: super::store_arg::CountyArg,
     /// Grid size band: residents:LO-HI or households:LO-HI.
     #[arg(long, default_value = "residents:1000-2000")]
     band: String,
@@ -89,29 +91,48 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
             known.join(", ")
         )
     })?;
-    let req = PlanRequest {
-        bands,
-        min_road_class,
-        dedicated_min_m2: a.dedicated_min_m2,
-        from: a.from.clone(),
-        cells: a.cells.then_some(cell_band),
-        name: a.name.clone(),
-        activate: !a.no_activate,
-    };
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = a.store.open().await?;
+        let prepared = async {
+            let county = a.county.resolve(&store).await?;
+            let from = match &a.from {
+                Some(f) => Some(a.county.plan(&store, f).await?),
+                None => None,
+            };
+            Ok::<_, anyhow::Error>((county, from))
+        }
+        .await;
+        let (county, from) = match prepared {
+            Ok(x) => x,
+            Err(e) => {
+                store.close().await;
+                return Err(e);
+            }
+        };
+        let req = PlanRequest {
+            county: Some(county),
+            bands,
+            min_road_class,
+            dedicated_min_m2: a.dedicated_min_m2,
+            from,
+            cells: a.cells.then_some(cell_band),
+            name: a.name.clone(),
+            activate: !a.no_activate,
+        };
         let pb = progress::spinner("partitioning");
         let spinner = pb.clone();
         let stage: Arc<dyn Fn(&str) + Send + Sync> =
             Arc::new(move |s: &str| spinner.set_message(format!("partitioning: {s}")));
         let outcome = partition_store(&store, &req, stage).await;
         pb.finish_and_clear();
+        // Closed before anything else: a failed save's rollback completes.
+        store.close().await;
         let outcome = outcome
             .with_context(|| format!("partitioning {} (nothing was changed)", a.store.shown()))?;
-        store.close().await;
+        println!("county {}", outcome.county);
         print_report(
-            outcome.id,
+            outcome.id.0,
             &outcome.name,
             req.activate,
             &outcome.report,

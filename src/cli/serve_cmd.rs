@@ -1,9 +1,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use clap::Args;
 use tileserver::server::ServerConfig;
+use tileserver::server::listener::Limits;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -28,24 +30,114 @@ pub struct ServeArgs {
     /// its own pool of one per core.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     workers: Option<u16>,
+    /// Let anyone read (map, tiles, API reads) without signing in — for
+    /// demos. Writes still need a planner or admin.
+    #[arg(long)]
+    public_read: bool,
+    /// A host name (or host:port) this server answers for, besides the
+    /// listening address and localhost (repeatable). Requests naming any
+    /// other host get 421: a web page cannot reach the server by
+    /// rebinding its own name to this address.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    allowed_hosts: Vec<String>,
+    /// An origin (scheme://host[:port]) whose pages may call this server
+    /// from the browser (repeatable); none by default.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
+    /// Requests a second per token, signed-in user or (for anonymous
+    /// callers) address; 0 turns the limit off.
+    #[arg(long, default_value_t = 200.0)]
+    rate_limit: f64,
+    /// Requests allowed at once above the rate.
+    #[arg(long, default_value_t = 400.0)]
+    rate_burst: f64,
+    /// Seconds a request may take to answer (its head; bodies may stream on).
+    #[arg(long, default_value_t = 30)]
+    request_timeout: u64,
+    /// Seconds for a request's headers to arrive.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds a request body may pause between two pieces.
+    #[arg(long, default_value_t = Limits::default().body_timeout.as_secs())]
+    body_timeout: u64,
+    /// Seconds a keep-alive connection may stay idle.
+    #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
+    idle_timeout: u64,
+    /// Connections served at once.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds requests under way get to finish after SIGTERM.
+    #[arg(long, default_value_t = Limits::default().shutdown_grace.as_secs())]
+    shutdown_grace: u64,
+    /// Serve HTTPS (and HTTP/2) with this PEM certificate chain.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Hours a browser's sign-in lasts.
+    #[arg(long, default_value_t = 12)]
+    session_hours: u32,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
+    if !a.rate_limit.is_finite() || a.rate_limit < 0.0 {
+        bail!(
+            "--rate-limit {}: a number of requests a second, or 0",
+            a.rate_limit
+        );
+    }
+    let mut config = ServerConfig::on(a.addr);
+    config.cache_mb = a.cache_mb;
+    config.web_dir = a.web.clone();
+    config.font = a.font.clone();
+    config.prewarm = !a.lazy;
+    config.public_read = a.public_read;
+    config.allowed_hosts.names.extend(
+        a.allowed_hosts
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase()),
+    );
+    for o in &a.cors_origins {
+        if !(o.starts_with("http://") || o.starts_with("https://")) || o.ends_with('/') {
+            bail!(
+                "--cors-origin {o:?}: an origin is scheme://host[:port], e.g. https://gis.example.org"
+            );
+        }
+    }
+    config.cors_origins = a.cors_origins.clone();
+    config.rate_limit = a.rate_limit;
+    config.rate_burst = a.rate_burst.max(1.0);
+    config.request_timeout = Duration::from_secs(a.request_timeout.max(1));
+    config.limits = Limits {
+        max_connections: a.max_connections.max(1),
+        header_timeout: Duration::from_secs(a.header_timeout.max(1)),
+        body_timeout: Duration::from_secs(a.body_timeout.max(1)),
+        idle_timeout: Duration::from_secs(a.idle_timeout.max(1)),
+        shutdown_grace: Duration::from_secs(a.shutdown_grace),
+        ..Limits::default()
+    };
+    config.tls = a.tls_cert.clone().zip(a.tls_key.clone());
+    config.session_hours = a.session_hours.max(1);
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let rt = super::runtime_with(a.workers.map(usize::from))?;
     rt.block_on(async {
         let store = a.store.open().await?;
         eprintln!(
-            "serving {} on http://{}/ (style: /style.json, tiles: /tiles/{{sources}}/{{z}}/{{x}}/{{y}}.mvt, API: /openapi.json)",
+            "serving {} on {scheme}://{}/ (style: /style.json, tiles: /tiles/{{sources}}/{{z}}/{{x}}/{{y}}.mvt, API: /openapi.json){}",
             a.store.shown(),
-            a.addr
+            a.addr,
+            if a.public_read {
+                "; anyone may read (--public-read)"
+            } else {
+                "; sign in or send a bearer token to read"
+            }
         );
-        let config = ServerConfig {
-            cache_mb: a.cache_mb,
-            web_dir: a.web,
-            font: a.font,
-            prewarm: !a.lazy,
-        };
-        tileserver::server::serve(store, a.addr, config)
+        tileserver::server::serve(store, config)
             .await
             .with_context(|| format!("serving on {}", a.addr))
     })

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use tileserver::store::{Store, StoreTarget};
+use tileserver::store::{CountyCode, PlanId, PlanSelector, Store, StoreTarget};
 
 /// Which store a command works on: a GeoPackage file or a PostGIS database.
 #[derive(Debug, Clone, Args)]
@@ -30,15 +30,6 @@ impl StoreArg {
         }
     }
 
-    /// Whether there is already something to keep (a file that exists, or
-    /// any database).
-    pub fn exists(&self) -> bool {
-        match self.target() {
-            StoreTarget::File(p) => p.exists(),
-            StoreTarget::Database(_) => true,
-        }
-    }
-
     /// For messages: the file, or the URL without its password.
     pub fn shown(&self) -> String {
         match self.target() {
@@ -58,4 +49,52 @@ impl StoreArg {
             .await
             .with_context(|| format!("opening {}", self.shown()))
     }
+}
+
+/// `--county`: which county of the store a command is about (a store
+/// holding one county needs none).
+#[derive(Debug, Clone, Args)]
+pub struct CountyArg {
+    /// The county (6-digit code, e.g. 110108); needed when the store holds several.
+    #[arg(long, value_name = "CODE")]
+    pub county: Option<String>,
+}
+
+impl CountyArg {
+    pub fn code(&self) -> anyhow::Result<Option<CountyCode>> {
+        self.county
+            .as_deref()
+            .map(|c| {
+                c.parse::<CountyCode>()
+                    .with_context(|| format!("--county {c}"))
+            })
+            .transpose()
+    }
+
+    /// The county meant: the one named, or the store's only one.
+    pub async fn resolve(&self, store: &Store) -> anyhow::Result<CountyCode> {
+        Ok(store.county(self.code()?).await?)
+    }
+
+    /// `active` (the county's active plan) or a plan id.
+    pub async fn plan(&self, store: &Store, sel: &str) -> anyhow::Result<PlanSelector> {
+        if sel == "active" {
+            return Ok(PlanSelector::Active(self.resolve(store).await?));
+        }
+        let id: i64 = sel
+            .parse()
+            .with_context(|| format!("plan {sel:?}: a plan id or `active`"))?;
+        Ok(PlanSelector::Id(PlanId(id)))
+    }
+}
+
+/// Runs `f` on the store and closes it afterwards whatever `f` returned,
+/// so a failed write's rollback is finished before the command exits.
+pub async fn with_store<T, F>(store: Store, f: F) -> anyhow::Result<T>
+where
+    F: AsyncFnOnce(&Store) -> anyhow::Result<T>,
+{
+    let r = f(&store).await;
+    store.close().await;
+    r
 }

@@ -4,19 +4,21 @@ use anyhow::Context;
 use partition::import::ImportReport;
 use partition::population::PopulationSummary;
 use partition::{LayerKind, Layers};
-use tileserver::store::ImportRecord;
+use tileserver::store::{CountyCode, ImportRecord};
 
 use super::progress;
 
-/// Writes the supplied layers to a GeoPackage in one transaction and
-/// records the import; returns rows written per layer.
+/// Writes a county's supplied layers to a store in one transaction and
+/// records the import; returns rows written per layer. The store is closed
+/// (a failed transaction rolled back) before this returns, on every path.
 pub fn write_layers(
     store_arg: &super::store_arg::StoreArg,
+    county: CountyCode,
     layers: &Layers,
     report: &ImportReport,
     population: &PopulationSummary,
     inputs: Vec<String>,
-    meta: BTreeMap<String, String>,
+    household_size: f64,
 ) -> anyhow::Result<BTreeMap<LayerKind, u64>> {
     let rt = super::runtime()?;
     rt.block_on(async {
@@ -28,19 +30,18 @@ pub fn write_layers(
             .sum();
         let pb = progress::bar(total, format!("writing {}", store_arg.shown()));
         let record = ImportRecord {
+            county_name: None,
+            household_size: Some(household_size),
             inputs,
-            report: serde_json::to_string(report).context("encoding the import report")?,
-            population: Some(
-                serde_json::to_string(population).context("encoding the population summary")?,
-            ),
-            meta,
+            report: serde_json::to_string(report).unwrap_or_default(),
+            population: serde_json::to_string(population).ok(),
+            meta: BTreeMap::new(),
         };
         let written = store
-            .replace_layers(layers, &record, &|n| pb.inc(n))
-            .await
-            .with_context(|| format!("writing to {} (nothing was changed)", store_arg.shown()))?;
+            .replace_layers(county, layers, &record, &|n| pb.inc(n))
+            .await;
         pb.finish_and_clear();
         store.close().await;
-        Ok(written)
+        written.with_context(|| format!("writing to {} (nothing was changed)", store_arg.shown()))
     })
 }

@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::PathBuf;
@@ -12,6 +11,8 @@ use partition::import::ImportReport;
 use partition::model::DivisionCode;
 use partition::population::{PopulationParams, assign_population};
 use partition::synth::{SynthParams, generate};
+
+use tileserver::store::CountyCode;
 
 use super::{progress, store_write};
 
@@ -85,26 +86,22 @@ pub fn run(a: SynthArgs) -> anyhow::Result<()> {
     if a.store.is_some() || a.db.is_some() {
         let store = super::store_arg::StoreArg::from_parts(a.store.clone(), a.db.clone());
         let pop = assign_population(&mut layers, &PopulationParams::default());
-        let mut meta = BTreeMap::new();
-        meta.insert("county".to_string(), format!("{county:06}"));
-        meta.insert(
-            "household_size".to_string(),
-            PopulationParams::default().household_size.to_string(),
-        );
+        let code = CountyCode::new(county).with_context(|| format!("--county {}", a.county))?;
         let inputs = vec![format!(
             "synth seed={} population={} buildings={}",
             a.seed, a.population, a.buildings
         )];
         store_write::write_layers(
             &store,
+            code,
             &layers,
             &ImportReport::default(),
             &pop,
             inputs,
-            meta,
+            PopulationParams::default().household_size,
         )?;
         println!(
-            "wrote {}: {:.0} residents in {} buildings",
+            "wrote {} (county {code}): {:.0} residents in {} buildings",
             store.shown(),
             pop.residents,
             layers.buildings.len()

@@ -2,7 +2,9 @@
 //! file or PostGIS, behind one interface), the tile sources built from
 //! them, vector-tile encoding, and the HTTP server with its REST API.
 
+pub mod auth;
 pub mod export;
+pub mod importing;
 pub mod mvt;
 pub mod planning;
 pub mod server;

@@ -9,16 +9,21 @@ use partition::grids::{Band, BandSet};
 use partition::model::{AdminLevel, DivisionCode, RoadClass};
 use partition::plan::{PartitionParams, PreviousGrid, Report, run_partition};
 
-use crate::store::{NewPlan, Store, StoreError, StoredBlock, StoredGrid};
+use crate::store::{
+    CountyCode, GridLevel, NewPlan, PlanId, PlanSelector, Store, StoreError, StoredBlock,
+    StoredGrid,
+};
 
 /// What to partition with.
 #[derive(Debug, Clone)]
 pub struct PlanRequest {
+    /// The county to partition (none: the store's only county).
+    pub county: Option<CountyCode>,
     pub bands: BandSet,
     pub min_road_class: RoadClass,
     pub dedicated_min_m2: f64,
-    /// A plan to keep stable against (`--from`).
-    pub from: Option<String>,
+    /// A plan to keep stable against (`--from`), of the same county.
+    pub from: Option<PlanSelector>,
     /// Unit cells with this band, when wanted.
     pub cells: Option<Band>,
     pub name: Option<String>,
@@ -35,21 +40,28 @@ pub enum PlanError {
     NoVillages,
     #[error("the partition stopped: {0}")]
     Failed(String),
+    #[error("plan {plan} is of county {county}, not of county {wanted}")]
+    OtherCounty {
+        plan: PlanId,
+        county: CountyCode,
+        wanted: CountyCode,
+    },
 }
 
 /// A saved plan.
 #[derive(Debug, Clone)]
 pub struct PlanOutcome {
-    pub id: i64,
+    pub id: PlanId,
+    pub county: CountyCode,
     pub name: String,
     pub report: Report,
     /// Seconds from reading the layers to the saved plan.
     pub seconds: f64,
 }
 
-pub fn to_stored(g: &partition::plan::Grid, level: &str) -> StoredGrid {
+pub fn to_stored(g: &partition::plan::Grid, level: GridLevel) -> StoredGrid {
     StoredGrid {
-        level: level.to_string(),
+        level,
         code: g.code.clone(),
         name: g.name.clone(),
         village_code: g.village_code.to_string(),
@@ -77,6 +89,7 @@ pub async fn partition_store(
     stage: Arc<dyn Fn(&str) + Send + Sync>,
 ) -> Result<PlanOutcome, PlanError> {
     let started = Instant::now();
+    let county = store.county(req.county).await?;
     stage("reading layers");
     // Land use plays no part in the partition.
     let wanted = [
@@ -88,15 +101,24 @@ pub async fn partition_store(
         LayerKind::Water,
         LayerKind::Sites,
     ];
-    let layers = store.read_layers(&wanted).await?;
+    let layers = store.read_layers(county, &wanted).await?;
     if !layers.admin.iter().any(|u| u.level == AdminLevel::Village) {
         return Err(PlanError::NoVillages);
     }
     let (previous, parent_id) = match &req.from {
         Some(sel) => {
-            let id = store.resolve_plan(sel).await?;
+            let id = store.resolve_plan(*sel).await?;
+            if let Some(p) = store.plans().await?.iter().find(|p| p.id == id)
+                && p.county != county
+            {
+                return Err(PlanError::OtherCounty {
+                    plan: id,
+                    county: p.county,
+                    wanted: county,
+                });
+            }
             let prev = store
-                .plan_grids(id, "grid")
+                .plan_grids(id, GridLevel::Grid)
                 .await?
                 .into_iter()
                 .filter_map(|g| {
@@ -163,8 +185,8 @@ pub async fn partition_store(
         let grids: Vec<StoredGrid> = result
             .grids
             .iter()
-            .map(|g| to_stored(g, "grid"))
-            .chain(cells.iter().map(|c| to_stored(c, "cell")))
+            .map(|g| to_stored(g, GridLevel::Grid))
+            .chain(cells.iter().map(|c| to_stored(c, GridLevel::Cell)))
             .collect();
         (result.report, grids, blocks)
     })
@@ -177,7 +199,7 @@ pub async fn partition_store(
         "village_bands": params.solve.bands.villages.iter().map(|(c, b)| (c.to_string(), b.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
         "min_road_class": req.min_road_class.as_str(),
         "dedicated_min_m2": req.dedicated_min_m2,
-        "from": parent_id,
+        "from": parent_id.map(|p| p.0),
         "cells": cells_band.map(|b| b.to_string()),
     });
     let name = req.name.clone().unwrap_or_else(|| {
@@ -191,6 +213,7 @@ pub async fn partition_store(
     });
     let id = store
         .save_plan(&NewPlan {
+            county,
             name: name.clone(),
             parent_id,
             params: params_json.to_string(),
@@ -202,6 +225,7 @@ pub async fn partition_store(
         .await?;
     Ok(PlanOutcome {
         id,
+        county,
         name,
         report,
         seconds: started.elapsed().as_secs_f64(),

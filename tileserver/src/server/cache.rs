@@ -158,8 +158,18 @@ fn brotli(raw: &[u8], quality: u32) -> Bytes {
     Bytes::from(out)
 }
 
-/// (sources, plan, layers generation, z, x, y)
-pub type Key = (super::tile_request::SourceList, i64, u64, u8, u32, u32);
+/// What a cached tile was made of: the sources, for whom (county, plan,
+/// and the town or village prefix of a scoped caller), from which
+/// generation of the imported layers, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub sources: super::tile_request::SourceSet,
+    pub county: crate::store::CountyCode,
+    pub plan: Option<crate::store::PlanId>,
+    pub generation: u64,
+    pub within: Option<Arc<str>>,
+    pub tile: crate::mvt::TileId,
+}
 
 /// A cached tile with the weight it was admitted with: the weight must not
 /// change while the tile is held, though a second encoding may be

@@ -1,63 +1,78 @@
-//! Hearing about changes made elsewhere — another wangge instance on the
-//! same PostGIS (`LISTEN wangge_changes`), or the CLI writing the same
-//! GeoPackage (polled) — and dropping what they made stale.
+//! Keeps what the server holds in memory in step with the store: it
+//! follows the store's change feed (its own writes, and — once
+//! `watch_elsewhere` runs — other processes') and drops what a change
+//! made stale.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::broadcast::error::RecvError;
+
 use super::AppState;
 use super::metrics::Metrics;
-use crate::store::Store;
+use crate::store::Change;
 
 /// Runs until the server stops.
-pub async fn watch(state: Arc<AppState>) {
-    match &state.store {
-        Store::Postgis(pg) => loop {
-            match pg.listen().await {
-                Ok(mut listener) => loop {
-                    match listener.recv().await {
-                        Ok(n) => apply(&state, n.payload()).await,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "change listener lost; reconnecting");
-                            break;
-                        }
-                    }
-                },
-                Err(e) => tracing::warn!(error = %e, "cannot listen for changes"),
-            }
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        },
-        Store::Gpkg(g) => {
-            let mut last = g.change_mark().await.ok();
-            loop {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                let Ok(now) = g.change_mark().await else {
-                    continue;
-                };
-                if let Some((imports, plans)) = &last {
-                    if *imports != now.0 {
-                        apply(&state, "layers").await;
-                    }
-                    if *plans != now.1 {
-                        apply(&state, "plans").await;
-                    }
+pub async fn follow(state: Arc<AppState>) {
+    let mut rx = state.store.feed().subscribe();
+    // Tokens expire by the clock and are checked at use; a periodic reload
+    // is only a net under a missed notice.
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    every.tick().await;
+    loop {
+        tokio::select! {
+            r = rx.recv() => match r {
+                Ok(n) => apply(&state, &n.change).await,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "fell behind the change feed; reloading everything");
+                    resync(&state).await;
                 }
-                last = Some(now);
+                Err(RecvError::Closed) => return,
+            },
+            _ = every.tick() => {
+                if let Err(e) = state.credentials.reload(&state.store).await {
+                    tracing::debug!(error = %e, "reloading credentials");
+                }
             }
         }
     }
 }
 
-/// Acts on one change: `layers` drops the basemap and admin sources (their
-/// cached tiles fall out by generation), `plans` re-reads the plan list.
-pub async fn apply(state: &AppState, what: &str) {
-    Metrics::inc(&state.metrics.changes_heard);
-    tracing::info!(what, "store changed");
-    if what == "layers" {
-        state.registry.layers_changed();
+async fn resync(state: &AppState) {
+    let snap = state.plans.snapshot();
+    for c in &snap.counties {
+        state.registry.layers_changed(c.code);
     }
-    match state.plans.refresh(&state.store).await {
-        Ok(p) => state.registry.forget_plans_except(&p.known),
-        Err(e) => tracing::warn!(error = %e, "re-reading plans"),
+    refresh(state).await;
+    if let Err(e) = state.credentials.reload(&state.store).await {
+        tracing::warn!(error = %e, "reloading credentials");
+    }
+}
+
+async fn refresh(state: &AppState) {
+    if let Err(e) = state.plans.refresh(&state.store).await {
+        tracing::warn!(error = %e, "re-reading plans");
+    }
+}
+
+/// Acts on one change.
+pub async fn apply(state: &AppState, change: &Change) {
+    Metrics::inc(&state.metrics.changes_heard);
+    tracing::info!(?change, "store changed");
+    match change {
+        Change::Layers { county } => {
+            state.registry.layers_changed(*county);
+            refresh(state).await;
+        }
+        Change::PlanCreated { .. } | Change::PlanActivated { .. } => refresh(state).await,
+        Change::PlanDeleted { plan, .. } => {
+            state.registry.forget_plan(*plan);
+            refresh(state).await;
+        }
+        Change::Accounts => {
+            if let Err(e) = state.credentials.reload(&state.store).await {
+                tracing::warn!(error = %e, "reloading credentials");
+            }
+        }
     }
 }

@@ -82,6 +82,12 @@ impl Glyphs {
     }
 }
 
+#[utoipa::path(get, path = "/fonts/{stack}/{file}", tag = "tiles",
+    summary = "SDF glyphs for map labels, made from a local font",
+    params(("stack" = String, Path, description = "Any name; the server's font is used"),
+        ("file" = String, Path, description = "`0-255.pbf`, `256-511.pbf`, …")),
+    responses((status = 200, description = "Glyph range protobuf", content_type = "application/x-protobuf"),
+        (status = 400, body = crate::server::errors::ErrorBody), (status = 404, body = crate::server::errors::ErrorBody)))]
 pub(crate) async fn glyph_range(
     State(state): State<Arc<AppState>>,
     UrlPath((stack, file)): UrlPath<(String, String)>,

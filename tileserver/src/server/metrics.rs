@@ -25,6 +25,8 @@ pub struct Metrics {
     pub tile_encode_micros: AtomicU64,
     pub tiles_encoded: AtomicU64,
     pub changes_heard: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub tile_handler_micros: AtomicU64,
     latency: [AtomicU64; BUCKETS.len() + 1],
     latency_micros: AtomicU64,
 }
@@ -142,6 +144,17 @@ impl Metrics {
             "wangge_store_changes_total",
             "Store changes heard (NOTIFY or polling) that invalidated sources.",
             &[("", g(&self.changes_heard))],
+        );
+        counter(
+            &mut s,
+            "wangge_rate_limited_total",
+            "Requests refused with 429 by the per-credential rate limit.",
+            &[("", g(&self.rate_limited))],
+        );
+        let _ = writeln!(
+            s,
+            "wangge_tile_handler_seconds_total {}",
+            g(&self.tile_handler_micros) as f64 / 1e6
         );
         let _ = writeln!(
             s,

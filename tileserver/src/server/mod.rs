@@ -1,63 +1,101 @@
 //! The HTTP server: vector tiles, TileJSON, the style and its glyphs, the
-//! REST API, metrics, and the web map's files — on either store.
+//! REST API, accounts, metrics, and the web map's files — on either store,
+//! every request through one pipeline ([`pipeline`]).
 
 mod api;
 mod cache;
 mod changes;
+mod credentials;
 mod errors;
 mod glyphs;
+pub mod listener;
+mod meta;
 mod metrics;
-mod openapi;
+mod params;
+pub mod pipeline;
 mod plan_index;
 mod registry;
+mod routes;
 mod style;
 mod tile_request;
 mod tiles;
+mod tls;
 mod web;
 
-use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{Method, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::serve::ListenerExt;
-
-use crate::source::SourceKind;
+use crate::source::{BuildAt, Builtin, SourceBasis};
 use crate::store::{Store, StoreError};
 
 pub use errors::ApiError;
-pub use openapi::document as openapi_document;
+pub use pipeline::host::AllowedHosts;
+pub use routes::openapi_document;
 pub use style::style_doc;
+pub use tls::TlsError;
 
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// The address it listens on.
+    pub addr: SocketAddr,
     /// Memory for encoded tiles, MiB; 0 turns the cache off.
     pub cache_mb: u64,
     /// The built web map (default: `web-map/dist` when present).
     pub web_dir: Option<PathBuf>,
     /// The font for label glyphs (default: Noto Sans CJK from fonts-noto-cjk).
     pub font: Option<PathBuf>,
-    /// Build the active plan's and the basemap's sources before serving.
+    /// Build the active plans' and the basemaps' sources before serving.
     pub prewarm: bool,
+    /// Anonymous callers may read (demos).
+    pub public_read: bool,
+    /// The `Host` values answered.
+    pub allowed_hosts: AllowedHosts,
+    /// Origins granted cross-origin access.
+    pub cors_origins: Vec<String>,
+    /// Requests a second per credential (or address); 0 turns limits off.
+    pub rate_limit: f64,
+    /// Requests at once above the rate.
+    pub rate_burst: f64,
+    /// For a response's head.
+    pub request_timeout: Duration,
+    /// Connection bounds.
+    pub limits: listener::Limits,
+    /// PEM certificate chain and key for HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// How long a browser session lasts.
+    pub session_hours: u32,
 }
 
-impl Default for ServerConfig {
-    fn default() -> Self {
+impl ServerConfig {
+    /// The defaults for a server on `addr`: it answers for that address
+    /// and `localhost` only.
+    pub fn on(addr: SocketAddr) -> Self {
+        let mut names = vec!["localhost".to_string(), addr.to_string()];
+        if addr.ip().is_loopback() {
+            names.push(format!("127.0.0.1:{}", addr.port()));
+            names.push(format!("[::1]:{}", addr.port()));
+        }
         Self {
+            addr,
             cache_mb: 256,
             web_dir: None,
             font: None,
             prewarm: true,
+            public_read: false,
+            allowed_hosts: AllowedHosts {
+                names,
+                any_ip: addr.ip().is_unspecified(),
+            },
+            cors_origins: Vec::new(),
+            rate_limit: 200.0,
+            rate_burst: 400.0,
+            request_timeout: Duration::from_secs(30),
+            limits: listener::Limits::default(),
+            tls: None,
+            session_hours: 12,
         }
     }
 }
@@ -65,6 +103,7 @@ impl Default for ServerConfig {
 /// What every request shares (each part built once, shared behind `Arc`).
 pub struct AppState {
     pub store: Store,
+    pub config: ServerConfig,
     registry: registry::Registry,
     plans: plan_index::PlanIndex,
     cache: cache::TileCache,
@@ -73,16 +112,32 @@ pub struct AppState {
     web_dir: Option<PathBuf>,
     jobs: api::Jobs,
     comparisons: api::Comparisons,
+    credentials: credentials::CredentialIndex,
+    rate: pipeline::rate::RateLimiter,
+    logins: api::LoginLimiter,
+    authz: pipeline::authorize::AuthzTable,
+    /// Who may read tiles (the tile route's roles in the API document).
+    tile_roles: pipeline::authorize::Roles,
+    /// The API document, served as is.
+    openapi: bytes::Bytes,
+    connections: Arc<listener::ConnectionStats>,
     /// Tile encoding's own threads, apart from rayon's global pool where a
     /// partition run from the API would make tiles wait.
     encoders: rayon::ThreadPool,
 }
 
 impl AppState {
-    pub async fn new(store: Store, config: &ServerConfig) -> Result<Arc<Self>, StoreError> {
+    pub async fn new(store: Store, config: ServerConfig) -> Result<Arc<Self>, StoreError> {
+        let doc = openapi_document();
+        let authz = pipeline::authorize::AuthzTable::from_openapi(&doc).map_err(|message| {
+            StoreError::Open {
+                path: "the API document".into(),
+                message,
+            }
+        })?;
+        let tile_roles = authz.roles(&axum::http::Method::GET, tiles::TILE_ROUTE);
         let state = Arc::new(Self {
-            store,
-            registry: registry::Registry::default(),
+            registry: registry::Registry::new(Builtin::all()),
             plans: plan_index::PlanIndex::default(),
             cache: cache::TileCache::new(config.cache_mb),
             metrics: metrics::Metrics::default(),
@@ -90,6 +145,13 @@ impl AppState {
             web_dir: web::find_web_dir(config.web_dir.clone()),
             jobs: api::Jobs::default(),
             comparisons: api::Comparisons::default(),
+            credentials: credentials::CredentialIndex::default(),
+            rate: pipeline::rate::RateLimiter::new(config.rate_limit, config.rate_burst),
+            logins: api::LoginLimiter::default(),
+            authz,
+            tile_roles,
+            openapi: bytes::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default()),
+            connections: Arc::default(),
             encoders: rayon::ThreadPoolBuilder::new()
                 .thread_name(|i| format!("tile-encoder-{i}"))
                 .build()
@@ -97,23 +159,32 @@ impl AppState {
                     path: "tile encoder threads".into(),
                     message: e.to_string(),
                 })?,
+            store,
+            config,
         });
         state.plans.refresh(&state.store).await?;
+        state.credentials.reload(&state.store).await?;
         Ok(state)
     }
 
-    /// Builds the sources a first map view needs.
+    /// Builds the sources a first map view needs: each county's basemap
+    /// and its active plan's grids.
     pub async fn prewarm(&self) -> Result<(), StoreError> {
-        let plan = self.plans.snapshot().active;
-        for kind in SourceKind::ALL {
-            match (kind.per_plan(), plan) {
-                (true, Some(p)) if kind != SourceKind::Cells => {
-                    self.registry.get(&self.store, kind, p).await?;
+        let snap = self.plans.snapshot();
+        for c in &snap.counties {
+            let at = BuildAt {
+                county: c.code,
+                plan: snap.active(c.code),
+            };
+            for id in self.registry.ids() {
+                let spec = self.registry.spec(id);
+                let wanted = match spec.basis {
+                    SourceBasis::Layers => true,
+                    SourceBasis::Plan => at.plan.is_some() && spec.name == "grids",
+                };
+                if wanted {
+                    self.registry.get(&self.store, id, at).await?;
                 }
-                (false, _) => {
-                    self.registry.get(&self.store, kind, 0).await?;
-                }
-                _ => {}
             }
         }
         Ok(())
@@ -124,160 +195,69 @@ impl AppState {
     }
 }
 
-async fn count(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    metrics::Metrics::inc(state.metrics.requests_for(req.uri().path()));
-    let res = next.run(req).await;
-    state.metrics.status(res.status().as_u16());
-    res
-}
-
-async fn healthz(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    let plans = state.plans.snapshot();
-    axum::Json(serde_json::json!({
-        "status": "ok",
-        "store": state.store.kind(),
-        "active_plan": plans.active,
-        "font": state.glyphs.font_path().map(|p| p.display().to_string()),
-        "web_map": state.web_dir().is_some(),
-        "version": env!("CARGO_PKG_VERSION"),
-    }))
-}
-
-async fn metrics_text(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    let (tiles, bytes) = state.cache.stats();
-    let body = state.metrics.render(&[
-        (
-            "wangge_tile_cache_entries",
-            "Tiles held in the cache.",
-            tiles as f64,
-        ),
-        (
-            "wangge_tile_cache_bytes",
-            "Bytes held in the tile cache.",
-            bytes as f64,
-        ),
-        (
-            "wangge_sources_built",
-            "Tile sources built and held in memory.",
-            state.registry.built_count() as f64,
-        ),
-    ]);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    )
-}
-
-async fn method_not_allowed(req: Request) -> ApiError {
-    ApiError::MethodNotAllowed(format!(
-        "{} is not allowed on {}; see /openapi.json",
-        req.method(),
-        req.uri().path().chars().take(80).collect::<String>()
-    ))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint; see /openapi.json".into())
-}
-
-/// The server's service: GET and HEAD on a tile path go straight to the
-/// tile handler, everything else through the router. A cached tile at one
-/// connection is a loopback round trip; routing, path extraction into
-/// strings and the boxed counting middleware were a measurable part of it
-/// (bench/tiles.sh, warm z14 c = 1).
-#[derive(Clone)]
-pub struct App {
+/// The whole service: the pipeline around the dispatch.
+pub fn app(
     state: Arc<AppState>,
-    router: Router,
+) -> impl tower_service::Service<
+    axum::extract::Request,
+    Response = axum::response::Response,
+    Error = std::convert::Infallible,
+    Future: Send,
+> + Clone
++ Send
++ 'static {
+    pipeline::stack(state.clone(), routes::Dispatch::new(state))
 }
 
-pub fn app(state: Arc<AppState>) -> App {
-    App {
-        router: router(state.clone()),
-        state,
-    }
+/// Why the server could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    #[error("listening on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
 }
 
-impl tower_service::Service<Request> for App {
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, req: Request) -> Self::Future {
-        let address = match *req.method() {
-            Method::GET | Method::HEAD => {
-                tile_request::TilePath::split(req.uri().path()).map(|p| p.address())
-            }
-            _ => None,
-        };
-        let Some(address) = address else {
-            return Box::pin(tower_service::Service::call(&mut self.router, req));
-        };
-        let state = self.state.clone();
-        Box::pin(async move {
-            metrics::Metrics::inc(&state.metrics.requests_tiles);
-            let res = tiles::tile(state.clone(), req, address).await;
-            state.metrics.status(res.status().as_u16());
-            Ok(res)
-        })
-    }
-}
-
-fn router(state: Arc<AppState>) -> Router {
-    let mut app = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics_text))
-        .route(
-            "/openapi.json",
-            get(|| async { axum::Json(openapi::document()) }),
-        )
-        .route("/catalog", get(tiles::catalog))
-        .route("/style.json", get(style::style))
-        .route("/fonts/{stack}/{file}", get(glyphs::glyph_range))
-        .route("/tiles/{file}", get(tiles::tilejson))
-        .route("/tiles/{source}/{z}/{x}/{file}", get(tiles::tile_route))
-        .merge(api::routes())
-        .method_not_allowed_fallback(method_not_allowed);
-    app = match state.web_dir() {
-        Some(dir) => app.fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .fallback(axum::routing::any(not_found).with_state(())),
-        ),
-        None => app.fallback(not_found),
+/// Serves until Ctrl-C or SIGTERM, then lets the requests under way
+/// finish (until the shutdown deadline).
+pub async fn serve(store: Store, config: ServerConfig) -> Result<(), ServeError> {
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
     };
-    app.layer(middleware::from_fn_with_state(state.clone(), count))
-        .with_state(state)
-}
-
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests under way.
-pub async fn serve(store: Store, addr: SocketAddr, config: ServerConfig) -> std::io::Result<()> {
-    let state = AppState::new(store, &config)
-        .await
-        .map_err(std::io::Error::other)?;
-    if config.prewarm {
+    let addr = config.addr;
+    let limits = config.limits.clone();
+    let state = AppState::new(store, config).await?;
+    if state.config.prewarm {
         let t = std::time::Instant::now();
-        state.prewarm().await.map_err(std::io::Error::other)?;
+        state.prewarm().await?;
         tracing::info!(seconds = t.elapsed().as_secs_f64(), "sources ready");
     }
-    tokio::spawn(changes::watch(state.clone()));
-    // TCP_NODELAY: a tile's headers and body must not wait for the
-    // client's delayed ACK (Nagle), which showed as p99 spikes at c = 1.
-    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set");
-        }
-    });
-    tracing::info!(%addr, web = ?state.web_dir(), "serving");
-    axum::serve(listener, axum::ServiceExt::into_make_service(app(state)))
-        .with_graceful_shutdown(shutdown())
+    let watcher = state.clone();
+    tokio::spawn(async move { watcher.store.watch_elsewhere(Duration::from_secs(1)).await });
+    tokio::spawn(changes::follow(state.clone()));
+    let listener = tokio::net::TcpListener::bind(addr)
         .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    tracing::info!(%addr, web = ?state.web_dir(), tls = tls.is_some(), "serving");
+    listener::serve(
+        listener,
+        app(state.clone()),
+        tls,
+        limits,
+        state.connections.clone(),
+        shutdown(),
+    )
+    .await?;
+    Ok(())
 }
 
 async fn shutdown() {
@@ -297,34 +277,5 @@ async fn shutdown() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_route_is_in_the_openapi_document() {
-        let doc = super::openapi::document();
-        for path in [
-            "/healthz",
-            "/metrics",
-            "/openapi.json",
-            "/catalog",
-            "/style.json",
-            "/fonts/{fontstack}/{range}.pbf",
-            "/tiles/{sources}.json",
-            "/tiles/{sources}/{z}/{x}/{y}.mvt",
-            "/api/plans",
-            "/api/plans/{plan}",
-            "/api/plans/{plan}/activate",
-            "/api/plans/{plan}/grids",
-            "/api/plans/{plan}/export.geojson",
-            "/api/grids/{code}",
-            "/api/locate",
-            "/api/compare",
-            "/api/partitions",
-            "/api/partitions/{job}",
-        ] {
-            assert!(doc["paths"].get(path).is_some(), "{path} is not described");
-        }
-    }
+    tracing::info!("shutting down");
 }

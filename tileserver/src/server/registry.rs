@@ -1,6 +1,7 @@
-//! The built tile sources, one per (source, plan), each built once on
-//! first use (concurrent first requests wait for the same build) and
-//! dropped when the layers it was built from change.
+//! The tile sources the server knows — registered factories, any number —
+//! and those it has built: one per (source, county, plan), each built once
+//! on first use (concurrent first requests wait for the same build) and
+//! dropped when what it was built from changes or is deleted.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,37 +9,80 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
 
-use crate::source::{Built, SourceKind, build_source};
-use crate::store::{Store, StoreError};
+use crate::source::{BuildAt, Built, SourceBasis, SourceFactory, SourceKind, SourceSpec};
+use crate::store::{CountyCode, PlanId, Store, StoreError};
 
-type Key = (SourceKind, i64);
+/// A registered source's index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(u16);
 
-#[derive(Default)]
+type Slot = Arc<OnceCell<Arc<Built>>>;
+
 pub struct Registry {
-    built: Mutex<HashMap<Key, Arc<OnceCell<Arc<Built>>>>>,
-    /// Bumped when the imported layers change; part of every cache key.
-    layers_generation: AtomicU64,
+    factories: Vec<Box<dyn SourceFactory>>,
+    by_name: HashMap<&'static str, SourceId>,
+    built: Mutex<HashMap<(SourceId, BuildAt), Slot>>,
+    /// Bumped when any county's imported layers change; part of every
+    /// tile's cache key, so no tile of old layers is served again.
+    generation: AtomicU64,
 }
 
 impl Registry {
+    pub fn new(factories: Vec<Box<dyn SourceFactory>>) -> Self {
+        let by_name = factories
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.spec().name, SourceId(i as u16)))
+            .collect();
+        Self {
+            factories,
+            by_name,
+            built: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    pub fn id(&self, name: &str) -> Option<SourceId> {
+        self.by_name.get(name).copied()
+    }
+
+    pub fn spec(&self, id: SourceId) -> &SourceSpec {
+        self.factories[usize::from(id.0)].spec()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = SourceId> + '_ {
+        (0..self.factories.len()).map(|i| SourceId(i as u16))
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.factories.iter().map(|f| f.spec().name).collect()
+    }
+
+    /// The built source, building it on first use. A layers source ignores
+    /// the plan.
     pub async fn get(
         &self,
         store: &Store,
-        kind: SourceKind,
-        plan: i64,
+        id: SourceId,
+        at: BuildAt,
     ) -> Result<Arc<Built>, StoreError> {
-        let key = (kind, if kind.per_plan() { plan } else { 0 });
-        let cell = {
-            let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
-            m.entry(key).or_default().clone()
+        let factory = &self.factories[usize::from(id.0)];
+        let at = match factory.spec().basis {
+            SourceBasis::Layers => BuildAt { plan: None, ..at },
+            SourceBasis::Plan => at,
         };
-        let built = cell
+        let slot = {
+            let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
+            m.entry((id, at)).or_default().clone()
+        };
+        let built = slot
             .get_or_try_init(|| async {
                 let t = std::time::Instant::now();
-                let b = build_source(store, kind, plan).await?;
+                let b = factory.build(store, at).await?;
                 tracing::info!(
-                    source = kind.as_str(),
-                    plan,
+                    source = factory.spec().name,
+                    county = %at.county,
+                    plan = ?at.plan.map(|p| p.0),
                     features = b.tiles().feature_count(),
                     seconds = t.elapsed().as_secs_f64(),
                     "built tile source"
@@ -49,21 +93,39 @@ impl Registry {
         Ok(built.clone())
     }
 
-    /// Forgets the sources built from imported layers.
-    pub fn layers_changed(&self) {
-        let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        m.retain(|(k, _), _| k.per_plan());
-        self.layers_generation.fetch_add(1, Ordering::SeqCst);
+    /// A built-in source by kind (the API reads grids, admin units and
+    /// buildings from them).
+    pub async fn get_kind(
+        &self,
+        store: &Store,
+        kind: SourceKind,
+        at: BuildAt,
+    ) -> Result<Arc<Built>, StoreError> {
+        let id = self.id(kind.as_str()).ok_or_else(|| StoreError::NotFound {
+            what: "tile source",
+            key: kind.as_str().into(),
+        })?;
+        self.get(store, id, at).await
     }
 
-    /// Forgets a plan's sources (a plan that no longer exists).
-    pub fn forget_plans_except(&self, keep: &std::collections::BTreeSet<i64>) {
+    /// Forgets the sources built from a county's imported layers.
+    pub fn layers_changed(&self, county: CountyCode) {
         let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        m.retain(|(k, p), _| !k.per_plan() || keep.contains(p));
+        m.retain(|(id, at), _| {
+            at.county != county
+                || self.factories[usize::from(id.0)].spec().basis != SourceBasis::Layers
+        });
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    pub fn layers_generation(&self) -> u64 {
-        self.layers_generation.load(Ordering::SeqCst)
+    /// Forgets a deleted plan's sources.
+    pub fn forget_plan(&self, plan: PlanId) {
+        let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        m.retain(|(_, at), _| at.plan != Some(plan));
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     pub fn built_count(&self) -> usize {

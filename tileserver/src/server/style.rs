@@ -4,15 +4,17 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::errors::query_map;
+use super::api::Who;
+use super::errors::ErrorBody;
 use super::glyphs::FONT_STACK;
-use super::tiles::host;
+use super::params::parse_query;
+use super::tiles::{TileQuery, base_url};
 use super::{ApiError, AppState};
+use crate::source::{BuildAt, SourceKind};
 
 /// The basemap: imported layers, one request per tile for all of them.
 pub const BASEMAP: &str = "landuse,water,roads,buildings,admin";
@@ -33,8 +35,10 @@ const ROADS: [(&str, &str, f64, f64, u8); 8] = [
     ("path", "#d0c0b0", 0.3, 1.2, 15),
 ];
 
-pub fn style_doc(host: &str, plan_q: &str) -> Value {
-    let base = format!("http://{host}");
+/// The style for the server at `base` (`http://host:port`); `query` is
+/// what every tile URL carries (`?county=…`, and `&plan=…` when pinned).
+pub fn style_doc(base: &str, query: &str) -> Value {
+    let plan_q = query;
     let mut layers = vec![
         json!({"id": "background", "type": "background", "paint": {"background-color": "#f2efe9"}}),
         json!({"id": "landuse", "type": "fill", "source": "basemap", "source-layer": "landuse",
@@ -124,7 +128,7 @@ pub fn style_doc(host: &str, plan_q: &str) -> Value {
         "metadata": {"wangge:plan": plan_q},
         "glyphs": format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"),
         "sources": {
-            "basemap": {"type": "vector", "tiles": [format!("{base}/tiles/{BASEMAP}/{{z}}/{{x}}/{{y}}.mvt")],
+            "basemap": {"type": "vector", "tiles": [format!("{base}/tiles/{BASEMAP}/{{z}}/{{x}}/{{y}}.mvt{}", county_only(query))],
                 "maxzoom": 18, "attribution": "© OpenStreetMap contributors"},
             "plan": {"type": "vector", "tiles": [format!("{base}/tiles/grids/{{z}}/{{x}}/{{y}}.mvt{plan_q}")],
                 "maxzoom": 18},
@@ -135,25 +139,56 @@ pub fn style_doc(host: &str, plan_q: &str) -> Value {
     })
 }
 
+/// The county part of a tile query (`?county=…&plan=…` → `?county=…`).
+fn county_only(query: &str) -> &str {
+    match query.find('&') {
+        Some(i) => &query[..i],
+        None => query,
+    }
+}
+
+#[utoipa::path(get, path = "/style.json", tag = "tiles",
+    summary = "MapLibre style: offline basemap from the county's layers plus the plan's grids",
+    params(TileQuery),
+    responses((status = 200, description = "MapLibre style v8", content_type = "application/json", body = Object),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
 pub(crate) async fn style(
     State(state): State<Arc<AppState>>,
-    uri: Uri,
-    headers: HeaderMap,
+    who: Who,
+    req: Request,
 ) -> Result<Response, ApiError> {
-    let query = query_map(&uri)?;
-    let plan_q = match query.get("plan") {
-        Some(sel) => format!("?plan={}", state.plans.resolve(Some(sel))?),
-        None => String::new(),
+    let (parts, _) = req.into_parts();
+    let q: TileQuery = parse_query(parts.uri.query())?;
+    let scope = &who.0.scope;
+    let (county, query, active) = match q.plan.as_deref() {
+        Some(sel) if sel != "active" => {
+            let p = state.plans.resolve(Some(sel), q.county.as_deref(), scope)?;
+            (
+                p.county,
+                format!("?county={}&plan={}", p.county, p.id),
+                Some(p.id),
+            )
+        }
+        _ => {
+            let c = state.plans.county(q.county.as_deref(), scope)?;
+            (c, format!("?county={c}"), state.plans.snapshot().active(c))
+        }
     };
-    let mut doc = style_doc(&host(&headers), &plan_q);
-    let plans = state.plans.snapshot();
-    if let Some(active) = plans.active {
-        doc["metadata"]["wangge:active_plan"] = active.into();
+    let base = base_url(&state, &parts.headers, parts.extensions.get());
+    let mut doc = style_doc(&base, &query);
+    doc["metadata"]["wangge:county"] = county.to_string().into();
+    if let Some(p) = active {
+        doc["metadata"]["wangge:active_plan"] = p.0.into();
     }
     // Centre on the county.
     if let Ok(b) = state
         .registry
-        .get(&state.store, crate::source::SourceKind::Admin, 0)
+        .get_kind(
+            &state.store,
+            SourceKind::Admin,
+            BuildAt { county, plan: None },
+        )
         .await
         && let Some(bb) = b.tiles().bounds()
     {
@@ -169,7 +204,7 @@ mod tests {
 
     #[test]
     fn the_style_names_no_remote_url() {
-        let doc = style_doc("127.0.0.1:8080", "").to_string();
+        let doc = style_doc("http://127.0.0.1:8080", "?county=110108").to_string();
         for (i, _) in doc.match_indices("http") {
             assert!(
                 doc[i..].starts_with("http://127.0.0.1:8080/"),

@@ -4,59 +4,45 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use super::ApiError;
+use super::errors::clip;
+use super::registry::{Registry, SourceId};
 use crate::mvt::TileId;
-use crate::source::SourceKind;
 
-/// An ordered list of distinct sources packed four bits a source (its
-/// index in [`SourceKind::ALL`] plus one), first source lowest: a cache
-/// key without an allocation, and order kept because it is the tile's
-/// layer order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SourceList(u32);
+/// An ordered list of distinct registered sources: order is kept because
+/// it is the tile's layer order. Up to four sit inline (no allocation on
+/// the tile path); any number may be asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SourceSet(SmallVec<[SourceId; 4]>);
 
-// Eight sources of four bits fill the u32 exactly.
-const _: () = assert!(SourceKind::ALL.len() * 4 <= 32);
-
-impl SourceList {
+impl SourceSet {
     /// The known sources of a comma-separated list (each once, in the
     /// order given), or a 404 naming the unknown one.
-    pub fn parse(list: &str) -> Result<Self, ApiError> {
-        let mut packed = 0u32;
-        let mut len = 0;
+    pub fn parse(list: &str, registry: &Registry) -> Result<Self, ApiError> {
+        let mut ids: SmallVec<[SourceId; 4]> = SmallVec::new();
         for name in list.split(',') {
-            let kind = SourceKind::parse(name).ok_or_else(|| {
+            let id = registry.id(name).ok_or_else(|| {
                 ApiError::NotFound(format!(
                     "unknown tile source {:?}; known: {}",
-                    name.chars().take(40).collect::<String>(),
-                    SourceKind::ALL.map(SourceKind::as_str).join(", ")
+                    clip(name),
+                    registry.names().join(", ")
                 ))
             })?;
-            let i = SourceKind::ALL.iter().position(|&k| k == kind).unwrap_or(0);
-            let code = i as u32 + 1;
-            if !Self(packed).codes().any(|c| c == code) {
-                packed |= code << (4 * len);
-                len += 1;
+            if !ids.contains(&id) {
+                ids.push(id);
             }
         }
-        Ok(Self(packed))
+        Ok(Self(ids))
     }
 
-    fn codes(self) -> impl Iterator<Item = u32> {
-        let mut rest = self.0;
-        std::iter::from_fn(move || {
-            let c = rest & 0xf;
-            rest >>= 4;
-            (c != 0).then_some(c)
-        })
+    pub fn ids(&self) -> impl Iterator<Item = SourceId> + '_ {
+        self.0.iter().copied()
     }
 
-    pub fn kinds(self) -> impl Iterator<Item = SourceKind> {
-        self.codes().map(|c| SourceKind::ALL[c as usize - 1])
-    }
-
-    pub fn to_vec(self) -> Vec<SourceKind> {
-        self.kinds().collect()
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 }
 
@@ -87,12 +73,8 @@ impl<'a> TilePath<'a> {
 
     /// The sources and the tile, or the first 4xx among them (sources
     /// first), as owned values a handler can take past the path's borrow.
-    pub fn address(&self) -> Result<(SourceList, TileId), ApiError> {
-        Ok((self.sources()?, self.tile()?))
-    }
-
-    pub fn sources(&self) -> Result<SourceList, ApiError> {
-        SourceList::parse(&self.sources)
+    pub fn address(&self, registry: &Registry) -> Result<(SourceSet, TileId), ApiError> {
+        Ok((SourceSet::parse(&self.sources, registry)?, self.tile()?))
     }
 
     /// The tile address, or a 4xx naming what is wrong with it.
@@ -126,16 +108,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn registry() -> Registry {
+        Registry::new(crate::source::Builtin::all())
+    }
+
     #[test]
     fn lists_keep_order_and_drop_repeats() {
-        let l = SourceList::parse("roads,grids,roads,water").unwrap();
-        assert_eq!(
-            l.to_vec(),
-            [SourceKind::Roads, SourceKind::Grids, SourceKind::Water]
-        );
-        assert_ne!(l, SourceList::parse("grids,roads,water").unwrap());
-        assert!(SourceList::parse("grids,nope").is_err());
-        assert!(SourceList::parse("").is_err());
+        let r = registry();
+        let l = SourceSet::parse("roads,grids,roads,water", &r).unwrap();
+        let names: Vec<&str> = l.ids().map(|i| r.spec(i).name).collect();
+        assert_eq!(names, ["roads", "grids", "water"]);
+        assert_ne!(l, SourceSet::parse("grids,roads,water", &r).unwrap());
+        assert!(SourceSet::parse("grids,nope", &r).is_err());
+        assert!(SourceSet::parse("", &r).is_err());
     }
 
     #[test]
@@ -163,14 +148,17 @@ mod tests {
     proptest! {
         #[test]
         fn every_ordered_selection_round_trips(picks in proptest::collection::vec(0usize..8, 1..12)) {
-            let names: Vec<&str> = picks.iter().map(|&i| SourceKind::ALL[i].as_str()).collect();
-            let mut want: Vec<SourceKind> = Vec::new();
-            for &i in &picks {
-                if !want.contains(&SourceKind::ALL[i]) {
-                    want.push(SourceKind::ALL[i]);
+            let r = registry();
+            let all = r.names();
+            let names: Vec<&str> = picks.iter().map(|&i| all[i]).collect();
+            let mut want: Vec<&str> = Vec::new();
+            for n in &names {
+                if !want.contains(n) {
+                    want.push(n);
                 }
             }
-            prop_assert_eq!(SourceList::parse(&names.join(",")).unwrap().to_vec(), want);
+            let got: Vec<&str> = SourceSet::parse(&names.join(","), &r).unwrap().ids().map(|i| r.spec(i).name).collect();
+            prop_assert_eq!(got, want);
         }
     }
 }

@@ -6,27 +6,32 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+use super::api::Who;
 use super::cache::{Encoding, Key, Tile};
-use super::errors::query_map;
+use super::errors::{ErrorBody, clip};
 use super::metrics::Metrics;
-use super::tile_request::{SourceList, TilePath};
+use super::params::{pairs, parse_query};
+use super::pipeline::authorize::authorize;
+use super::pipeline::{Caller, Peer};
+use super::tile_request::{SourceSet, TilePath};
 use super::{ApiError, AppState};
-use crate::mvt::{MAX_ZOOM, TileId, encode_tile};
-use crate::source::{SourceKind, TileSource};
+use crate::auth::{Actor, Principal};
+use crate::mvt::{MAX_ZOOM, encode_tile};
+use crate::source::{BuildAt, SourceBasis, TileSource};
+use crate::store::{CountyCode, PlanId};
 
-/// The known sources among a comma-separated list (each once, in the
-/// order given), or a 404 naming the unknown one.
-pub(crate) fn parse_sources(list: &str) -> Result<Vec<SourceKind>, ApiError> {
-    SourceList::parse(list).map(SourceList::to_vec)
-}
+/// The template the tile route is documented (and authorised) under.
+pub const TILE_ROUTE: &str = "/tiles/{sources}/{z}/{x}/{y}.mvt";
 
-/// The host a client used, when it looks like a host; for absolute URLs
-/// in TileJSON and the style.
-pub(crate) fn host(headers: &HeaderMap) -> String {
-    headers
+/// `http://host` as the client reached the server: its `Host` (already
+/// checked against the allowed hosts), else the address it listens on.
+pub(crate) fn base_url(state: &AppState, headers: &HeaderMap, peer: Option<&Peer>) -> String {
+    let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| {
@@ -35,75 +40,130 @@ pub(crate) fn host(headers: &HeaderMap) -> String {
                 && h.chars()
                     .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
         })
-        .unwrap_or("127.0.0.1")
-        .to_string()
+        .map(str::to_string)
+        .unwrap_or_else(|| state.config.addr.to_string());
+    let scheme = if peer.is_some_and(|p| p.tls) {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
 }
 
-/// The plan a request is about (only sources that belong to a plan need one).
-fn plan_for(
+/// Where a request's tiles come from: the county, the plan (when any
+/// source belongs to one), and the town/village prefix of a scoped caller.
+pub(crate) struct Resolved {
+    pub county: CountyCode,
+    pub plan: Option<PlanId>,
+    /// Whether the plan was named (`?plan=`), so URLs must carry it.
+    pub pinned: bool,
+}
+
+pub(crate) fn resolve(
     state: &AppState,
-    mut kinds: impl Iterator<Item = SourceKind>,
-    selector: Option<&str>,
-) -> Result<i64, ApiError> {
-    if kinds.any(SourceKind::per_plan) {
-        state.plans.resolve(selector)
+    sources: &SourceSet,
+    county: Option<&str>,
+    plan: Option<&str>,
+    who: &Principal,
+) -> Result<Resolved, ApiError> {
+    let per_plan = sources
+        .ids()
+        .any(|id| state.registry.spec(id).basis == SourceBasis::Plan);
+    let pinned = plan.is_some_and(|p| p != "active");
+    if per_plan || pinned {
+        let p = state.plans.resolve(plan, county, &who.scope)?;
+        Ok(Resolved {
+            county: p.county,
+            plan: per_plan.then_some(p.id),
+            pinned,
+        })
     } else {
-        match selector {
-            None | Some("active") => Ok(0),
-            Some(_) => state.plans.resolve(selector).map(|_| 0),
-        }
+        Ok(Resolved {
+            county: state.plans.county(county, &who.scope)?,
+            plan: None,
+            pinned: false,
+        })
     }
 }
 
-async fn sources(
+async fn built(
     state: &AppState,
-    kinds: &[SourceKind],
-    plan: i64,
+    sources: &SourceSet,
+    at: BuildAt,
 ) -> Result<Vec<Arc<dyn TileSource>>, ApiError> {
-    let mut out = Vec::with_capacity(kinds.len());
-    for &k in kinds {
-        out.push(state.registry.get(&state.store, k, plan).await?.tiles());
+    let mut out = Vec::with_capacity(sources.len());
+    for id in sources.ids() {
+        out.push(state.registry.get(&state.store, id, at).await?.tiles());
     }
     Ok(out)
 }
 
-/// TileJSON 3.0 of one source or a comma list of them.
+/// The query string URLs of this county (and pinned plan) carry.
+fn url_query(r: &Resolved) -> String {
+    match (r.pinned, r.plan) {
+        (true, Some(p)) => format!("?county={}&plan={p}", r.county),
+        _ => format!("?county={}", r.county),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TileQuery {
+    /// Plan id, or `active` (default) — for plan sources.
+    pub plan: Option<String>,
+    /// County code; default: the caller's county, else the store's first.
+    pub county: Option<String>,
+}
+
+#[utoipa::path(get, path = "/tiles/{file}", tag = "tiles",
+    summary = "TileJSON 3.0 of one source or a comma list (`/tiles/grids,roads.json`)",
+    params(("file" = String, Path, description = "Comma-separated source names, then `.json`"), TileQuery),
+    responses((status = 200, description = "TileJSON 3.0", content_type = "application/json", body = Object),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
 pub(crate) async fn tilejson(
     State(state): State<Arc<AppState>>,
+    who: Who,
     Path(file): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
+    req: Request,
 ) -> Result<Response, ApiError> {
-    let query = query_map(&uri)?;
+    let (parts, _) = req.into_parts();
     let list = file
         .strip_suffix(".json")
-        .ok_or_else(|| ApiError::NotFound(format!("no such document {file:?}")))?;
-    let kinds = parse_sources(list)?;
-    let selector = query.get("plan").map(String::as_str);
-    let plan = plan_for(&state, kinds.iter().copied(), selector)?;
-    let built = sources(&state, &kinds, plan).await?;
-    let doc = tilejson_doc(&kinds, &built, plan, selector.is_some(), &host(&headers));
-    Ok(axum::Json(doc).into_response())
+        .ok_or_else(|| ApiError::NotFound(format!("no such document {:?}", clip(&file))))?;
+    let sources = SourceSet::parse(list, &state.registry)?;
+    let q: TileQuery = parse_query(parts.uri.query())?;
+    let r = resolve(
+        &state,
+        &sources,
+        q.county.as_deref(),
+        q.plan.as_deref(),
+        &who.0,
+    )?;
+    let at = BuildAt {
+        county: r.county,
+        plan: r.plan,
+    };
+    let made = built(&state, &sources, at).await?;
+    let base = base_url(&state, &parts.headers, parts.extensions.get());
+    Ok(axum::Json(tilejson_doc(&state, &sources, &made, &r, &base)).into_response())
 }
 
 pub(crate) fn tilejson_doc(
-    kinds: &[SourceKind],
-    built: &[Arc<dyn TileSource>],
-    plan: i64,
-    pinned: bool,
-    host: &str,
+    state: &AppState,
+    sources: &SourceSet,
+    made: &[Arc<dyn TileSource>],
+    r: &Resolved,
+    base: &str,
 ) -> serde_json::Value {
-    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    let names: Vec<&str> = sources.ids().map(|i| state.registry.spec(i).name).collect();
     let list = names.join(",");
-    let plan_q = if pinned && plan > 0 {
-        format!("?plan={plan}")
-    } else {
-        String::new()
-    };
     let mut bounds: Option<[f64; 4]> = None;
     let mut layers = Vec::new();
     let mut min_zoom = MAX_ZOOM;
-    for (k, s) in kinds.iter().zip(built) {
+    for (id, s) in sources.ids().zip(made) {
+        let spec = state.registry.spec(id);
         if let Some(b) = s.bounds() {
             bounds = Some(match bounds {
                 None => b,
@@ -121,13 +181,13 @@ pub(crate) fn tilejson_doc(
             .into_iter()
             .map(|(f, t)| (f, serde_json::Value::from(t)))
             .collect();
-        for id in s.layer_names() {
+        for layer in s.layer_names() {
             layers.push(serde_json::json!({
-                "id": id,
-                "description": k.description(),
+                "id": layer,
+                "description": spec.description,
                 "fields": fields,
                 "minzoom": s.min_zoom(),
-                "maxzoom": MAX_ZOOM,
+                "maxzoom": spec.max_zoom,
             }));
         }
     }
@@ -135,114 +195,205 @@ pub(crate) fn tilejson_doc(
     serde_json::json!({
         "tilejson": "3.0.0",
         "name": list,
-        "description": kinds.iter().map(|k| k.description()).collect::<Vec<_>>().join("; "),
+        "description": sources.ids().map(|i| state.registry.spec(i).description).collect::<Vec<_>>().join("; "),
         "attribution": "© OpenStreetMap contributors",
         "scheme": "xyz",
-        "tiles": [format!("http://{host}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt{plan_q}")],
+        "tiles": [format!("{base}/tiles/{list}/{{z}}/{{x}}/{{y}}.mvt{}", url_query(r))],
         "minzoom": min_zoom,
         "maxzoom": MAX_ZOOM,
         "bounds": b,
         "center": [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0, 12],
         "vector_layers": layers,
+        "wangge:county": r.county.to_string(),
+        "wangge:plan": r.plan.map(|p| p.0),
     })
 }
 
-/// Every source with its TileJSON URL and what it holds.
+/// One registered source as the catalog lists it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogEntry {
+    pub id: String,
+    pub description: String,
+    pub tilejson: String,
+    pub tiles: String,
+    /// Built per plan (else from the county's imported layers).
+    pub per_plan: bool,
+    pub minzoom: u8,
+    pub maxzoom: u8,
+    /// Seconds a client may keep a tile.
+    pub cache_max_age: u32,
+    /// Query parameters it takes besides `county` and `plan`.
+    pub params: Vec<String>,
+    pub features: Option<usize>,
+    pub bounds: Option<[f64; 4]>,
+    pub layers: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Catalog {
+    pub store: String,
+    pub county: String,
+    pub active_plan: Option<i64>,
+    pub sources: Vec<CatalogEntry>,
+    pub style: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CountyQuery {
+    /// County code; default: the caller's county, else the store's first.
+    pub county: Option<String>,
+}
+
+#[utoipa::path(get, path = "/catalog", tag = "tiles",
+    summary = "Every tile source with its TileJSON URL, features and bounds (for one county)",
+    params(CountyQuery),
+    responses((status = 200, body = Catalog), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
 pub(crate) async fn catalog(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let host = host(&headers);
-    let plans = state.plans.snapshot();
+    who: Who,
+    req: Request,
+) -> Result<axum::Json<Catalog>, ApiError> {
+    let (parts, _) = req.into_parts();
+    let q: CountyQuery = parse_query(parts.uri.query())?;
+    let county = state.plans.county(q.county.as_deref(), &who.0.scope)?;
+    let base = base_url(&state, &parts.headers, parts.extensions.get());
+    let active = state.plans.snapshot().active(county);
     let mut out = Vec::new();
-    for k in SourceKind::ALL {
-        let mut entry = serde_json::json!({
-            "id": k.as_str(),
-            "description": k.description(),
-            "tilejson": format!("http://{host}/tiles/{}.json", k.as_str()),
-            "tiles": format!("http://{host}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", k.as_str()),
-            "per_plan": k.per_plan(),
-            "cache_max_age": k.max_age(),
-        });
-        if !k.per_plan() || plans.active.is_some() {
-            let plan = plans.active.unwrap_or(0);
-            let s = state.registry.get(&state.store, k, plan).await?.tiles();
-            entry["features"] = s.feature_count().into();
-            entry["minzoom"] = s.min_zoom().into();
-            entry["bounds"] = serde_json::to_value(s.bounds()).unwrap_or_default();
-            entry["layers"] = s.layer_names().into();
+    for id in state.registry.ids() {
+        let spec = state.registry.spec(id);
+        let per_plan = spec.basis == SourceBasis::Plan;
+        let mut entry = CatalogEntry {
+            id: spec.name.into(),
+            description: spec.description.into(),
+            tilejson: format!("{base}/tiles/{}.json?county={county}", spec.name),
+            tiles: format!(
+                "{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt?county={county}",
+                spec.name
+            ),
+            per_plan,
+            minzoom: spec.min_zoom,
+            maxzoom: spec.max_zoom,
+            cache_max_age: spec.cache.max_age,
+            params: spec.params.iter().map(|p| p.to_string()).collect(),
+            features: None,
+            bounds: None,
+            layers: None,
+        };
+        if !per_plan || active.is_some() {
+            let at = BuildAt {
+                county,
+                plan: active,
+            };
+            let s = state.registry.get(&state.store, id, at).await?.tiles();
+            entry.features = Some(s.feature_count());
+            entry.bounds = s.bounds();
+            entry.layers = Some(s.layer_names());
         }
         out.push(entry);
     }
-    Ok(axum::Json(serde_json::json!({
-        "store": state.store.kind(),
-        "active_plan": plans.active,
-        "plans": plans.known,
-        "sources": out,
-        "style": format!("http://{host}/style.json"),
+    Ok(axum::Json(Catalog {
+        store: state.store.kind().into(),
+        county: county.to_string(),
+        active_plan: active.map(|p| p.0),
+        sources: out,
+        style: format!("{base}/style.json?county={county}"),
     }))
-    .into_response())
 }
 
-/// The router's tile route (it answers other methods with a 405).
+#[utoipa::path(get, path = "/tiles/{sources}/{z}/{x}/{y}.mvt", tag = "tiles",
+    summary = "A vector tile of one or more sources",
+    params(("sources" = String, Path, description = "Comma-separated source names (see /catalog)"),
+        ("z" = u8, Path, description = "Zoom 0–22"), ("x" = u32, Path, description = "Column"),
+        ("y" = String, Path, description = "Row, then `.mvt`"), TileQuery),
+    responses((status = 200, description = "Mapbox Vector Tile (gzip or br when accepted)", content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 204, description = "Nothing in this tile"), (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
 pub(crate) async fn tile_route(State(state): State<Arc<AppState>>, req: Request) -> Response {
-    let address = TilePath::split(req.uri().path())
-        .map(|p| p.address())
-        .unwrap_or_else(|| {
-            Err(ApiError::NotFound(
-                "no such endpoint; see /openapi.json".into(),
-            ))
-        });
-    tile(state, req, address).await
+    tile(state, req).await
 }
 
-/// One tile, from the cache or encoded; the server's dispatch calls this
-/// straight for GET and HEAD on a tile path, past the router.
-pub(crate) async fn tile(
-    state: Arc<AppState>,
-    req: Request,
-    address: Result<(SourceList, TileId), ApiError>,
-) -> Response {
+/// One tile, from the cache or encoded. The dispatch calls this for GET
+/// and HEAD on a tile path without routing; it authorises here by the
+/// tile route's roles from the API document.
+pub(crate) async fn tile(state: Arc<AppState>, req: Request) -> Response {
     let started = Instant::now();
     let (parts, _) = req.into_parts();
-    let response = tile_response(&state, &parts, address)
+    let response = tile_response(&state, &parts)
         .await
         .unwrap_or_else(IntoResponse::into_response);
-    state.metrics.observe_tile(started.elapsed().as_secs_f64());
+    Metrics::add(
+        &state.metrics.tile_handler_micros,
+        started.elapsed().as_micros() as u64,
+    );
     response
 }
 
-async fn tile_response(
-    state: &Arc<AppState>,
-    req: &Parts,
-    address: Result<(SourceList, TileId), ApiError>,
-) -> Result<Response, ApiError> {
-    let selector = match req.uri.query() {
-        None => None,
-        Some(_) => {
-            let mut query = query_map(&req.uri)?;
-            if let Some(k) = query.keys().find(|k| k.as_str() != "plan") {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown query parameter {:?}; tiles take only `plan`",
-                    k.chars().take(40).collect::<String>()
-                )));
+async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, ApiError> {
+    let who = authorize(req.extensions.get::<Caller>(), &state.tile_roles)?
+        .ok_or_else(|| ApiError::Unauthorized("sign in or send a bearer token".into()))?;
+    let path = TilePath::split(req.uri.path())
+        .ok_or_else(|| ApiError::NotFound("no such endpoint; see /openapi.json".into()))?;
+    let (sources, tile) = path.address(&state.registry)?;
+    let (mut county, mut plan) = (None, None);
+    if req.uri.query().is_some() {
+        for (k, v) in pairs(req.uri.query())? {
+            match k.as_str() {
+                "county" => county = Some(v),
+                "plan" => plan = Some(v),
+                _ if sources
+                    .ids()
+                    .any(|id| state.registry.spec(id).params.contains(&k.as_str())) =>
+                {
+                    return Err(ApiError::BadRequest(format!(
+                        "parameter {:?} is not served yet",
+                        clip(&k)
+                    )));
+                }
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "unknown query parameter {:?}; tiles take county and plan",
+                        clip(&k)
+                    )));
+                }
             }
-            query.remove("plan")
         }
+    }
+    let r = resolve(state, &sources, county.as_deref(), plan.as_deref(), who)?;
+    let within: Option<Arc<str>> = who.scope.within_county().map(Arc::from);
+    let public = who.actor == Actor::Anonymous;
+    let max_age = sources
+        .ids()
+        .map(|id| state.registry.spec(id).cache.max_age)
+        .min()
+        .unwrap_or(60);
+    let server_cache = sources
+        .ids()
+        .all(|id| state.registry.spec(id).cache.server_cache);
+    let at = BuildAt {
+        county: r.county,
+        plan: r.plan,
     };
-    let (list, tile) = address?;
-    let plan = plan_for(state, list.kinds(), selector.as_deref())?;
-    let key: Key = (
-        list,
-        plan,
-        state.registry.layers_generation(),
-        tile.z,
-        tile.x,
-        tile.y,
-    );
-    let cached = state.cache.get(&key);
+    let key = Key {
+        sources,
+        county: r.county,
+        plan: r.plan,
+        generation: state.registry.generation(),
+        within,
+        tile,
+    };
+    let cache_on = state.cache.enabled() && server_cache;
+    let cached = if cache_on {
+        state.cache.get(&key)
+    } else {
+        None
+    };
     let hit = cached.is_some();
-    let encoding = Encoding::negotiate(&req.headers, !state.cache.enabled());
+    let encoding = Encoding::negotiate(&req.headers, !cache_on);
     let (encoded, fresh_body) = match cached {
         Some(t) => {
             Metrics::inc(&state.metrics.tile_cache_hits);
@@ -250,17 +401,18 @@ async fn tile_response(
         }
         None => {
             Metrics::inc(&state.metrics.tile_cache_misses);
-            let built = sources(state, &list.to_vec(), plan).await?;
+            let made = built(state, &key.sources, at).await?;
             let t0 = Instant::now();
-            // Encoding (and, with no cache, compressing) is CPU work: keep
-            // it off the async executor.
-            let cache_on = state.cache.enabled();
+            let within = key.within.clone();
             // On the encoders' rayon pool: its workers spin a moment before
             // sleeping, so a tile handed over starts sooner than on tokio's
             // blocking pool (+30 % req/s at z14, c = 16: bench/tiles.sh).
             let (tx, rx) = tokio::sync::oneshot::channel();
             state.encoders.spawn(move || {
-                let layers: Vec<_> = built.iter().flat_map(|s| s.layers(tile)).collect();
+                let layers: Vec<_> = made
+                    .iter()
+                    .flat_map(|s| s.layers(tile, within.as_deref()))
+                    .collect();
                 let raw = if layers.is_empty() {
                     Vec::new()
                 } else {
@@ -313,10 +465,7 @@ async fn tile_response(
     *response.status_mut() = status;
     let h = response.headers_mut();
     h.insert(header::ETAG, encoded.etag.clone());
-    h.insert(
-        header::CACHE_CONTROL,
-        cache_control(list.kinds().map(SourceKind::max_age).min().unwrap_or(60)),
-    );
+    h.insert(header::CACHE_CONTROL, cache_control(max_age, public));
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert(
         X_TILE_CACHE,
@@ -336,11 +485,18 @@ async fn tile_response(
 
 const X_TILE_CACHE: HeaderName = HeaderName::from_static("x-tile-cache");
 
-fn cache_control(max_age: u32) -> HeaderValue {
-    match max_age {
-        60 => HeaderValue::from_static("public, max-age=60"),
-        3600 => HeaderValue::from_static("public, max-age=3600"),
-        n => HeaderValue::from_str(&format!("public, max-age={n}"))
-            .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+/// Tiles read with credentials are `private`: a shared cache must not hand
+/// one caller's tiles (scoped to a town, say) to another.
+fn cache_control(max_age: u32, public: bool) -> HeaderValue {
+    match (max_age, public) {
+        (60, true) => HeaderValue::from_static("public, max-age=60"),
+        (3600, true) => HeaderValue::from_static("public, max-age=3600"),
+        (60, false) => HeaderValue::from_static("private, max-age=60"),
+        (3600, false) => HeaderValue::from_static("private, max-age=3600"),
+        (n, p) => HeaderValue::from_str(&format!(
+            "{}, max-age={n}",
+            if p { "public" } else { "private" }
+        ))
+        .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
     }
 }

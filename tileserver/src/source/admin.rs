@@ -40,12 +40,13 @@ impl TileSource for AdminSource {
         self.towns.feature_count() + self.villages.feature_count()
     }
 
-    fn layers(&self, tile: TileId) -> Vec<LayerBuilder> {
+    fn layers(&self, tile: TileId, within: Option<&str>) -> Vec<LayerBuilder> {
         let mut layer = LayerBuilder::new("admin", tile, 4096, 64).with_mercator_input();
         let mut labels = LayerBuilder::new("admin_label", tile, 4096, 0).with_mercator_input();
         self.villages
-            .add_to(tile, &mut layer, Some(&mut labels), &[]);
-        self.towns.add_to(tile, &mut layer, Some(&mut labels), &[]);
+            .add_to(tile, &mut layer, Some(&mut labels), &[], within);
+        self.towns
+            .add_to(tile, &mut layer, Some(&mut labels), &[], within);
         [layer, labels]
             .into_iter()
             .filter(|l| !l.is_empty())

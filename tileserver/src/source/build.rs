@@ -8,7 +8,7 @@ use super::{
     AdminSource, BasemapFeature, FeatureSource, PolygonFeature, PolygonSource, Shape, TileSource,
 };
 use crate::mvt::TileValue;
-use crate::store::{Store, StoreError, StoredBlock, StoredGrid};
+use crate::store::{CountyCode, GridLevel, PlanId, Store, StoreError, StoredBlock, StoredGrid};
 
 /// The tile sources a request may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +67,15 @@ impl SourceKind {
             Self::Roads => "Roads by class, and railways (basemap)",
             Self::Water => "Water areas and waterways (basemap)",
             Self::Landuse => "Land use and land cover (basemap)",
+        }
+    }
+
+    /// The first zoom that has anything.
+    pub fn min_zoom(self) -> u8 {
+        match self {
+            Self::Cells | Self::Blocks => 12,
+            Self::Buildings => 14,
+            _ => 0,
         }
     }
 
@@ -136,7 +145,9 @@ fn block_source(blocks: Vec<StoredBlock>) -> PolygonSource {
             geometry: b.geometry,
         })
         .collect();
-    PolygonSource::new("blocks", features).from_zoom(12)
+    PolygonSource::new("blocks", features)
+        .from_zoom(12)
+        .scoped_by("village_code")
 }
 
 fn admin_source(units: Vec<partition::AdminUnit>) -> AdminSource {
@@ -161,7 +172,9 @@ fn admin_source(units: Vec<partition::AdminUnit>) -> AdminSource {
             .collect();
         // Town names at every zoom; village names from z12.
         let from = if want == AdminLevel::Town { 0 } else { 12 };
-        PolygonSource::new("admin", features).with_labels(from)
+        PolygonSource::new("admin", features)
+            .with_labels(from)
+            .scoped_by("code")
     };
     AdminSource::new(level(AdminLevel::Town), level(AdminLevel::Village))
 }
@@ -271,7 +284,8 @@ fn buildings_source(l: Layers) -> FeatureSource {
 
 /// A plan's grids with what the API needs besides their tiles.
 pub struct GridSet {
-    pub plan: i64,
+    pub plan: PlanId,
+    pub county: CountyCode,
     pub grids: Vec<StoredGrid>,
     /// Per grid, (index of neighbour, shared boundary in m).
     pub neighbours: Vec<Vec<(usize, f64)>>,
@@ -313,16 +327,25 @@ impl TileSource for GridSet {
     fn feature_count(&self) -> usize {
         self.source.feature_count()
     }
-    fn layers(&self, tile: crate::mvt::TileId) -> Vec<crate::mvt::LayerBuilder> {
-        self.source.layers(tile)
+    fn layers(
+        &self,
+        tile: crate::mvt::TileId,
+        within: Option<&str>,
+    ) -> Vec<crate::mvt::LayerBuilder> {
+        self.source.layers(tile, within)
     }
 }
 
 /// Builds a plan's grid set (grids sorted by code, as the store gives them).
-pub async fn build_grid_set(store: &Store, plan: i64, level: &str) -> Result<GridSet, StoreError> {
+pub async fn build_grid_set(
+    store: &Store,
+    county: CountyCode,
+    plan: PlanId,
+    level: GridLevel,
+) -> Result<GridSet, StoreError> {
     let mut grids = store.plan_grids(plan, level).await?;
     grids.sort_by(|a, b| a.code.cmp(&b.code));
-    let cell = level == "cell";
+    let cell = level == GridLevel::Cell;
     let name = if cell { "cells" } else { "grids" };
     let set = tokio::task::spawn_blocking(move || {
         let source = PolygonSource::new(name, grid_features(&grids))
@@ -331,10 +354,12 @@ pub async fn build_grid_set(store: &Store, plan: i64, level: &str) -> Result<Gri
             .lean_below(
                 11,
                 &["code", "population", "households", "in_band", "dedicated"],
-            );
+            )
+            .scoped_by("code");
         let neighbours = source.neighbours();
         GridSet {
             plan,
+            county,
             grids,
             neighbours,
             source,
@@ -367,17 +392,33 @@ impl Built {
     }
 }
 
-/// Builds one source from the store (the CPU part off the async executor).
-pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<Built, StoreError> {
+/// Builds one source from the store (the CPU part off the async executor):
+/// a plan's for plan sources, else the county's imported layers'.
+pub async fn build_source(
+    store: &Store,
+    kind: SourceKind,
+    county: CountyCode,
+    plan: Option<PlanId>,
+) -> Result<Built, StoreError> {
     let failed = |e: tokio::task::JoinError| StoreError::Open {
         path: kind.as_str().into(),
         message: e.to_string(),
     };
+    let plan = || {
+        plan.ok_or_else(|| StoreError::NoPlan {
+            selector: format!("active (county {county})"),
+            known: String::new(),
+        })
+    };
     Ok(match kind {
-        SourceKind::Grids => Built::Grids(Arc::new(build_grid_set(store, plan, "grid").await?)),
-        SourceKind::Cells => Built::Grids(Arc::new(build_grid_set(store, plan, "cell").await?)),
+        SourceKind::Grids => Built::Grids(Arc::new(
+            build_grid_set(store, county, plan()?, GridLevel::Grid).await?,
+        )),
+        SourceKind::Cells => Built::Grids(Arc::new(
+            build_grid_set(store, county, plan()?, GridLevel::Cell).await?,
+        )),
         SourceKind::Blocks => {
-            let blocks = store.plan_blocks(plan).await?;
+            let blocks = store.plan_blocks(plan()?).await?;
             Built::Tiles(Arc::new(
                 tokio::task::spawn_blocking(move || block_source(blocks))
                     .await
@@ -385,7 +426,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
             ))
         }
         SourceKind::Admin => {
-            let l = store.read_layers(&[LayerKind::Admin]).await?;
+            let l = store.read_layers(county, &[LayerKind::Admin]).await?;
             Built::Admin(Arc::new(
                 tokio::task::spawn_blocking(move || admin_source(l.admin))
                     .await
@@ -393,7 +434,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
             ))
         }
         SourceKind::Buildings => {
-            let l = store.read_layers(&[LayerKind::Buildings]).await?;
+            let l = store.read_layers(county, &[LayerKind::Buildings]).await?;
             Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || buildings_source(l))
                     .await
@@ -402,7 +443,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
         }
         SourceKind::Roads => {
             let l = store
-                .read_layers(&[LayerKind::Roads, LayerKind::Railways])
+                .read_layers(county, &[LayerKind::Roads, LayerKind::Railways])
                 .await?;
             Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || roads_source(&l))
@@ -412,7 +453,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
         }
         SourceKind::Water => {
             let l = store
-                .read_layers(&[LayerKind::Water, LayerKind::Waterways])
+                .read_layers(county, &[LayerKind::Water, LayerKind::Waterways])
                 .await?;
             Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || water_source(&l))
@@ -421,7 +462,7 @@ pub async fn build_source(store: &Store, kind: SourceKind, plan: i64) -> Result<
             ))
         }
         SourceKind::Landuse => {
-            let l = store.read_layers(&[LayerKind::Landuse]).await?;
+            let l = store.read_layers(county, &[LayerKind::Landuse]).await?;
             Built::Features(Arc::new(
                 tokio::task::spawn_blocking(move || landuse_source(&l))
                     .await

@@ -124,7 +124,7 @@ impl TileSource for FeatureSource {
         self.features.len()
     }
 
-    fn layers(&self, tile: TileId) -> Vec<LayerBuilder> {
+    fn layers(&self, tile: TileId, _within: Option<&str>) -> Vec<LayerBuilder> {
         if tile.z < self.min_zoom {
             return Vec::new();
         }

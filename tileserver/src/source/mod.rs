@@ -7,11 +7,13 @@ mod build;
 mod features;
 mod index;
 mod polygons;
+mod registry;
 
 pub use admin::AdminSource;
 pub use build::{Built, GridSet, SourceKind, build_source};
 pub use features::{BasemapFeature, FeatureSource, Shape};
 pub use polygons::{PolygonFeature, PolygonSource};
+pub use registry::{BuildAt, Builtin, CachePolicy, SourceBasis, SourceFactory, SourceSpec};
 
 use crate::mvt::{LayerBuilder, TileId};
 
@@ -28,8 +30,11 @@ pub trait TileSource: Send + Sync {
     /// Property names and their TileJSON field types.
     fn fields(&self) -> Vec<(String, &'static str)>;
     fn feature_count(&self) -> usize;
-    /// The layers of a tile, leaving out empty ones.
-    fn layers(&self, tile: TileId) -> Vec<LayerBuilder>;
+    /// The layers of a tile, leaving out empty ones. With `within`, only
+    /// features whose division or grid code starts with it (a caller
+    /// scoped to a town or village sees nothing else); sources without
+    /// codes (the basemap) ignore it.
+    fn layers(&self, tile: TileId, within: Option<&str>) -> Vec<LayerBuilder>;
 }
 
 /// TileJSON's name for a tile value's type.

@@ -39,6 +39,9 @@ pub struct PolygonSource {
     /// Below `detail_zoom`, only these properties are written: a county's
     /// thousands of grids fit a low-zoom tile only without their names.
     lean: Option<(u8, Vec<String>)>,
+    /// The property whose text value is the feature's division or grid
+    /// code, for callers scoped to a town or village.
+    scope_key: Option<usize>,
     /// Simplified geometries per zoom, made on first use.
     by_zoom: Mutex<HashMap<u8, Arc<Vec<MultiPolygon<f64>>>>>,
     pub extent: u32,
@@ -64,6 +67,7 @@ impl PolygonSource {
             min_zoom: 0,
             label_min_zoom: 0,
             lean: None,
+            scope_key: None,
             by_zoom: Mutex::new(HashMap::new()),
             extent: 4096,
             buffer: 64,
@@ -79,6 +83,16 @@ impl PolygonSource {
     /// Below zoom `detail_zoom`, writes only the properties `keep`.
     pub fn lean_below(mut self, detail_zoom: u8, keep: &[&str]) -> Self {
         self.lean = Some((detail_zoom, keep.iter().map(|k| k.to_string()).collect()));
+        self
+    }
+
+    /// Names the property that holds each feature's code, so a scoped
+    /// caller's tiles carry only features inside its scope.
+    pub fn scoped_by(mut self, key: &str) -> Self {
+        self.scope_key = self
+            .features
+            .first()
+            .and_then(|f| f.properties.iter().position(|(k, _)| k == key));
         self
     }
 
@@ -157,6 +171,7 @@ impl PolygonSource {
         layer: &mut LayerBuilder,
         mut labels: Option<&mut LayerBuilder>,
         extra: &[(&str, TileValue)],
+        within: Option<&str>,
     ) {
         let found = hits(
             &self.index,
@@ -178,6 +193,12 @@ impl PolygonSource {
         }
         for i in found {
             let f = &self.features[i];
+            if let (Some(prefix), Some(k)) = (within, self.scope_key) {
+                let inside = matches!(f.properties.get(k), Some((_, TileValue::Str(code))) if code.starts_with(prefix));
+                if !inside {
+                    continue;
+                }
+            }
             let mut props: Vec<(&str, TileValue)> = f
                 .properties
                 .iter()
@@ -232,7 +253,7 @@ impl TileSource for PolygonSource {
         self.features.len()
     }
 
-    fn layers(&self, tile: TileId) -> Vec<LayerBuilder> {
+    fn layers(&self, tile: TileId, within: Option<&str>) -> Vec<LayerBuilder> {
         if tile.z < self.min_zoom {
             return Vec::new();
         }
@@ -242,7 +263,7 @@ impl TileSource for PolygonSource {
             LayerBuilder::new(&format!("{}_label", self.name), tile, self.extent, 0)
                 .with_mercator_input()
         });
-        self.add_to(tile, &mut layer, labels.as_mut(), &[]);
+        self.add_to(tile, &mut layer, labels.as_mut(), &[], within);
         [Some(layer), labels]
             .into_iter()
             .flatten()
@@ -331,7 +352,7 @@ mod tests {
                 * n) as u32;
             let tile = TileId::new(z, x, y).unwrap();
             let layer = source
-                .layers(tile)
+                .layers(tile, None)
                 .into_iter()
                 .next()
                 .expect("the grids are in this tile");
@@ -379,6 +400,10 @@ mod tests {
     #[test]
     fn empty_tiles_have_no_layer() {
         let source = PolygonSource::new("grids", grids());
-        assert!(source.layers(TileId::new(14, 0, 0).unwrap()).is_empty());
+        assert!(
+            source
+                .layers(TileId::new(14, 0, 0).unwrap(), None)
+                .is_empty()
+        );
     }
 }

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use super::PlanId;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: {message}")]
@@ -24,6 +26,18 @@ pub enum StoreError {
     },
     #[error("no plan {selector:?} in the store (plans: {known}); run `wangge partition` first")]
     NoPlan { selector: String, known: String },
+    #[error("plan {0} is its county's active plan; activate another plan before deleting it")]
+    PlanInUse(PlanId),
+    #[error(
+        "no county {county} in the store (counties: {known}); import it with `wangge import --county {county}`"
+    )]
+    NoCounty { county: String, known: String },
+    #[error("the store holds counties {known}; name one with --county")]
+    WhichCounty { known: String },
+    #[error("no {what} {key:?}")]
+    NotFound { what: &'static str, key: String },
+    #[error("{what} {key:?} already exists")]
+    Exists { what: &'static str, key: String },
     #[error("{table} feature {fid}: bad attribute: {message}")]
     Attribute {
         table: String,
@@ -42,5 +56,32 @@ impl<T> SqlContext<T> for Result<T, sqlx::Error> {
             context: context(),
             source,
         })
+    }
+}
+
+impl StoreError {
+    /// Whether the store could not answer for now — another program holds
+    /// its lock, a statement ran past its time limit, or no connection was
+    /// free — rather than because something is wrong.
+    pub fn is_busy(&self) -> bool {
+        let Self::Sql { source, .. } = self else {
+            return false;
+        };
+        match source {
+            sqlx::Error::PoolTimedOut => true,
+            sqlx::Error::Database(d) => {
+                let code = d.code();
+                let code = code.as_deref().unwrap_or("");
+                // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with
+                // their extended codes; PostgreSQL: query canceled by
+                // statement_timeout (57014), lock_not_available (55P03).
+                matches!(code, "5" | "6" | "57014" | "55P03")
+                    || code
+                        .parse::<i32>()
+                        .is_ok_and(|c| c & 0xff == 5 || c & 0xff == 6)
+                    || d.message().contains("database is locked")
+            }
+            _ => false,
+        }
     }
 }

@@ -1,9 +1,12 @@
 //! Where a county's layers, plans and grids are kept: an embedded
 //! GeoPackage file or a PostGIS database, behind one interface.
 
-mod backend;
+pub mod accounts;
+pub(crate) mod backend;
+pub mod changes;
 mod error;
 pub mod gpkg;
+mod ids;
 mod plan_sql;
 pub mod postgis;
 mod rows;
@@ -11,7 +14,9 @@ mod sql;
 mod types;
 
 pub use backend::{Store, StoreTarget};
+pub use changes::{Change, ChangeFeed, Notice, Origin};
 pub use error::StoreError;
 pub use gpkg::GpkgStore;
+pub use ids::{BadCountyCode, CountyCode, GridLevel, PlanId, PlanSelector};
 pub use postgis::{PgStore, redact};
-pub use types::{ImportRecord, LayerInfo, NewPlan, PlanInfo, StoredBlock, StoredGrid};
+pub use types::{CountyInfo, ImportRecord, LayerInfo, NewPlan, PlanInfo, StoredBlock, StoredGrid};

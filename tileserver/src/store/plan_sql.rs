@@ -13,7 +13,9 @@ use super::rows::{
     BLOCK_COLUMNS, GRID_COLUMNS, RowCells, stored_block, stored_grid, to_multipolygon,
 };
 use super::sql::Dialect;
-use super::{PlanInfo, StoreError, StoredBlock, StoredGrid};
+use super::{
+    CountyCode, GridLevel, PlanId, PlanInfo, PlanSelector, StoreError, StoredBlock, StoredGrid,
+};
 
 pub(crate) async fn plans<DB>(pool: &Pool<DB>) -> Result<Vec<PlanInfo>, StoreError>
 where
@@ -28,63 +30,81 @@ where
     let rows = sqlx::query::<DB>(
         "SELECT p.id, p.name, p.created_at, p.active, p.parent_id, p.params, p.report, \
          (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'grid'), \
-         (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'cell') \
-         FROM plans p ORDER BY p.id",
+         (SELECT count(*) FROM grids g WHERE g.plan_id = p.id AND g.level = 'cell'), \
+         p.county FROM plans p ORDER BY p.id",
     )
     .fetch_all(pool)
     .await
     .ctx(|| "listing plans".into())?;
     rows.iter()
         .map(|r| {
+            let id: i64 = r.try_get(0).ctx(|| "reading a plan".into())?;
+            let county: String = r.try_get(9).ctx(|| "reading a plan's county".into())?;
+            let county =
+                county
+                    .parse()
+                    .map_err(|e: crate::store::BadCountyCode| StoreError::Attribute {
+                        table: "plans".into(),
+                        fid: id,
+                        message: e.to_string(),
+                    })?;
+            let parent: Option<i64> = r.try_get(4).ctx(|| "reading a plan".into())?;
             Ok(PlanInfo {
-                id: r.try_get(0)?,
-                name: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-                active: r.try_get(3)?,
-                parent_id: r.try_get(4)?,
-                params: r.try_get(5)?,
-                report: r.try_get(6)?,
-                grids: r.try_get(7)?,
-                cells: r.try_get(8)?,
+                id: PlanId(id),
+                county,
+                name: r.try_get(1).ctx(|| "reading a plan".into())?,
+                created_at: r.try_get(2).ctx(|| "reading a plan".into())?,
+                active: r.try_get(3).ctx(|| "reading a plan".into())?,
+                parent_id: parent.map(PlanId),
+                params: r.try_get(5).ctx(|| "reading a plan".into())?,
+                report: r.try_get(6).ctx(|| "reading a plan".into())?,
+                grids: r.try_get(7).ctx(|| "reading a plan".into())?,
+                cells: r.try_get(8).ctx(|| "reading a plan".into())?,
             })
         })
-        .collect::<Result<_, sqlx::Error>>()
-        .ctx(|| "reading the plans".into())
+        .collect()
 }
 
-/// `active` or a plan id, checked to exist (one indexed lookup: this runs
-/// whenever a request names a plan).
-pub(crate) async fn resolve_plan<DB>(pool: &Pool<DB>, selector: &str) -> Result<i64, StoreError>
+/// The active plan of a county or a plan id, checked to exist (one
+/// indexed lookup).
+pub(crate) async fn resolve_plan<DB>(
+    pool: &Pool<DB>,
+    selector: PlanSelector,
+) -> Result<PlanId, StoreError>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
     usize: ColumnIndex<DB::Row>,
     i64: Type<DB> + for<'r> Decode<'r, DB> + for<'q> Encode<'q, DB>,
+    String: Type<DB> + for<'q> Encode<'q, DB>,
 {
-    let found: Option<i64> = if selector == "active" {
-        sqlx::query_scalar::<DB, i64>("SELECT id FROM plans WHERE active")
+    let found: Option<i64> = match selector {
+        PlanSelector::Active(county) => {
+            sqlx::query_scalar::<DB, i64>("SELECT id FROM plans WHERE active AND county = $1")
+                .bind(county.to_string())
+                .fetch_optional(pool)
+                .await
+                .ctx(|| format!("finding the active plan of county {county}"))?
+        }
+        PlanSelector::Id(id) => sqlx::query_scalar::<DB, i64>("SELECT id FROM plans WHERE id = $1")
+            .bind(id.0)
             .fetch_optional(pool)
             .await
-            .ctx(|| "finding the active plan".into())?
-    } else if let Ok(id) = selector.parse::<i64>() {
-        sqlx::query_scalar::<DB, i64>("SELECT id FROM plans WHERE id = $1")
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-            .ctx(|| format!("finding plan {id}"))?
-    } else {
-        None
+            .ctx(|| format!("finding plan {id}"))?,
     };
     if let Some(id) = found {
-        return Ok(id);
+        return Ok(PlanId(id));
     }
     let known: Vec<i64> = sqlx::query_scalar::<DB, i64>("SELECT id FROM plans ORDER BY id")
         .fetch_all(pool)
         .await
         .ctx(|| "listing plans".into())?;
     Err(StoreError::NoPlan {
-        selector: selector.to_string(),
+        selector: match selector {
+            PlanSelector::Active(c) => format!("active (county {c})"),
+            PlanSelector::Id(id) => id.to_string(),
+        },
         known: known
             .iter()
             .map(i64::to_string)
@@ -93,42 +113,58 @@ where
     })
 }
 
-/// Makes plan `id` the only active one, inside the caller's transaction.
+/// Makes plan `id` the only active one of its county, inside the caller's
+/// transaction; returns its county.
 pub(crate) async fn set_active<DB>(
     tx: &mut Transaction<'static, DB>,
-    id: i64,
-) -> Result<(), StoreError>
+    id: PlanId,
+) -> Result<CountyCode, StoreError>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: IntoArguments<DB>,
     usize: ColumnIndex<DB::Row>,
     i64: Type<DB> + for<'r> Decode<'r, DB> + for<'q> Encode<'q, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
 {
-    sqlx::query::<DB>("UPDATE plans SET active = FALSE WHERE active")
-        .execute(&mut **tx)
-        .await
-        .ctx(|| "deactivating plans".into())?;
-    let hit: Option<i64> =
-        sqlx::query_scalar::<DB, i64>("UPDATE plans SET active = TRUE WHERE id = $1 RETURNING id")
-            .bind(id)
+    let county: Option<String> =
+        sqlx::query_scalar::<DB, String>("SELECT county FROM plans WHERE id = $1")
+            .bind(id.0)
             .fetch_optional(&mut **tx)
             .await
-            .ctx(|| "activating the plan".into())?;
-    if hit.is_none() {
+            .ctx(|| format!("finding plan {id}"))?;
+    let Some(county) = county else {
         return Err(StoreError::NoPlan {
             selector: id.to_string(),
             known: String::new(),
         });
-    }
-    Ok(())
+    };
+    sqlx::query::<DB>(
+        "UPDATE plans SET active = FALSE WHERE active AND county = (SELECT county FROM plans WHERE id = $1)",
+    )
+    .bind(id.0)
+    .execute(&mut **tx)
+    .await
+    .ctx(|| "deactivating plans".into())?;
+    sqlx::query::<DB>("UPDATE plans SET active = TRUE WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .ctx(|| "activating the plan".into())?;
+    county
+        .parse()
+        .map_err(|e: crate::store::BadCountyCode| StoreError::Attribute {
+            table: "plans".into(),
+            fid: id.0,
+            message: e.to_string(),
+        })
 }
 
 /// The grids (or cells) of a plan, ordered by code.
 pub(crate) async fn plan_grids<D: Dialect>(
     pool: &Pool<D::DB>,
-    plan: i64,
-    level: &str,
+    plan: PlanId,
+    level: GridLevel,
 ) -> Result<Vec<StoredGrid>, StoreError>
 where
     for<'c> &'c mut <D::DB as Database>::Connection: Executor<'c, Database = D::DB>,
@@ -147,8 +183,8 @@ where
         D::GEOMETRY
     );
     let rows = sqlx::query::<D::DB>(sqlx::AssertSqlSafe(sql))
-        .bind(plan)
-        .bind(level.to_string())
+        .bind(plan.0)
+        .bind(level.as_str().to_string())
         .fetch_all(pool)
         .await
         .ctx(|| format!("reading the grids of plan {plan}"))?;
@@ -165,7 +201,7 @@ where
 /// The blocks of a plan, ordered by id.
 pub(crate) async fn plan_blocks<D: Dialect>(
     pool: &Pool<D::DB>,
-    plan: i64,
+    plan: PlanId,
 ) -> Result<Vec<StoredBlock>, StoreError>
 where
     for<'c> &'c mut <D::DB as Database>::Connection: Executor<'c, Database = D::DB>,
@@ -183,7 +219,7 @@ where
         D::GEOMETRY
     );
     let rows = sqlx::query::<D::DB>(sqlx::AssertSqlSafe(sql))
-        .bind(plan)
+        .bind(plan.0)
         .fetch_all(pool)
         .await
         .ctx(|| format!("reading the blocks of plan {plan}"))?;
@@ -195,4 +231,49 @@ where
             Ok(stored_block(&RowCells { row: r, offset: 0 }, geometry))
         })
         .collect()
+}
+
+/// Deletes plan `id` (its grids and blocks go with it, by cascade) unless
+/// it is the active plan of its county; returns its county.
+pub(crate) async fn delete_inactive<DB>(
+    tx: &mut Transaction<'static, DB>,
+    id: PlanId,
+) -> Result<CountyCode, StoreError>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    usize: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB> + for<'q> Encode<'q, DB>,
+    bool: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    let row: Option<(String, bool)> =
+        sqlx::query_as::<DB, (String, bool)>("SELECT county, active FROM plans WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await
+            .ctx(|| format!("finding plan {id}"))?;
+    let Some((county, active)) = row else {
+        return Err(StoreError::NoPlan {
+            selector: id.to_string(),
+            known: String::new(),
+        });
+    };
+    if active {
+        return Err(StoreError::PlanInUse(id));
+    }
+    // Children keep their history: their parent link is cleared.
+    sqlx::query::<DB>("DELETE FROM plans WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await
+        .ctx(|| format!("deleting plan {id}"))?;
+    county
+        .parse()
+        .map_err(|e: crate::store::BadCountyCode| StoreError::Attribute {
+            table: "plans".into(),
+            fid: id.0,
+            message: e.to_string(),
+        })
 }

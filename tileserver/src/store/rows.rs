@@ -9,7 +9,7 @@ use partition::model::{
 };
 use partition::{LayerKind, Layers};
 
-use super::{StoreError, StoredBlock, StoredGrid};
+use super::{GridLevel, StoreError, StoredBlock, StoredGrid};
 
 /// A row ready to bind: text and number attributes, then the geometry.
 pub(crate) enum Val {
@@ -158,7 +158,7 @@ pub(crate) fn stored_grid(r: &dyn Cells, geometry: MultiPolygon<f64>) -> StoredG
     let text = |i| r.text(i).unwrap_or_default();
     let num = |i| r.num(i).unwrap_or_default();
     StoredGrid {
-        level: text(0),
+        level: GridLevel::parse(&text(0)).unwrap_or(GridLevel::Grid),
         code: text(1),
         name: text(2),
         village_code: text(3),

@@ -11,7 +11,7 @@ use sqlx::query_builder::Separated;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use super::rows::{Val, columns_of, row_at};
-use super::{StoreError, StoredBlock, StoredGrid};
+use super::{CountyCode, PlanId, StoreError, StoredBlock, StoredGrid};
 
 /// One value to bind. Each store binds these with its own driver's types,
 /// so the shared code needs no per-type trait bounds over the driver.
@@ -122,15 +122,17 @@ fn geometry<D: Dialect>(table: &str, fid: usize, g: &Geometry<f64>) -> Result<Bo
 /// The INSERTs of one imported layer; `extent` grows to cover every
 /// feature written.
 pub(crate) fn layer_inserts<'a, D: Dialect>(
+    county: CountyCode,
     layers: &'a Layers,
     kind: LayerKind,
     extent: &'a mut Option<Rect<f64>>,
 ) -> impl Iterator<Item = Result<Insert<D::DB>, StoreError>> + 'a {
     let table = kind.as_str();
     let head = format!(
-        "INSERT INTO {table} (source_id, {}, geom) ",
+        "INSERT INTO {table} (county, source_id, {}, geom) ",
         columns_of(kind).join(", ")
     );
+    let county = county.to_string();
     inserts::<D>(head, layers.count(kind), move |i| {
         let (source_id, vals, geom) = row_at(layers, kind, i);
         if let Some(r) = geom.bounding_rect() {
@@ -142,7 +144,8 @@ pub(crate) fn layer_inserts<'a, D: Dialect>(
                 ),
             });
         }
-        let mut row = Vec::with_capacity(vals.len() + 2);
+        let mut row = Vec::with_capacity(vals.len() + 3);
+        row.push(Bound::Text(county.clone()));
         row.push(Bound::Text(source_id));
         row.extend(vals.into_iter().map(Bound::from));
         row.push(geometry::<D>(table, i, &geom)?);
@@ -152,18 +155,22 @@ pub(crate) fn layer_inserts<'a, D: Dialect>(
 
 /// The INSERTs of a plan's grids (and cells).
 pub(crate) fn grid_inserts<'a, D: Dialect>(
-    plan: i64,
+    plan: PlanId,
+    county: CountyCode,
     grids: &'a [StoredGrid],
 ) -> impl Iterator<Item = Result<Insert<D::DB>, StoreError>> + 'a {
-    let head = "INSERT INTO grids (plan_id, level, code, name, village_code, village_name, \
+    let county = county.to_string();
+    let head =
+        "INSERT INTO grids (plan_id, county, level, code, name, village_code, village_name, \
         town_code, town_name, population, households, buildings, area_m2, perimeter_m, \
         polsby_popper, dedicated, in_band, parent_code, geom) "
-        .to_string();
+            .to_string();
     inserts::<D>(head, grids.len(), move |i| {
         let g = &grids[i];
         Ok(vec![
-            Bound::Int(plan),
-            Bound::Text(g.level.clone()),
+            Bound::Int(plan.0),
+            Bound::Text(county.clone()),
+            Bound::Text(g.level.as_str().to_string()),
             Bound::Text(g.code.clone()),
             Bound::Text(g.name.clone()),
             Bound::Text(g.village_code.clone()),
@@ -186,16 +193,20 @@ pub(crate) fn grid_inserts<'a, D: Dialect>(
 
 /// The INSERTs of a plan's blocks.
 pub(crate) fn block_inserts<'a, D: Dialect>(
-    plan: i64,
+    plan: PlanId,
+    county: CountyCode,
     blocks: &'a [StoredBlock],
 ) -> impl Iterator<Item = Result<Insert<D::DB>, StoreError>> + 'a {
-    let head = "INSERT INTO blocks (plan_id, block_id, village_code, grid_code, population, \
+    let county = county.to_string();
+    let head =
+        "INSERT INTO blocks (plan_id, county, block_id, village_code, grid_code, population, \
         households, buildings, area_m2, dedicated, geom) "
-        .to_string();
+            .to_string();
     inserts::<D>(head, blocks.len(), move |i| {
         let b = &blocks[i];
         Ok(vec![
-            Bound::Int(plan),
+            Bound::Int(plan.0),
+            Bound::Text(county.clone()),
             Bound::Int(b.block_id),
             Bound::Text(b.village_code.clone()),
             Bound::OptText(b.grid_code.clone()),

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use geo_types::MultiPolygon;
 use serde::Serialize;
 
+use super::{CountyCode, GridLevel, PlanId};
+
 /// One layer as the store describes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LayerInfo {
@@ -19,19 +21,23 @@ pub struct LayerInfo {
 /// What an import writes besides its layers.
 #[derive(Debug, Clone, Default)]
 pub struct ImportRecord {
+    /// The county's name, when the census table gave it.
+    pub county_name: Option<String>,
+    /// Persons per household for the county.
+    pub household_size: Option<f64>,
     pub inputs: Vec<String>,
     /// The import report, JSON.
     pub report: String,
     /// The population summary, JSON.
     pub population: Option<String>,
-    /// Settings to keep (`county`, `household_size`…).
+    /// Store-wide settings to keep.
     pub meta: BTreeMap<String, String>,
 }
 
 /// A grid or unit cell as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredGrid {
-    pub level: String,
+    pub level: GridLevel,
     pub code: String,
     pub name: String,
     pub village_code: String,
@@ -66,14 +72,24 @@ pub struct StoredBlock {
     pub geometry: MultiPolygon<f64>,
 }
 
+/// A county the store holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountyInfo {
+    pub code: CountyCode,
+    pub name: String,
+    pub household_size: Option<f64>,
+    pub imported_at: String,
+}
+
 /// A plan's row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PlanInfo {
-    pub id: i64,
+    pub id: PlanId,
+    pub county: CountyCode,
     pub name: String,
     pub created_at: String,
     pub active: bool,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PlanId>,
     pub grids: i64,
     pub cells: i64,
     #[serde(skip)]
@@ -83,10 +99,11 @@ pub struct PlanInfo {
 }
 
 /// A plan to save.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewPlan {
+    pub county: CountyCode,
     pub name: String,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<PlanId>,
     pub params: String,
     pub report: String,
     pub grids: Vec<StoredGrid>,

@@ -1,20 +1,25 @@
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::Body as AxumBody;
 use axum::extract::{Path, State};
-use axum::http::{Uri, header};
+use axum::http::header;
 use axum::response::Response;
 use bytes::Bytes;
 use geo_types::Geometry;
 use partition::export::GeoJsonWriter;
+use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{grid_set, level, only};
+use super::{LevelParam, PlanQuery, Who, grid_set, plan_at};
 use crate::export::grid_properties;
-use crate::server::errors::query_map;
+use crate::server::errors::{ErrorBody, clip};
+use crate::server::params::{Body, Params};
+use crate::server::pipeline::audit::AuditNote;
 use crate::server::{ApiError, AppState};
+use crate::store::{GridLevel, PlanInfo};
 
 /// Sends what is written in chunks down a channel, so a county's grids
 /// stream out as they are written instead of being built in memory.
@@ -51,42 +56,150 @@ impl Write for ChannelWriter {
     }
 }
 
-/// `GET /api/plans/{plan}/export.geojson?town=&village=&codes=&level=`:
-/// RFC 7946 GeoJSON of the plan's grids (all, one town, one village, or
-/// the listed codes), streamed.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Town code or name.
+    pub town: Option<String>,
+    /// Village/community code or name.
+    pub village: Option<String>,
+    /// Comma-separated grid codes (for long selections, POST to `/export`).
+    pub codes: Option<String>,
+    /// `grid` (default) or `cell`.
+    #[param(inline)]
+    pub level: Option<LevelParam>,
+    /// The county whose `active` plan is meant.
+    pub county: Option<String>,
+}
+
+/// Grids to export, chosen by code: any number, as a JSON body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportSelection {
+    /// Grid (or cell) codes.
+    pub codes: Vec<String>,
+    /// `grid` (default) or `cell`.
+    #[serde(default)]
+    pub level: LevelParam,
+}
+
+/// The most codes one selection may name.
+const MAX_SELECTION: usize = 100_000;
+
+#[utoipa::path(get, path = "/api/plans/{plan}/export.geojson", tag = "export",
+    summary = "RFC 7946 GeoJSON of a plan's grids (all, a town, a village or listed codes), streamed",
+    params(("plan" = String, Path, description = "Plan id, or `active`"), ExportQuery),
+    responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
 pub(super) async fn geojson(
     State(state): State<Arc<AppState>>,
+    who: Who,
     Path(sel): Path<String>,
-    uri: Uri,
+    Params(q): Params<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let q = query_map(&uri)?;
-    only(&q, &["town", "village", "codes", "level"])?;
-    let plan = state.plans.resolve(Some(&sel))?;
-    let lvl = level(q.get("level"))?;
-    let set = grid_set(&state, plan, lvl).await?;
-    let codes: Option<Vec<String>> = q.get("codes").map(|c| {
+    let plan = plan_at(&state, &who, &sel, q.county.as_deref())?;
+    let codes: Option<Vec<String>> = q.codes.as_deref().map(|c| {
         c.split(',')
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect()
     });
-    if let Some(cs) = &codes
-        && let Some(bad) = cs.iter().find(|c| set.index_of(c).is_none())
-    {
-        return Err(ApiError::NotFound(format!(
-            "no {lvl} {:?} in plan {plan}",
-            bad.chars().take(40).collect::<String>()
+    let what = Filter {
+        codes,
+        town: q.town,
+        village: q.village,
+    };
+    stream(
+        &state,
+        &who,
+        &plan,
+        q.level.unwrap_or_default().into(),
+        what,
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/plans/{plan}/export", tag = "export",
+    summary = "RFC 7946 GeoJSON of the grids a selection names (any number of codes), streamed",
+    params(("plan" = String, Path, description = "Plan id, or `active`"), PlanQuery),
+    request_body = ExportSelection,
+    responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+pub(super) async fn selection(
+    State(state): State<Arc<AppState>>,
+    who: Who,
+    Path(sel): Path<String>,
+    Params(q): Params<PlanQuery>,
+    Body(body): Body<ExportSelection>,
+) -> Result<Response, ApiError> {
+    if q.plan.is_some() {
+        return Err(ApiError::BadRequest(
+            "the plan is in the path, not in `plan`".into(),
+        ));
+    }
+    if body.codes.is_empty() {
+        return Err(ApiError::BadRequest("codes: name at least one grid".into()));
+    }
+    if body.codes.len() > MAX_SELECTION {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "codes: {} codes; at most {MAX_SELECTION}",
+            body.codes.len()
         )));
     }
-    let town = q.get("town").cloned();
-    let village = q.get("village").cloned();
-    let picked: Vec<usize> = match &codes {
+    let plan = plan_at(&state, &who, &sel, q.county.as_deref())?;
+    let what = Filter {
+        codes: Some(body.codes),
+        town: None,
+        village: None,
+    };
+    let mut res = stream(&state, &who, &plan, body.level.into(), what).await?;
+    // A read, though sent as POST: not a change to audit as one.
+    res.extensions_mut().insert(AuditNote {
+        action: "export.selection".into(),
+        target: plan.id.to_string(),
+        county: plan.county.to_string(),
+    });
+    Ok(res)
+}
+
+struct Filter {
+    codes: Option<Vec<String>>,
+    town: Option<String>,
+    village: Option<String>,
+}
+
+async fn stream(
+    state: &AppState,
+    who: &Who,
+    plan: &PlanInfo,
+    level: GridLevel,
+    what: Filter,
+) -> Result<Response, ApiError> {
+    let lvl = level.as_str();
+    let set = grid_set(state, plan, level).await?;
+    let scope = &who.0.scope;
+    let pid = plan.id;
+    if let Some(cs) = &what.codes
+        && let Some(bad) = cs
+            .iter()
+            .find(|c| set.index_of(c).is_none() || !scope.allows_code(c))
+    {
+        return Err(ApiError::NotFound(format!(
+            "no {lvl} {:?} in plan {pid}",
+            clip(bad)
+        )));
+    }
+    let picked: Vec<usize> = match &what.codes {
         Some(cs) => cs.iter().filter_map(|c| set.index_of(c)).collect(),
-        None => set.matching(town.as_deref(), village.as_deref()),
+        None => super::grids::picked(&set, scope, what.town.as_deref(), what.village.as_deref()),
     };
     if picked.is_empty() {
         return Err(ApiError::NotFound(format!(
-            "no {lvl}s in plan {plan} match the filter"
+            "no {lvl}s in plan {pid} match the filter"
         )));
     }
     let (tx, rx) = mpsc::channel(8);
@@ -114,11 +227,11 @@ pub(super) async fn geojson(
             let _ = tx.blocking_send(Err(e));
         }
     });
-    let name = match (&codes, &town, &village) {
-        (Some(_), _, _) => format!("plan{plan}-selected-{lvl}s.geojson"),
-        (_, _, Some(v)) => format!("plan{plan}-village-{}.geojson", sanitize(v)),
-        (_, Some(t), _) => format!("plan{plan}-town-{}.geojson", sanitize(t)),
-        _ => format!("plan{plan}-{lvl}s.geojson"),
+    let name = match (&what.codes, &what.town, &what.village) {
+        (Some(_), _, _) => format!("plan{pid}-selected-{lvl}s.geojson"),
+        (_, _, Some(v)) => format!("plan{pid}-village-{}.geojson", sanitize(v)),
+        (_, Some(t), _) => format!("plan{pid}-town-{}.geojson", sanitize(t)),
+        _ => format!("plan{pid}-{lvl}s.geojson"),
     };
     Response::builder()
         .header(header::CONTENT_TYPE, "application/geo+json")
@@ -126,7 +239,7 @@ pub(super) async fn geojson(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{name}\""),
         )
-        .body(Body::from_stream(ReceiverStream::new(rx)))
+        .body(AxumBody::from_stream(ReceiverStream::new(rx)))
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 

@@ -17,7 +17,9 @@ use sqlx::sqlite::{
 };
 
 use super::StoreError;
+use super::changes::ChangeMark;
 use super::error::SqlContext;
+use super::ids::PlanId;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/gpkg");
 
@@ -135,19 +137,35 @@ impl GpkgStore {
 mod tests;
 
 impl GpkgStore {
-    /// (last import id, plans with their active flags): changes when
-    /// another process imports or saves or activates a plan.
-    pub async fn change_mark(&self) -> Result<(i64, String), StoreError> {
-        let imports: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM wangge_imports")
-            .fetch_one(&self.pool)
-            .await
-            .ctx(|| "checking for new imports".into())?;
-        let plans: String = sqlx::query_scalar(
-            "SELECT coalesce(group_concat(id || ':' || active, ','), '') FROM plans",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .ctx(|| "checking for plan changes".into())?;
-        Ok((imports, plans))
+    /// What another process may have changed, read in one pass: each
+    /// county's last import, every plan with its active flag, and the
+    /// accounts' version. Two marks differ where something was written.
+    pub async fn change_mark(&self) -> Result<ChangeMark, StoreError> {
+        let counties: Vec<(String, String)> =
+            sqlx::query_as("SELECT code, imported_at FROM counties ORDER BY code")
+                .fetch_all(&self.pool)
+                .await
+                .ctx(|| "checking for new imports".into())?;
+        let plans: Vec<(i64, String, bool)> =
+            sqlx::query_as("SELECT id, county, active FROM plans ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .ctx(|| "checking for plan changes".into())?;
+        let accounts: Option<String> =
+            sqlx::query_scalar("SELECT value FROM wangge_meta WHERE key = 'auth_version'")
+                .fetch_optional(&self.pool)
+                .await
+                .ctx(|| "checking for account changes".into())?;
+        Ok(ChangeMark {
+            imports: counties
+                .into_iter()
+                .filter_map(|(c, at)| Some((c.parse().ok()?, at)))
+                .collect(),
+            plans: plans
+                .into_iter()
+                .filter_map(|(id, c, a)| Some((PlanId(id), (c.parse().ok()?, a))))
+                .collect(),
+            accounts: accounts.unwrap_or_default(),
+        })
     }
 }

@@ -7,19 +7,22 @@ use super::GpkgStore;
 use super::geometry::decode;
 use crate::store::error::SqlContext;
 use crate::store::rows::{RowCells, read_row, select_columns};
-use crate::store::{LayerInfo, StoreError};
+use crate::store::{CountyCode, LayerInfo, StoreError};
 
 impl GpkgStore {
-    /// Every wangge layer with its feature count and extent.
-    pub async fn layers(&self) -> Result<Vec<LayerInfo>, StoreError> {
+    /// Every wangge layer with its feature count (of one county, or all)
+    /// and extent.
+    pub async fn layers(&self, county: Option<CountyCode>) -> Result<Vec<LayerInfo>, StoreError> {
         let mut out = Vec::new();
         for kind in LayerKind::ALL {
             let table = kind.as_str();
-            let features: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                    .fetch_one(&self.pool)
-                    .await
-                    .ctx(|| format!("counting {table}"))?;
+            let features: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM {table} WHERE ?1 IS NULL OR county = ?1"
+            )))
+            .bind(county.map(|c| c.to_string()))
+            .fetch_one(&self.pool)
+            .await
+            .ctx(|| format!("counting {table}"))?;
             let row = sqlx::query(
                 "SELECT c.min_x, c.min_y, c.max_x, c.max_y, c.last_change, g.geometry_type_name \
                  FROM gpkg_contents c JOIN gpkg_geometry_columns g USING (table_name) WHERE c.table_name = ?",
@@ -43,24 +46,35 @@ impl GpkgStore {
         Ok(out)
     }
 
-    /// Reads the given layers back into the model.
-    pub async fn read_layers(&self, kinds: &[LayerKind]) -> Result<Layers, StoreError> {
+    /// Reads a county's given layers back into the model.
+    pub async fn read_layers(
+        &self,
+        county: CountyCode,
+        kinds: &[LayerKind],
+    ) -> Result<Layers, StoreError> {
         let mut layers = Layers::default();
         for &kind in kinds {
-            self.read_layer(kind, &mut layers).await?;
+            self.read_layer(county, kind, &mut layers).await?;
             layers.supplied.insert(kind);
         }
         Ok(layers)
     }
 
-    async fn read_layer(&self, kind: LayerKind, out: &mut Layers) -> Result<(), StoreError> {
+    async fn read_layer(
+        &self,
+        county: CountyCode,
+        kind: LayerKind,
+        out: &mut Layers,
+    ) -> Result<(), StoreError> {
         let table = kind.as_str();
         let sql = format!(
-            "SELECT {} FROM {table} ORDER BY fid",
+            "SELECT {} FROM {table} WHERE county = ? ORDER BY fid",
             select_columns(kind, "geom")
         );
         // Streamed: a million rows are decoded as they arrive, never held twice.
-        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&self.pool);
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(county.to_string())
+            .fetch(&self.pool);
         while let Some(row) = rows.try_next().await.ctx(|| format!("reading {table}"))? {
             let fid: i64 = row.get(0);
             let geom = decode(row.get::<&[u8], _>(2)).map_err(|message| StoreError::Geometry {

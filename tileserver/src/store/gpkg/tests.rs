@@ -5,7 +5,7 @@ use partition::model::{AdminLevel, AdminUnit, Building, DivisionCode, FeatureId,
 use partition::{LayerKind, Layers};
 
 use super::*;
-use crate::store::ImportRecord;
+use crate::store::{CountyCode, ImportRecord};
 
 fn sample() -> Layers {
     let sq = MultiPolygon(vec![
@@ -49,11 +49,14 @@ async fn layers_round_trip_and_are_indexed() {
     let store = GpkgStore::create_or_open(&path).await.unwrap();
     let l = sample();
     store
-        .replace_layers(&l, &ImportRecord::default(), &|_| {})
+        .replace_layers(county(), &l, &ImportRecord::default(), &|_| {})
         .await
         .unwrap();
     let back = store
-        .read_layers(&[LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads])
+        .read_layers(
+            county(),
+            &[LayerKind::Admin, LayerKind::Buildings, LayerKind::Roads],
+        )
         .await
         .unwrap();
     assert_eq!(back, l);
@@ -62,7 +65,7 @@ async fn layers_round_trip_and_are_indexed() {
         .await
         .unwrap();
     assert_eq!(rtree, 1);
-    let info = store.layers().await.unwrap();
+    let info = store.layers(None).await.unwrap();
     let counts: BTreeMap<_, _> = info.iter().map(|i| (i.name.clone(), i.features)).collect();
     assert_eq!(counts["buildings"], 1);
     assert_eq!(counts["water"], 0);
@@ -72,7 +75,7 @@ async fn layers_round_trip_and_are_indexed() {
     let store = GpkgStore::open(&path).await.unwrap();
     assert_eq!(
         store
-            .read_layers(&[LayerKind::Buildings])
+            .read_layers(county(), &[LayerKind::Buildings])
             .await
             .unwrap()
             .buildings
@@ -88,17 +91,17 @@ async fn replacing_a_layer_keeps_the_others_and_the_index_in_step() {
         .await
         .unwrap();
     store
-        .replace_layers(&sample(), &ImportRecord::default(), &|_| {})
+        .replace_layers(county(), &sample(), &ImportRecord::default(), &|_| {})
         .await
         .unwrap();
     let mut only_roads = Layers::default();
     only_roads.supplied.insert(LayerKind::Roads);
     store
-        .replace_layers(&only_roads, &ImportRecord::default(), &|_| {})
+        .replace_layers(county(), &only_roads, &ImportRecord::default(), &|_| {})
         .await
         .unwrap();
     let back = store
-        .read_layers(&[LayerKind::Buildings, LayerKind::Roads])
+        .read_layers(county(), &[LayerKind::Buildings, LayerKind::Roads])
         .await
         .unwrap();
     assert_eq!(back.buildings.len(), 1);
@@ -108,6 +111,57 @@ async fn replacing_a_layer_keeps_the_others_and_the_index_in_step() {
         .await
         .unwrap();
     assert_eq!(rtree, 0);
+}
+
+fn county() -> CountyCode {
+    "110108".parse().unwrap()
+}
+
+#[tokio::test]
+async fn counties_keep_their_own_layers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = GpkgStore::create_or_open(&dir.path().join("t.gpkg"))
+        .await
+        .unwrap();
+    let other: CountyCode = "360681".parse().unwrap();
+    for c in [county(), other] {
+        let mut l = sample();
+        for u in &mut l.admin {
+            u.code = DivisionCode::from_parts(c.as_u32(), u.code.town(), u.code.village());
+        }
+        store
+            .replace_layers(c, &l, &ImportRecord::default(), &|_| {})
+            .await
+            .unwrap();
+    }
+    // Replacing one county's roads with none leaves the other's.
+    let mut only_roads = Layers::default();
+    only_roads.supplied.insert(LayerKind::Roads);
+    store
+        .replace_layers(other, &only_roads, &ImportRecord::default(), &|_| {})
+        .await
+        .unwrap();
+    let mine = store
+        .read_layers(county(), &[LayerKind::Roads])
+        .await
+        .unwrap();
+    let theirs = store.read_layers(other, &[LayerKind::Roads]).await.unwrap();
+    assert_eq!(mine.roads.len(), sample().roads.len());
+    assert!(theirs.roads.is_empty());
+    let all = store.layers(None).await.unwrap();
+    let one = store.layers(Some(county())).await.unwrap();
+    let n = |v: &[crate::store::LayerInfo], name: &str| {
+        v.iter()
+            .find(|l| l.name == name)
+            .map(|l| l.features)
+            .unwrap()
+    };
+    assert_eq!(n(&all, "buildings"), 2 * n(&one, "buildings"));
+    let codes: Vec<String> = sqlx::query_scalar("SELECT code FROM counties ORDER BY code")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(codes, ["110108", "360681"]);
 }
 
 #[tokio::test]

@@ -8,14 +8,16 @@ use super::GpkgStore;
 use super::dialect::GpkgSql;
 use crate::store::error::SqlContext;
 use crate::store::sql::layer_inserts;
-use crate::store::{ImportRecord, StoreError};
+use crate::store::{CountyCode, ImportRecord, StoreError};
 
 impl GpkgStore {
-    /// Replaces every layer in `layers.supplied` with the given features, in
-    /// one transaction: if anything fails or the process dies, the store
-    /// keeps its previous content. `progress` is called with rows written.
+    /// Replaces a county's layers in `layers.supplied` with the given
+    /// features, in one transaction: if anything fails or the process dies,
+    /// the store keeps its previous content. Other counties' rows stay.
+    /// `progress` is called with rows written.
     pub async fn replace_layers(
         &self,
+        county: CountyCode,
         layers: &Layers,
         record: &ImportRecord,
         progress: &(dyn Fn(u64) + Sync),
@@ -27,7 +29,7 @@ impl GpkgStore {
             .ctx(|| "starting the import transaction".into())?;
         let mut written = BTreeMap::new();
         for &kind in &layers.supplied {
-            let n = write_layer(&mut tx, layers, kind, progress).await?;
+            let n = write_layer(&mut tx, county, layers, kind, progress).await?;
             written.insert(kind, n);
         }
         let layer_json = serde_json::to_string(
@@ -55,6 +57,19 @@ impl GpkgStore {
                 .await
                 .ctx(|| format!("saving setting {k}"))?;
         }
+        sqlx::query(
+            "INSERT INTO counties (code, name, household_size) VALUES (?, coalesce(?, ''), ?) \
+             ON CONFLICT(code) DO UPDATE SET name = coalesce(?, counties.name), \
+             household_size = coalesce(excluded.household_size, counties.household_size), \
+             imported_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+        )
+        .bind(county.to_string())
+        .bind(&record.county_name)
+        .bind(record.household_size)
+        .bind(&record.county_name)
+        .execute(&mut *tx)
+        .await
+        .ctx(|| format!("recording county {county}"))?;
         tx.commit().await.ctx(|| "committing the import".into())?;
         Ok(written)
     }
@@ -62,18 +77,22 @@ impl GpkgStore {
 
 async fn write_layer(
     tx: &mut Transaction<'static, Sqlite>,
+    county: CountyCode,
     layers: &Layers,
     kind: LayerKind,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, StoreError> {
     let table = kind.as_str();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
-        .execute(&mut **tx)
-        .await
-        .ctx(|| format!("clearing layer {table}"))?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE county = ?"
+    )))
+    .bind(county.to_string())
+    .execute(&mut **tx)
+    .await
+    .ctx(|| format!("clearing layer {table} of county {county}"))?;
     let mut extent: Option<Rect<f64>> = None;
     let mut n = 0u64;
-    for insert in layer_inserts::<GpkgSql>(layers, kind, &mut extent) {
+    for insert in layer_inserts::<GpkgSql>(county, layers, kind, &mut extent) {
         let mut insert = insert?;
         insert
             .query
@@ -84,25 +103,14 @@ async fn write_layer(
         n += insert.rows;
         progress(insert.rows);
     }
-    let (min_x, min_y, max_x, max_y) = extent
-        .map(|e| {
-            (
-                Some(e.min().x),
-                Some(e.min().y),
-                Some(e.max().x),
-                Some(e.max().y),
-            )
-        })
-        .unwrap_or_default();
-    sqlx::query(
-        "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, \
-         last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
-    )
-    .bind(min_x)
-    .bind(min_y)
-    .bind(max_x)
-    .bind(max_y)
-    .bind(table)
+    // The extent covers every county's rows: the R-tree holds them all.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE gpkg_contents SET min_x = (SELECT min(minx) FROM rtree_{table}_geom), \
+         min_y = (SELECT min(miny) FROM rtree_{table}_geom), \
+         max_x = (SELECT max(maxx) FROM rtree_{table}_geom), \
+         max_y = (SELECT max(maxy) FROM rtree_{table}_geom), \
+         last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = '{table}'"
+    )))
     .execute(&mut **tx)
     .await
     .ctx(|| format!("updating the extent of {table}"))?;

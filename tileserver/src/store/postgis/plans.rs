@@ -1,33 +1,41 @@
 use super::PgStore;
 use super::dialect::PgSql;
 use super::write::notify;
+use crate::store::changes::{Change, ChangeFeed};
 use crate::store::error::SqlContext;
 use crate::store::plan_sql;
 use crate::store::sql::{block_inserts, grid_inserts};
-use crate::store::{NewPlan, PlanInfo, StoreError, StoredBlock, StoredGrid};
+use crate::store::{
+    CountyCode, GridLevel, NewPlan, PlanId, PlanInfo, PlanSelector, StoreError, StoredBlock,
+    StoredGrid,
+};
 
 impl PgStore {
     /// Saves a plan with its grids and blocks in one transaction; returns
     /// its id. With `activate`, it becomes the active plan.
-    pub async fn save_plan(&self, plan: &NewPlan) -> Result<i64, StoreError> {
+    pub async fn save_plan(&self, feed: &ChangeFeed, plan: &NewPlan) -> Result<PlanId, StoreError> {
         let mut tx = self
             .pool
             .begin()
             .await
             .ctx(|| "starting the plan transaction".into())?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO plans (name, parent_id, params, report) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO plans (county, name, parent_id, params, report) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
+        .bind(plan.county.to_string())
         .bind(&plan.name)
-        .bind(plan.parent_id)
+        .bind(plan.parent_id.map(|p| p.0))
         .bind(&plan.params)
         .bind(&plan.report)
         .fetch_one(&mut *tx)
         .await
         .ctx(|| "saving the plan".into())?;
-        let inserts = grid_inserts::<PgSql>(id, &plan.grids)
+        let id = PlanId(id);
+        let inserts = grid_inserts::<PgSql>(id, plan.county, &plan.grids)
             .map(|i| (i, "saving grids"))
-            .chain(block_inserts::<PgSql>(id, &plan.blocks).map(|i| (i, "saving blocks")));
+            .chain(
+                block_inserts::<PgSql>(id, plan.county, &plan.blocks).map(|i| (i, "saving blocks")),
+            );
         for (insert, what) in inserts {
             insert?
                 .query
@@ -39,7 +47,12 @@ impl PgStore {
         if plan.activate {
             plan_sql::set_active(&mut tx, id).await?;
         }
-        notify(&mut tx, "plans").await?;
+        let change = Change::PlanCreated {
+            county: plan.county,
+            plan: id,
+            active: plan.activate,
+        };
+        notify(&mut tx, feed, &change).await?;
         tx.commit().await.ctx(|| "committing the plan".into())?;
         Ok(id)
     }
@@ -48,24 +61,47 @@ impl PgStore {
         plan_sql::plans(&self.pool).await
     }
 
-    /// `active` or a plan id, checked to exist.
-    pub async fn resolve_plan(&self, selector: &str) -> Result<i64, StoreError> {
+    /// The active plan of a county or a plan id, checked to exist.
+    pub async fn resolve_plan(&self, selector: PlanSelector) -> Result<PlanId, StoreError> {
         plan_sql::resolve_plan(&self.pool, selector).await
     }
 
-    pub async fn activate_plan(&self, id: i64) -> Result<(), StoreError> {
+    /// Makes a plan the active one of its county; returns the county.
+    pub async fn activate_plan(
+        &self,
+        feed: &ChangeFeed,
+        id: PlanId,
+    ) -> Result<CountyCode, StoreError> {
         let mut tx = self.pool.begin().await.ctx(|| "activating".into())?;
-        plan_sql::set_active(&mut tx, id).await?;
-        notify(&mut tx, "plans").await?;
-        tx.commit().await.ctx(|| "committing".into())
+        let county = plan_sql::set_active(&mut tx, id).await?;
+        notify(&mut tx, feed, &Change::PlanActivated { county, plan: id }).await?;
+        tx.commit().await.ctx(|| "committing".into())?;
+        Ok(county)
+    }
+
+    /// Deletes a plan that is not active, with its grids and blocks.
+    pub async fn delete_plan(
+        &self,
+        feed: &ChangeFeed,
+        id: PlanId,
+    ) -> Result<CountyCode, StoreError> {
+        let mut tx = self.pool.begin().await.ctx(|| "deleting a plan".into())?;
+        let county = plan_sql::delete_inactive(&mut tx, id).await?;
+        notify(&mut tx, feed, &Change::PlanDeleted { county, plan: id }).await?;
+        tx.commit().await.ctx(|| "committing".into())?;
+        Ok(county)
     }
 
     /// The grids (or cells) of a plan, ordered by code.
-    pub async fn plan_grids(&self, plan: i64, level: &str) -> Result<Vec<StoredGrid>, StoreError> {
+    pub async fn plan_grids(
+        &self,
+        plan: PlanId,
+        level: GridLevel,
+    ) -> Result<Vec<StoredGrid>, StoreError> {
         plan_sql::plan_grids::<PgSql>(&self.pool, plan, level).await
     }
 
-    pub async fn plan_blocks(&self, plan: i64) -> Result<Vec<StoredBlock>, StoreError> {
+    pub async fn plan_blocks(&self, plan: PlanId) -> Result<Vec<StoredBlock>, StoreError> {
         plan_sql::plan_blocks::<PgSql>(&self.pool, plan).await
     }
 }

@@ -6,19 +6,22 @@ use sqlx::Row;
 use super::{PgStore, decode};
 use crate::store::error::SqlContext;
 use crate::store::rows::{RowCells, read_row, select_columns};
-use crate::store::{LayerInfo, StoreError};
+use crate::store::{CountyCode, LayerInfo, StoreError};
 
 impl PgStore {
-    /// Every wangge layer with its feature count and extent.
-    pub async fn layers(&self) -> Result<Vec<LayerInfo>, StoreError> {
+    /// Every wangge layer with its feature count (of one county, or all)
+    /// and extent.
+    pub async fn layers(&self, county: Option<CountyCode>) -> Result<Vec<LayerInfo>, StoreError> {
         let mut out = Vec::new();
         for kind in LayerKind::ALL {
             let table = kind.as_str();
-            let features: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                    .fetch_one(&self.pool)
-                    .await
-                    .ctx(|| format!("counting {table}"))?;
+            let features: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM {table} WHERE $1 IS NULL OR county = $1"
+            )))
+            .bind(county.map(|c| c.to_string()))
+            .fetch_one(&self.pool)
+            .await
+            .ctx(|| format!("counting {table}"))?;
             let geometry_type: String = sqlx::query_scalar(
                 "SELECT type FROM geometry_columns WHERE f_table_name = $1 AND f_table_schema = current_schema()",
             )
@@ -55,16 +58,22 @@ impl PgStore {
         Ok(out)
     }
 
-    /// Reads the given layers back into the model.
-    pub async fn read_layers(&self, kinds: &[LayerKind]) -> Result<Layers, StoreError> {
+    /// Reads a county's given layers back into the model.
+    pub async fn read_layers(
+        &self,
+        county: CountyCode,
+        kinds: &[LayerKind],
+    ) -> Result<Layers, StoreError> {
         let mut layers = Layers::default();
         for &kind in kinds {
             let table = kind.as_str();
             let sql = format!(
-                "SELECT {} FROM {table} ORDER BY fid",
+                "SELECT {} FROM {table} WHERE county = $1 ORDER BY fid",
                 select_columns(kind, "ST_AsBinary(geom)")
             );
-            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&self.pool);
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(county.to_string())
+                .fetch(&self.pool);
             while let Some(row) = rows.try_next().await.ctx(|| format!("reading {table}"))? {
                 let fid: i64 = row.get(0);
                 let geom =

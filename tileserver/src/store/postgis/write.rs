@@ -6,15 +6,19 @@ use sqlx::{Postgres, Transaction};
 
 use super::dialect::PgSql;
 use super::{CHANGES_CHANNEL, PgStore};
+use crate::store::changes::{Change, ChangeFeed, payload};
 use crate::store::error::SqlContext;
 use crate::store::sql::layer_inserts;
-use crate::store::{ImportRecord, StoreError};
+use crate::store::{CountyCode, ImportRecord, StoreError};
 
 impl PgStore {
-    /// Replaces every layer in `layers.supplied`, in one transaction; other
-    /// instances hear about it on commit (`NOTIFY wangge_changes`).
+    /// Replaces a county's layers in `layers.supplied`, in one transaction;
+    /// other counties' rows stay. Other instances hear about it on commit
+    /// (`NOTIFY wangge_changes`).
     pub async fn replace_layers(
         &self,
+        feed: &ChangeFeed,
+        county: CountyCode,
         layers: &Layers,
         record: &ImportRecord,
         progress: &(dyn Fn(u64) + Sync),
@@ -26,7 +30,7 @@ impl PgStore {
             .ctx(|| "starting the import transaction".into())?;
         let mut written = BTreeMap::new();
         for &kind in &layers.supplied {
-            let n = write_layer(&mut tx, layers, kind, progress).await?;
+            let n = write_layer(&mut tx, county, layers, kind, progress).await?;
             written.insert(kind, n);
         }
         let layer_json = serde_json::to_string(
@@ -54,7 +58,19 @@ impl PgStore {
                 .await
                 .ctx(|| format!("saving setting {k}"))?;
         }
-        notify(&mut tx, "layers").await?;
+        sqlx::query(
+            "INSERT INTO counties (code, name, household_size) VALUES ($1, coalesce($2, ''), $3) \
+             ON CONFLICT (code) DO UPDATE SET name = coalesce($2, counties.name), \
+             household_size = coalesce(excluded.household_size, counties.household_size), \
+             imported_at = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+        )
+        .bind(county.to_string())
+        .bind(&record.county_name)
+        .bind(record.household_size)
+        .execute(&mut *tx)
+        .await
+        .ctx(|| format!("recording county {county}"))?;
+        notify(&mut tx, feed, &Change::Layers { county }).await?;
         tx.commit().await.ctx(|| "committing the import".into())?;
         Ok(written)
     }
@@ -63,11 +79,12 @@ impl PgStore {
 /// Queued in the transaction: PostgreSQL delivers it only on commit.
 pub(super) async fn notify(
     tx: &mut Transaction<'static, Postgres>,
-    what: &str,
+    feed: &ChangeFeed,
+    change: &Change,
 ) -> Result<(), StoreError> {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANGES_CHANNEL)
-        .bind(what)
+        .bind(payload(feed, change))
         .execute(&mut **tx)
         .await
         .ctx(|| "announcing the change".into())?;
@@ -76,20 +93,24 @@ pub(super) async fn notify(
 
 async fn write_layer(
     tx: &mut Transaction<'static, Postgres>,
+    county: CountyCode,
     layers: &Layers,
     kind: LayerKind,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<u64, StoreError> {
     let table = kind.as_str();
-    // TRUNCATE holds readers of this table until the commit, so they see
-    // the old layer or the new one, never a mix.
-    sqlx::query(sqlx::AssertSqlSafe(format!("TRUNCATE {table}")))
-        .execute(&mut **tx)
-        .await
-        .ctx(|| format!("clearing layer {table}"))?;
+    // Readers see the county's old layer or its new one, never a mix
+    // (MVCC); other counties' rows are untouched.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM {table} WHERE county = $1"
+    )))
+    .bind(county.to_string())
+    .execute(&mut **tx)
+    .await
+    .ctx(|| format!("clearing layer {table} of county {county}"))?;
     let mut extent: Option<Rect<f64>> = None;
     let mut n = 0u64;
-    for insert in layer_inserts::<PgSql>(layers, kind, &mut extent) {
+    for insert in layer_inserts::<PgSql>(county, layers, kind, &mut extent) {
         let mut insert = insert?;
         insert
             .query
@@ -100,7 +121,16 @@ async fn write_layer(
         n += insert.rows;
         progress(insert.rows);
     }
-    let e = extent.map(|e| [e.min().x, e.min().y, e.max().x, e.max().y]);
+    type Extent = (Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+    let e: Option<Extent> = sqlx::query_as(
+        sqlx::AssertSqlSafe(format!(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM {table}) s"
+        )),
+    )
+    .fetch_optional(&mut **tx)
+    .await
+    .ctx(|| format!("measuring the extent of {table}"))?;
+    let (a, b, c, d) = e.unwrap_or_default();
     sqlx::query(
         "INSERT INTO wangge_contents (table_name, last_change, min_x, min_y, max_x, max_y) \
          VALUES ($1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), $2, $3, $4, $5) \
@@ -108,10 +138,10 @@ async fn write_layer(
          min_x = excluded.min_x, min_y = excluded.min_y, max_x = excluded.max_x, max_y = excluded.max_y",
     )
     .bind(table)
-    .bind(e.map(|e| e[0]))
-    .bind(e.map(|e| e[1]))
-    .bind(e.map(|e| e[2]))
-    .bind(e.map(|e| e[3]))
+    .bind(a)
+    .bind(b)
+    .bind(c)
+    .bind(d)
     .execute(&mut **tx)
     .await
     .ctx(|| format!("updating the extent of {table}"))?;
