@@ -254,7 +254,11 @@ fn export_and_partition_refuse_bad_requests() {
         p(&out),
     ]);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("no plan \"active\""), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no plan \"active (county 999999)\""),
+        "{}",
+        r.stderr
+    );
     for band in ["2000-1000", "cows:1-2", "abc"] {
         let r = wangge(&["partition", "--store", p(&store), "--band", band]);
         assert_ne!(r.code, 0);

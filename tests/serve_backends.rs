@@ -6,7 +6,7 @@
 //! export, bad requests — then the two servers' tiles are compared.
 
 mod common;
-use common::http::{get, request, serve, tile_of};
+use common::http::{accepted, get, request, serve, tile_of, token};
 use common::postgis::PgCluster;
 use common::*;
 
@@ -267,10 +267,13 @@ fn suite(
         }
     }
 
-    // Health, catalog, OpenAPI.
+    // Health, counties, catalog, OpenAPI.
     let h = get(port, "/healthz").json();
     assert_eq!(h["status"], "ok");
-    assert_eq!(h["active_plan"], 1);
+    assert_eq!(h["counties"], 1);
+    let counties = get(port, "/api/counties").json();
+    assert_eq!(counties["counties"][0]["code"], "110108");
+    assert_eq!(counties["counties"][0]["active_plan"], 1);
     let cat = get(port, "/catalog").json();
     let ids: Vec<&str> = cat["sources"]
         .as_array()
@@ -389,7 +392,7 @@ fn suite(
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(
         tj["tiles"][0],
-        "http://127.0.0.1/tiles/grids,roads/{z}/{x}/{y}.mvt"
+        "http://127.0.0.1/tiles/grids,roads/{z}/{x}/{y}.mvt?county=110108"
     );
     let layer_ids: Vec<&str> = tj["vector_layers"]
         .as_array()
@@ -507,7 +510,11 @@ fn suite(
     let all = get(port, "/api/plans/1/export.geojson").json();
     assert_eq!(all["features"].as_array().unwrap().len(), fc.features.len());
 
-    // Bad requests: 4xx with a JSON error, never a 5xx.
+    // Bad requests: 4xx with a JSON error, never a 5xx (as a planner, who
+    // may also look at partition jobs).
+    let planner = token(store, "planner", &[]);
+    accepted(port, &planner);
+    let auth = format!("Bearer {planner}");
     for (path, code_, says) in [
         ("/tiles/grids/40/0/0.mvt", 400, "zoom 40 is out of range"),
         ("/tiles/grids/3/8/0.mvt", 400, "outside zoom 3"),
@@ -543,16 +550,16 @@ fn suite(
         (
             "/api/plans/1/grids?level=street",
             400,
-            "level must be grid or cell",
+            "unknown variant `street`, expected `grid` or `cell`",
         ),
         ("/api/grids/110108'--", 400, "grid codes are digits"),
         ("/api/grids/999999999999999", 404, "no grid"),
         ("/api/locate?lon=abc&lat=40", 400, "lon"),
-        ("/api/locate?lon=116.3", 400, "lat is required"),
+        ("/api/locate?lon=116.3", 400, "missing field `lat`"),
         ("/api/locate?lon=1e400&lat=40", 400, "lon"),
         ("/api/plans/1/export.geojson?codes=1,2", 404, "no grid"),
         ("/fonts/x/1-2.pbf", 400, "glyph range"),
-        ("/api/compare?a=1", 400, "b (a plan id) is required"),
+        ("/api/compare?a=1", 400, "missing field `b`"),
         ("/api/compare?a=1&b=77", 404, "no plan"),
         ("/api/compare?a=1&b=2%27--", 400, "plan must be a number"),
         ("/api/partitions/abc", 400, "job ids are numbers"),
@@ -560,7 +567,7 @@ fn suite(
         ("/fonts/x/0-255.png", 400, "glyph ranges look like"),
         ("/nothing", 404, "no such endpoint"),
     ] {
-        let r = get(port, path);
+        let r = request(port, "GET", path, &[("Authorization", &auth)]);
         assert_eq!(r.status, code_, "{path}: {}", r.text());
         assert!(
             r.header("content-type").starts_with("application/json"),
@@ -572,7 +579,10 @@ fn suite(
         port,
         "POST",
         "/api/partitions",
-        &[("Content-Type", "application/json")],
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &auth),
+        ],
     );
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.text().contains("request body"), "{}", r.text());
@@ -614,7 +624,7 @@ fn activate_elsewhere(store: &[&str], plan: &str) {
 
 fn wait_for_active(port: u16, plan: i64) {
     let start = Instant::now();
-    while get(port, "/healthz").json()["active_plan"] != plan {
+    while get(port, "/api/counties").json()["counties"][0]["active_plan"] != plan {
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "the change was not heard"
@@ -639,8 +649,8 @@ fn geopackage_and_postgis_serve_the_same_tiles() {
     let b = exported(&pg_args, dir.path());
     assert_eq!(a, b, "GeoPackage and PostGIS exports differ");
 
-    let gpkg_server = serve(&gpkg_args, &[]);
-    let pg_server = serve(&pg_args, &[]);
+    let gpkg_server = serve(&gpkg_args, &["--public-read", "--rate-limit", "0"]);
+    let pg_server = serve(&pg_args, &["--public-read", "--rate-limit", "0"]);
     let from_gpkg = suite(gpkg_server.port, &gpkg_args, dir.path());
     let from_pg = suite(pg_server.port, &pg_args, dir.path());
     assert_eq!(from_gpkg.len(), from_pg.len());
@@ -654,8 +664,16 @@ fn geopackage_and_postgis_serve_the_same_tiles() {
 
     // Activation through the API, heard by the other instance on the same
     // PostGIS through LISTEN/NOTIFY.
-    let second = serve(&pg_args, &["--lazy"]);
-    let r = request(pg_server.port, "POST", "/api/plans/2/activate", &[]);
+    let second = serve(&pg_args, &["--lazy", "--public-read"]);
+    let planner = token(&pg_args, "planner", &[]);
+    accepted(pg_server.port, &planner);
+    let planner = format!("Bearer {planner}");
+    let r = request(
+        pg_server.port,
+        "POST",
+        "/api/plans/2/activate",
+        &[("Authorization", &planner)],
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["active"], true);
     wait_for_active(second.port, 2);
@@ -682,7 +700,14 @@ fn geopackage_and_postgis_serve_the_same_tiles() {
     };
     let before = heard(gpkg_server.port);
     let kotka = data("osm/fi_kotka_pyrosm_test.osm.pbf");
-    let r = wangge(&["import", "--store", p(&gpkg), p(&kotka)]);
+    let r = wangge(&[
+        "import",
+        "--store",
+        p(&gpkg),
+        p(&kotka),
+        "--county",
+        "110108",
+    ]);
     assert_eq!(r.code, 0, "{}", r.all());
     let start = Instant::now();
     while heard(gpkg_server.port) == before {
@@ -702,7 +727,10 @@ fn geopackage_and_postgis_serve_the_same_tiles() {
 #[test]
 fn a_store_without_plans_serves_the_basemap() {
     let (_dir, store, _) = imported("fi_kotka_pyrosm_test.osm.pbf", &[]);
-    let server = serve(&["--store", p(&store)], &["--cache-mb", "0"]);
+    let server = serve(
+        &["--store", p(&store)],
+        &["--cache-mb", "0", "--public-read"],
+    );
     let cat = get(server.port, "/catalog").json();
     let bb: Vec<f64> = cat["sources"][4]["bounds"]
         .as_array()
@@ -720,6 +748,6 @@ fn a_store_without_plans_serves_the_basemap() {
     let r = get(server.port, &format!("/tiles/grids/14/{x}/{y}.mvt"));
     assert_eq!(r.status, 404);
     assert!(r.text().contains("no active plan"), "{}", r.text());
-    let h = get(server.port, "/healthz").json();
-    assert_eq!(h["active_plan"], serde_json::Value::Null);
+    let c = get(server.port, "/api/counties").json();
+    assert_eq!(c["counties"][0]["active_plan"], serde_json::Value::Null);
 }

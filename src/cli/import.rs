@@ -8,7 +8,7 @@ use partition::import::{FieldMap, ImportOptions, ImportReport, Limits};
 use partition::model::DivisionCode;
 use partition::population::{PopulationParams, PopulationSummary};
 use partition::{LayerKind, Layers};
-use tileserver::importing::{ImportError, ImportJob, ImportProgress, import_into};
+use tileserver::importing::{ImportError, ImportJob, ImportProgress, import_into, prepare};
 use tileserver::store::CountyCode;
 
 use super::progress;
@@ -214,8 +214,12 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     });
     let rt = super::runtime()?;
     let result = rt.block_on(async {
+        let prepared = match prepare(&job, bars.clone()).await {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
         let store = a.store.create_or_open().await?;
-        let r = import_into(&store, &job, bars.clone()).await;
+        let r = import_into(&store, prepared, bars.clone()).await;
         store.close().await;
         Ok::<_, anyhow::Error>(r)
     })?;

@@ -32,17 +32,38 @@ impl Reply {
 }
 
 pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)]) -> Reply {
+    send(port, method, path, headers, None)
+}
+
+/// A request with a body (its Content-Length is set here). A `Host`
+/// among `headers` replaces the default `127.0.0.1`.
+pub fn send(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Reply {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        head.push_str("Host: 127.0.0.1\r\n");
+    }
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    if method == "POST" {
-        head.push_str("Content-Length: 0\r\n");
+    match body {
+        Some(b) => head.push_str(&format!("Content-Length: {}\r\n", b.len())),
+        None if method == "POST" || method == "DELETE" => head.push_str("Content-Length: 0\r\n"),
+        None => {}
     }
     head.push_str("\r\n");
     s.write_all(head.as_bytes()).unwrap();
+    if let Some(b) = body {
+        // A server may answer (413) before taking the body: ignore a reset.
+        let _ = s.write_all(b);
+    }
     let mut raw = Vec::new();
     s.read_to_end(&mut raw).unwrap();
     let split = raw
@@ -114,18 +135,30 @@ pub fn free_port() -> u16 {
 /// Starts `wangge serve` with `store_args` (`--store F` or `--db URL`) and
 /// waits until /healthz answers.
 pub fn serve(store_args: &[&str], extra: &[&str]) -> Server {
+    serve_logged(store_args, extra, None)
+}
+
+/// Like [`serve`], with everything the server logs (at debug level) written
+/// to `log`.
+pub fn serve_logged(store_args: &[&str], extra: &[&str], log: Option<&std::path::Path>) -> Server {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut args = vec!["serve"];
     args.extend_from_slice(store_args);
     args.extend_from_slice(&["--addr", &addr]);
     args.extend_from_slice(extra);
-    let child = Command::new(env!("CARGO_BIN_EXE_wangge"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wangge"));
+    cmd.args(&args).stdout(Stdio::null());
+    match log {
+        Some(path) => {
+            let f = std::fs::File::create(path).expect("a log file");
+            cmd.env("WANGGE_LOG", "debug").stderr(f);
+        }
+        None => {
+            cmd.stderr(Stdio::null());
+        }
+    }
+    let child = cmd.spawn().unwrap();
     let server = Server { child, port };
     let start = Instant::now();
     loop {
@@ -147,4 +180,41 @@ pub fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
     let r = lat.to_radians();
     let y = ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
     (x, y)
+}
+
+/// Issues a token with the CLI and returns its text.
+pub fn token(store_args: &[&str], role: &str, extra: &[&str]) -> String {
+    let mut args = vec!["tokens", "issue"];
+    args.extend_from_slice(store_args);
+    args.extend_from_slice(&["--role", role]);
+    args.extend_from_slice(extra);
+    let r = super::wangge(&args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let t = r.stdout.trim().to_string();
+    assert!(t.starts_with("wg_"), "{t}");
+    t
+}
+
+/// `Authorization: Bearer …` for `request`.
+pub fn bearer(token: &str) -> (String, String) {
+    ("Authorization".into(), format!("Bearer {token}"))
+}
+
+/// Waits until a running server accepts a token just issued by the CLI
+/// (a server hears of new tokens within a second or two).
+pub fn accepted(port: u16, token: &str) {
+    let auth = format!("Bearer {token}");
+    let start = Instant::now();
+    loop {
+        let r = request(port, "GET", "/api/session", &[("Authorization", &auth)]);
+        if r.status == 200 && r.json()["signed_in"] == true {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the server never accepted the token: {}",
+            r.text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -88,12 +88,23 @@ pub trait ImportProgress: Send + Sync {
 pub struct Quiet;
 impl ImportProgress for Quiet {}
 
-/// Reads the inputs, then writes the county's layers to the store.
-pub async fn import_into(
-    store: &Store,
+/// The inputs read, before anything is written (no store is touched, so
+/// nothing is created from inputs that hold nothing usable).
+#[derive(Debug)]
+pub struct Prepared {
+    job: ImportJob,
+    layers: Layers,
+    report: ImportReport,
+    params: PopulationParams,
+    census: Option<(u32, String, f64, f64)>,
+    census_rejected: Vec<(usize, String, String)>,
+}
+
+/// Reads the census and every input.
+pub async fn prepare(
     job: &ImportJob,
     progress: Arc<dyn ImportProgress>,
-) -> Result<ImportOutcome, ImportError> {
+) -> Result<Prepared, ImportError> {
     let mut params = job.population.clone();
     let mut census = None;
     let mut census_rejected = Vec::new();
@@ -126,14 +137,39 @@ pub async fn import_into(
     // Reading and parsing are CPU work: off the async executor.
     let read_job = job.clone();
     let read_progress = progress.clone();
-    let (layers, mut report) =
+    let (layers, report) =
         tokio::task::spawn_blocking(move || read_inputs(&read_job, read_progress.as_ref()))
             .await
             .map_err(|e| ImportError::Stopped(e.to_string()))?;
     if report.total_imported() == 0 {
         return Err(ImportError::NothingUsable(Box::new((report, layers))));
     }
-    let mut layers = layers;
+    Ok(Prepared {
+        job: job.clone(),
+        layers,
+        report,
+        params,
+        census,
+        census_rejected,
+    })
+}
+
+/// Writes what was read to the store as the county's layers, with the
+/// admin units and sites it did not bring taken from the store.
+pub async fn import_into(
+    store: &Store,
+    prepared: Prepared,
+    progress: Arc<dyn ImportProgress>,
+) -> Result<ImportOutcome, ImportError> {
+    let Prepared {
+        job,
+        mut layers,
+        mut report,
+        params,
+        census,
+        census_rejected,
+    } = prepared;
+    let job = &job;
 
     let county = match job.county {
         Some(c) => c,

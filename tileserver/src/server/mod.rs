@@ -73,10 +73,16 @@ impl ServerConfig {
     /// The defaults for a server on `addr`: it answers for that address
     /// and `localhost` only.
     pub fn on(addr: SocketAddr) -> Self {
-        let mut names = vec!["localhost".to_string(), addr.to_string()];
+        // The listening address itself, on any port (an address cannot
+        // be rebound, only a name can), and `localhost`.
+        let ip = match addr.ip() {
+            std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+            v4 => v4.to_string(),
+        };
+        let mut names = vec!["localhost".to_string(), ip];
         if addr.ip().is_loopback() {
-            names.push(format!("127.0.0.1:{}", addr.port()));
-            names.push(format!("[::1]:{}", addr.port()));
+            names.push("127.0.0.1".into());
+            names.push("[::1]".into());
         }
         Self {
             addr,

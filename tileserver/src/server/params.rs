@@ -46,12 +46,17 @@ pub fn parse_query<T: DeserializeOwned>(query: Option<&str>) -> Result<T, ApiErr
     let pairs = pairs(query)?;
     let encoded = serde_urlencoded::to_string(&pairs)
         .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))?;
-    serde_urlencoded::from_str(&encoded).map_err(|e| {
-        let msg = e.to_string();
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded.as_bytes()));
+    // The path names the parameter a value was wrong for.
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        let msg = e.inner().to_string();
         ApiError::BadRequest(if msg.starts_with("unknown field") {
             format!("unknown query parameter: {msg}")
-        } else {
+        } else if field.is_empty() || field == "." {
             format!("query parameters: {msg}")
+        } else {
+            format!("query parameter {field}: {msg}")
         })
     })
 }

@@ -222,7 +222,8 @@ pub(super) async fn one(
         .plans
         .resolve(q.plan.as_deref(), county.as_deref(), &who.0.scope)
         .map_err(|e| match e {
-            ApiError::BadRequest(_) if q.county.is_none() => {
+            // The code's own county part names no county the caller sees.
+            ApiError::BadRequest(_) | ApiError::NotFound(_) if q.county.is_none() => {
                 ApiError::NotFound(format!("no grid {code}"))
             }
             other => other,
