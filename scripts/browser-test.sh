@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Browser tests of the web map: builds the web map (npm ci from the lockfile)
-# and wangge, imports the Qinghuayuan sample into a fresh GeoPackage,
-# partitions it, serves it on a free port on 127.0.0.1, and runs
-# web-map/tests/planner.test.mjs in Debian's chromium (playwright-core).
-# Screenshots and downloads land in OUT (default target/browser-test).
+# and wangge, imports the Qinghuayuan sample (county 110108) and a synthetic
+# county (360681) into one fresh GeoPackage, partitions both, adds a viewer
+# and a planner who sign in with passwords, serves it on a free port on
+# 127.0.0.1 (no anonymous access), and runs web-map/tests/planner.test.mjs
+# in Debian's chromium (playwright-core). Screenshots and downloads land in
+# OUT (default target/browser-test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$(realpath -m "${1:-target/browser-test}")
@@ -11,18 +13,23 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 (cd web-map && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 cargo build --locked -q
 W=target/debug/wangge
-STORE=$OUT/qinghuayuan.gpkg
+STORE=$OUT/two-counties.gpkg
 "$W" import --store "$STORE" data/osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf \
   --census data/census/county_2020.csv --county 110108 --population-total 44166 > "$OUT/import.log"
-"$W" partition --store "$STORE" --cells > "$OUT/partition.log"
-"$W" partition --store "$STORE" --band households:300-500 --no-activate --name "by households" >> "$OUT/partition.log"
+"$W" partition --store "$STORE" --county 110108 --cells > "$OUT/partition.log"
+"$W" partition --store "$STORE" --county 110108 --band households:300-500 --no-activate --name "by households" >> "$OUT/partition.log"
+"$W" synth --store "$STORE" --seed 3 --buildings 20000 --population 900000 --county 360681 >> "$OUT/import.log"
+"$W" partition --store "$STORE" --county 360681 >> "$OUT/partition.log"
+echo "viewer-password-1" | "$W" users add --store "$STORE" wang --role viewer --password-stdin > /dev/null
+echo "planner-password-1" | "$W" users add --store "$STORE" li --role planner --password-stdin > /dev/null
+TOKEN=$("$W" tokens issue --store "$STORE" --role admin --name browser-test 2>/dev/null)
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$W" serve --store "$STORE" --addr "127.0.0.1:$PORT" --web web-map/dist > "$OUT/serve.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 600); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" && break; sleep 0.2; done
 status=0
-(cd web-map && node tests/planner.test.mjs "http://127.0.0.1:$PORT" "$OUT") || status=1
+(cd web-map && WANGGE_TOKEN="$TOKEN" node tests/planner.test.mjs "http://127.0.0.1:$PORT" "$OUT") || status=1
 # The downloaded export opens in GDAL (what QGIS reads it with).
 for f in "$OUT"/*.geojson; do
   if ogrinfo -ro -so -al "$f" | grep -q "Feature Count: [1-9]"; then
@@ -31,4 +38,10 @@ for f in "$OUT"/*.geojson; do
     echo "FAIL $(basename "$f") does not open in GDAL"; status=1
   fi
 done
+# Nothing the browser sent as a secret reached the server's log.
+if grep -q -e "$TOKEN" -e "password-1" "$OUT/serve.log"; then
+  echo "FAIL a token or password appears in the server's log"; status=1
+else
+  echo "ok   no token or password in the server's log"
+fi
 exit $status

@@ -43,6 +43,8 @@ enum Command {
     Users(accounts_cmd::UsersArgs),
     /// Bearer tokens for programs, phones and big screens: issue, list, revoke.
     Tokens(accounts_cmd::TokensArgs),
+    /// Print the HTTP API's OpenAPI 3.1 document (what /openapi.json serves).
+    Openapi,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -56,6 +58,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve_cmd::run(*a),
         Command::Users(a) => accounts_cmd::users(a),
         Command::Tokens(a) => accounts_cmd::tokens(a),
+        Command::Openapi => {
+            let doc = tileserver::server::openapi_document();
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
     }
 }
 

@@ -1,101 +1,123 @@
-// The parts of wangge's REST API the map reads (see /openapi.json).
+// The REST API as the map uses it. Its types are generated from the
+// server's OpenAPI document at build time (src/generated/api.ts from
+// openapi.json), so a change to the API the map does not follow fails
+// `tsc`.
 
-export interface PlanSummary {
-  id: number;
-  name: string;
-  created_at: string;
-  active: boolean;
-  parent_id: number | null;
+import type { components } from "./generated/api";
+
+type S = components["schemas"];
+export type PlanSummary = S["PlanSummary"];
+export type Grid = S["GridView"];
+export type GridList = S["GridList"];
+export type Comparison = S["Comparison"];
+export type Job = S["JobView"];
+export type County = S["CountyView"];
+export type Session = S["SessionView"];
+export type NewPartition = S["NewPartition"];
+
+/** West, south, east, north. */
+export type Bounds = [number, number, number, number];
+
+/** A grid's bounds as a four-number tuple (the document says an array). */
+export const bounds = (g: Grid): Bounds => g.bbox as Bounds;
+
+/** The report as the panel reads it (the document types it as an object). */
+export interface Report {
   grids: number;
-  cells: number;
-  in_band_feasible: number | null;
+  dedicated_grids: number;
+  in_band_feasible: number;
+  polsby_popper_mean: number;
+  polsby_popper_p10: number;
+  road_share: number;
+  infeasible_parents: { code: string; name: string; value: number; reason: string }[];
 }
 
-export interface ParentProblem {
-  code: string;
-  name: string;
-  value: number;
-  reason: string;
-}
-
-export interface PlanDetail extends PlanSummary {
+export type PlanDetail = Omit<S["PlanDetail"], "params" | "report"> & {
   params: { band?: string } & Record<string, unknown>;
-  report: {
-    grids: number;
-    dedicated_grids: number;
-    in_band_feasible: number;
-    polsby_popper_mean: number;
-    polsby_popper_p10: number;
-    road_share: number;
-    infeasible_parents: ParentProblem[];
-  };
+  report: Report;
+};
+
+/** An answer other than 2xx: its status and the server's words. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-export interface Grid {
-  plan: number;
-  code: string;
-  name: string;
-  village_code: string;
-  village_name: string;
-  town_code: string;
-  town_name: string;
-  population: number;
-  households: number;
-  buildings: number;
-  area_m2: number;
-  perimeter_m: number;
-  polsby_popper: number;
-  dedicated: string | null;
-  in_band: boolean | null;
-  bbox: [number, number, number, number];
-  neighbours?: { code: string; name: string; village_code: string; shared_boundary_m: number }[];
+/** Who is signed in; writes from this browser carry its CSRF token. */
+let csrf: string | null = null;
+/** Called on a 401: the map shows the sign-in form. */
+let onUnauthorized: (message: string) => void = () => {};
+
+export function setCsrf(token: string | null | undefined): void {
+  csrf = token ?? null;
 }
 
-export interface Comparison {
-  a: number;
-  b: number;
-  changed: string[];
-  added: string[];
-  removed: string[];
-  households_changing_grid: number;
-  households: number;
+export function whenUnauthorized(f: (message: string) => void): void {
+  onUnauthorized = f;
 }
 
-export interface Job {
-  job: number;
-  state: "running" | "done" | "failed";
-  stage: string;
-  elapsed_s: number;
-  plan: number | null;
-  error: string | null;
+async function call(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  const method = (init.method ?? "GET").toUpperCase();
+  if (method !== "GET" && method !== "HEAD" && csrf) headers.set("X-CSRF-Token", csrf);
+  const r = await fetch(url, { ...init, headers, credentials: "same-origin" });
+  if (!r.ok) {
+    const body = await r.json().catch(() => ({ error: r.statusText }));
+    const message = body.error ?? `${r.status}`;
+    // A refused sign-in is the form's own business, not a new prompt.
+    if (r.status === 401 && url !== "/api/session") onUnauthorized(message);
+    throw new ApiError(r.status, message);
+  }
+  return r;
 }
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const r = await fetch(url, init);
-  if (!r.ok) {
-    const body = await r.json().catch(() => ({ error: r.statusText }));
-    throw new Error(body.error ?? `${r.status}`);
-  }
-  return (await r.json()) as T;
+  return (await (await call(url, init)).json()) as T;
 }
 
+function post<T>(url: string, body?: unknown): Promise<T> {
+  return json<T>(url, {
+    method: "POST",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+const q = (params: Record<string, string | number | undefined>) => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, String(v));
+  const text = s.toString();
+  return text ? `?${text}` : "";
+};
+
 export const api = {
-  plans: () => json<{ plans: PlanSummary[] }>("/api/plans").then((r) => r.plans),
+  session: () => json<Session>("/api/session"),
+  signIn: (name: string, password: string) => post<Session>("/api/session", { name, password }),
+  signOut: () => call("/api/session", { method: "DELETE" }),
+  counties: () => json<S["CountyList"]>("/api/counties").then((r) => r.counties),
+  plans: (county?: string) => json<S["PlanList"]>(`/api/plans${q({ county })}`).then((r) => r.plans),
   plan: (id: number) => json<PlanDetail>(`/api/plans/${id}`),
-  activate: (id: number) => json<PlanSummary>(`/api/plans/${id}/activate`, { method: "POST" }),
-  grids: (plan: number) => json<{ grids: Grid[] }>(`/api/plans/${plan}/grids`).then((r) => r.grids),
-  grid: (code: string, plan: number) =>
-    json<Grid>(`/api/grids/${encodeURIComponent(code)}?plan=${plan}`),
-  compare: (a: number, b: number) => json<Comparison>(`/api/compare?a=${a}&b=${b}`),
-  partition: (body: Record<string, unknown>) =>
-    json<Job>("/api/partitions", {
+  activate: (id: number) => post<PlanSummary>(`/api/plans/${id}/activate`),
+  grids: (plan: number) => json<GridList>(`/api/plans/${plan}/grids`).then((r) => r.grids),
+  grid: (code: string, plan: number) => json<Grid>(`/api/grids/${encodeURIComponent(code)}${q({ plan })}`),
+  compare: (a: number, b: number) => json<Comparison>(`/api/compare${q({ a, b })}`),
+  partition: (body: NewPartition) => post<Job>("/api/partitions", body),
+  job: (id: number) => json<Job>(`/api/partitions/${id}`),
+  exportUrl: (plan: number, filter: Record<string, string>) =>
+    `/api/plans/${plan}/export.geojson${q(filter)}`,
+  /** Any number of grids, sent as a JSON body (a URL holds only so many codes). */
+  exportSelection: async (plan: number, codes: string[]): Promise<{ blob: Blob; name: string }> => {
+    const r = await call(`/api/plans/${plan}/export`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-  job: (id: number) => json<Job>(`/api/partitions/${id}`),
-  exportUrl: (plan: number, filter: Record<string, string>) => {
-    const q = new URLSearchParams(filter).toString();
-    return `/api/plans/${plan}/export.geojson${q ? `?${q}` : ""}`;
+      body: JSON.stringify({ codes }),
+    });
+    const cd = r.headers.get("Content-Disposition") ?? "";
+    const name = /filename="([^"]+)"/.exec(cd)?.[1] ?? `plan${plan}-selected-grids.geojson`;
+    return { blob: await r.blob(), name };
   },
 };

@@ -1,16 +1,41 @@
-// The planner view: wires the map, the plan selector and report, the grid
-// panel, search, layers, colours, export, language and theme.
+// The planner view: signs in, then wires the map, the county and plan
+// selectors and report, the grid panel, search, layers, colours, export,
+// language and theme.
 
-import { api, type Comparison, type Grid, type PlanDetail, type PlanSummary } from "./api";
+import type maplibregl from "maplibre-gl";
+import {
+  type Comparison,
+  type County,
+  type Grid,
+  type NewPartition,
+  type PlanDetail,
+  type PlanSummary,
+  type Session,
+  api,
+  bounds,
+} from "./api";
 import { type Band, type Mode, fillColour, parseBand, renderLegend } from "./colour";
 import { lang, setLang, t } from "./i18n";
-import { createMap, gridAt, hoverHighlight, setChanged, setGroupVisible, setSelected, showPlan } from "./map";
+import {
+  createMap,
+  gridAt,
+  hoverHighlight,
+  setChanged,
+  setGroupVisible,
+  setSelected,
+  showPlan,
+  switchCounty,
+} from "./map";
 import { showGrid, showReport } from "./panel";
 import { find } from "./search";
+import { applyRole, clearNotice, notify, startSession } from "./session";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const state = {
+  session: null as Session | null,
+  counties: [] as County[],
+  county: "",
   plans: [] as PlanSummary[],
   plan: 0,
   detail: null as PlanDetail | null,
@@ -23,9 +48,8 @@ const state = {
 
 setLang(lang());
 document.documentElement.dataset.theme = localStorage.getItem("wangge.theme") ?? "light";
-const map = createMap("map");
-hoverHighlight(map);
-(window as unknown as { wangge: unknown }).wangge = { map, state };
+// Made once the caller is known (the style is the caller's county's).
+let map!: maplibregl.Map;
 
 function applyColours(): void {
   if (!map.getLayer("grids-fill")) return;
@@ -44,7 +68,7 @@ function applyTheme(): void {
 }
 
 async function loadPlans(pick?: number): Promise<void> {
-  state.plans = await api.plans();
+  state.plans = await api.plans(state.county);
   for (const select of [$<HTMLSelectElement>("plan-select"), $<HTMLSelectElement>("compare-with")]) {
     select.innerHTML = "";
     for (const p of state.plans) {
@@ -61,7 +85,7 @@ async function loadPlans(pick?: number): Promise<void> {
 /** Re-lists the plans (names carry the language's "active") without
  * dropping the selection. */
 async function loadPlansKeepingSelection(): Promise<void> {
-  state.plans = await api.plans();
+  state.plans = await api.plans(state.county);
   for (const select of [$<HTMLSelectElement>("plan-select"), $<HTMLSelectElement>("compare-with")]) {
     const value = select.value;
     for (const o of Array.from(select.options)) {
@@ -82,9 +106,20 @@ async function choosePlan(id: number): Promise<void> {
   state.band = parseBand(state.detail.params.band);
   showReport(state.detail);
   state.grids = await api.grids(id);
-  if (map.isStyleLoaded()) showPlan(map, id);
+  if (map.isStyleLoaded()) showPlan(map, state.county, id);
   applyColours();
   $<HTMLButtonElement>("activate").disabled = state.detail.active;
+}
+
+/** Shows a county: its style (basemap and grids), its plans. */
+async function chooseCounty(code: string): Promise<void> {
+  state.county = code;
+  localStorage.setItem("wangge.county", code);
+  $<HTMLSelectElement>("county-select").value = code;
+  clearSelection();
+  clearComparison();
+  if (map) await switchCounty(map, code);
+  await loadPlans();
 }
 
 function clearSelection(): void {
@@ -103,31 +138,44 @@ async function selectGrid(code: string, add: boolean): Promise<void> {
 
 async function flyToCode(code: string): Promise<void> {
   const g = state.grids.find((x) => x.code === code);
-  if (g) map.fitBounds(g.bbox, { padding: 80, maxZoom: 16, duration: 800 });
+  if (g) map.fitBounds(bounds(g), { padding: 80, maxZoom: 16, duration: 800 });
   await selectGrid(code, false);
 }
 
-map.on("load", () => {
-  applyTheme();
-  applyColours();
-  if (state.plan && !state.detail?.active) showPlan(map, state.plan);
-  for (const box of document.querySelectorAll<HTMLInputElement>("[data-layer]")) {
-    setGroupVisible(map, box.dataset.layer!, box.checked);
-  }
-});
+/** The map's own events (made once the map is). */
+function wireMap(): void {
+  hoverHighlight(map);
+  map.on("style.load", () => {
+    applyTheme();
+    applyColours();
+    if (state.plan && !state.detail?.active) showPlan(map, state.county, state.plan);
+    for (const box of document.querySelectorAll<HTMLInputElement>("[data-layer]")) {
+      setGroupVisible(map, box.dataset.layer!, box.checked);
+    }
+  });
 
-map.on("click", (e) => {
-  const f = gridAt(map, e.point);
-  const code = f?.properties?.code as string | undefined;
-  if (code) void selectGrid(code, e.originalEvent.shiftKey);
-});
+  map.on("click", (e) => {
+    const f = gridAt(map, e.point);
+    const code = f?.properties?.code as string | undefined;
+    if (code) void selectGrid(code, e.originalEvent.shiftKey);
+  });
+
+}
 
 $<HTMLSelectElement>("plan-select").addEventListener("change", (e) => {
   void choosePlan(Number((e.target as HTMLSelectElement).value));
 });
 $("activate").addEventListener("click", async () => {
-  await api.activate(state.plan);
-  await loadPlans(state.plan);
+  try {
+    await api.activate(state.plan);
+    clearNotice();
+    await loadPlans(state.plan);
+  } catch (err) {
+    notify(err);
+  }
+});
+$<HTMLSelectElement>("county-select").addEventListener("change", (e) => {
+  void chooseCounty((e.target as HTMLSelectElement).value).catch(notify);
 });
 $<HTMLSelectElement>("colour-mode").addEventListener("change", (e) => {
   state.mode = (e.target as HTMLSelectElement).value as Mode;
@@ -201,9 +249,25 @@ $("export-village").addEventListener("click", () => {
   if (!g) return alert(t("noSelection"));
   download(api.exportUrl(state.plan, { village: g.village_code }));
 });
-$("export-selected").addEventListener("click", () => {
+// A selection of any size goes as a JSON body, not in the URL.
+$("export-selected").addEventListener("click", async () => {
   if (!state.selected.length) return alert(t("noSelection"));
-  download(api.exportUrl(state.plan, { codes: state.selected.map((g) => g.code).join(",") }));
+  try {
+    const { blob, name } = await api.exportSelection(
+      state.plan,
+      state.selected.map((g) => g.code),
+    );
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (err) {
+    notify(err);
+  }
 });
 
 // Compare the shown plan with another: grids that differ are outlined.
@@ -233,7 +297,11 @@ $("new-plan").addEventListener("submit", async (e) => {
   const status = $("np-status");
   const measure = $<HTMLSelectElement>("np-measure").value;
   const band = `${measure}:${$<HTMLInputElement>("np-lo").value}-${$<HTMLInputElement>("np-hi").value}`;
-  const body: Record<string, unknown> = { band, name: $<HTMLInputElement>("np-name").value || undefined };
+  const body: NewPartition = {
+    band,
+    name: $<HTMLInputElement>("np-name").value || undefined,
+    county: state.county,
+  };
   if ($<HTMLInputElement>("np-cells").checked) body.cells = "households:30-50";
   $<HTMLButtonElement>("np-run").disabled = true;
   try {
@@ -252,9 +320,44 @@ $("new-plan").addEventListener("submit", async (e) => {
     }
   } catch (err) {
     status.textContent = `${t("failed")}: ${(err as Error).message}`;
+    notify(err);
   } finally {
     $<HTMLButtonElement>("np-run").disabled = false;
   }
 });
 
-void loadPlans();
+/** After signing in (or reading anonymously): the counties, the map, the plans. */
+async function start(s: Session): Promise<void> {
+  state.session = s;
+  applyRole(s);
+  state.counties = await api.counties();
+  const select = $<HTMLSelectElement>("county-select");
+  select.innerHTML = "";
+  for (const c of state.counties) {
+    const o = document.createElement("option");
+    o.value = c.code;
+    o.textContent = `${c.name || c.code} (${c.code})`;
+    select.append(o);
+  }
+  $("county-field").hidden = state.counties.length < 2;
+  const saved = localStorage.getItem("wangge.county");
+  const county = state.counties.find((c) => c.code === saved)?.code ?? state.counties[0]?.code;
+  if (!county) {
+    notify(new Error("no county in the store: import one with `wangge import`"));
+    return;
+  }
+  if (!map) {
+    state.county = county;
+    select.value = county;
+    map = createMap("map", county);
+    (window as unknown as { wangge: unknown }).wangge = { map, state };
+    wireMap();
+    await loadPlans();
+  } else {
+    await chooseCounty(county);
+  }
+}
+
+void startSession((s) => void start(s).catch(notify))
+  .then(start)
+  .catch(notify);

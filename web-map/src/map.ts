@@ -11,10 +11,15 @@ export const GROUPS: Record<string, string[]> = {
   buildings: ["buildings"],
 };
 
-export function createMap(container: string): maplibregl.Map {
+/** The style of a county (its basemap and its active plan's grids). */
+export function styleUrl(county: string): string {
+  return `/style.json?county=${encodeURIComponent(county)}`;
+}
+
+export function createMap(container: string, county: string): maplibregl.Map {
   const map = new maplibregl.Map({
     container,
-    style: "/style.json",
+    style: styleUrl(county),
     // CJK labels drawn from the local Noto Sans CJK; Latin and digits come
     // from glyphs wangge serves. Nothing is fetched from outside.
     localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Noto Sans CJK JP', sans-serif",
@@ -24,7 +29,10 @@ export function createMap(container: string): maplibregl.Map {
   });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-  map.on("load", () => {
+  // Each style (a county switch loads another) gets the selection and
+  // comparison outlines.
+  map.on("style.load", () => {
+    if (map.getLayer("grids-changed")) return;
     map.addLayer({
       id: "grids-changed",
       type: "line",
@@ -94,15 +102,24 @@ export function setGroupVisible(map: maplibregl.Map, group: string, visible: boo
 }
 
 /** Points the plan's sources at another plan's tiles. */
-export function showPlan(map: maplibregl.Map, plan: number): void {
+export function showPlan(map: maplibregl.Map, county: string, plan: number): void {
   const origin = window.location.origin;
   for (const [source, name] of [
     ["plan", "grids"],
     ["blocks", "blocks"],
   ] as const) {
     const s = map.getSource(source) as maplibregl.VectorTileSource | undefined;
-    s?.setTiles([`${origin}/tiles/${name}/{z}/{x}/{y}.mvt?plan=${plan}`]);
+    s?.setTiles([`${origin}/tiles/${name}/{z}/{x}/{y}.mvt?county=${county}&plan=${plan}`]);
   }
+}
+
+/** Loads another county's style and moves to it. */
+export async function switchCounty(map: maplibregl.Map, county: string): Promise<void> {
+  const r = await fetch(styleUrl(county), { credentials: "same-origin" });
+  if (!r.ok) throw new Error(`style of county ${county}: ${r.status}`);
+  const style = (await r.json()) as maplibregl.StyleSpecification;
+  map.setStyle(style);
+  if (style.center) map.jumpTo({ center: style.center as [number, number], zoom: style.zoom ?? 12 });
 }
 
 export function gridAt(map: maplibregl.Map, point: maplibregl.PointLike): MapGeoJSONFeature | undefined {

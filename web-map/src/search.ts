@@ -1,6 +1,6 @@
 // Search by grid code, village or town name; picking a result flies there.
 
-import type { Grid } from "./api";
+import { type Grid, bounds } from "./api";
 import { t } from "./i18n";
 
 export interface Hit {
@@ -28,7 +28,7 @@ export function find(grids: Grid[], q: string): Hit[] {
   const hits: Hit[] = grids
     .filter((g) => g.code.startsWith(s) || g.name.includes(s))
     .slice(0, 8)
-    .map((g) => ({ label: `${g.name} ${g.code}`, bbox: g.bbox, code: g.code }));
+    .map((g) => ({ label: `${g.name} ${g.code}`, bbox: bounds(g), code: g.code }));
   const groups = (key: (g: Grid) => string, name: (g: Grid) => string, kind: string) => {
     const by = new Map<string, Grid[]>();
     for (const g of grids) {

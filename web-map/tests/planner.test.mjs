@@ -1,6 +1,9 @@
 // Browser tests of the planner view in Debian's chromium (playwright-core,
 // no downloaded browser), against a running `wangge serve` with the sample
-// data. usage: node tests/planner.test.mjs http://127.0.0.1:PORT [OUT_DIR]
+// data: two counties (110108 Qinghuayuan, 360681 synthetic), users `wang`
+// (viewer) and `li` (planner), and an admin token in WANGGE_TOKEN for the
+// test's own API reads.
+// usage: WANGGE_TOKEN=… node tests/planner.test.mjs http://127.0.0.1:PORT [OUT_DIR]
 // Prints one "ok"/"FAIL" line per test and "browser tests: N passed, M failed".
 
 import { execSync } from "node:child_process";
@@ -48,14 +51,27 @@ page.on("request", (r) => {
   if (!["data:", "blob:"].includes(u.protocol) && u.hostname !== "127.0.0.1") outside.push(r.url());
 });
 page.on("pageerror", (e) => errors.push(String(e)));
+// Refusals a test provokes on purpose are listed here before it does.
+const expected = new Set();
 page.on("response", (r) => {
-  if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  if (r.status() >= 400 && !expected.has(`${r.status()} ${new URL(r.url()).pathname}`)) {
+    errors.push(`${r.status()} ${r.url()}`);
+  }
 });
 page.on("console", (m) => {
-  if (m.type() === "error") errors.push(m.text());
+  if (m.type() !== "error") return;
+  // The browser's own line for a response a test provoked on purpose.
+  const status = /responded with a status of (\d+)/.exec(m.text())?.[1];
+  if (status && [...expected].some((e) => e.startsWith(`${status} `))) return;
+  errors.push(m.text());
 });
 
-const api = async (path) => (await fetch(base + path)).json();
+const token = process.env.WANGGE_TOKEN;
+if (!token) {
+  console.error("WANGGE_TOKEN (a token to read the API with) is not set");
+  process.exit(2);
+}
+const api = async (path) => (await fetch(base + path, { headers: { Authorization: `Bearer ${token}` } })).json();
 const idle = () =>
   page.evaluate(
     () =>
@@ -88,12 +104,64 @@ async function pixels(png, region) {
   );
 }
 
-await test("the planner view loads with no request outside 127.0.0.1", async () => {
-  const t0 = Date.now();
+async function signIn(name, password) {
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 30000 });
+  await page.fill("#signin-name", name);
+  await page.fill("#signin-password", password);
+  await page.click("#signin-submit");
+}
+
+await test("without a session the map asks to sign in; a wrong password is said plainly", async () => {
   await page.goto(base + "/", { waitUntil: "load" });
+  await page.waitForSelector("#signin:not([hidden])", { timeout: 30000 });
+  expected.add("401 /api/session");
+  await signIn("wang", "not the password");
+  await page.waitForFunction(() => document.getElementById("signin-error").textContent.length > 0);
+  const said = await page.locator("#signin-error").innerText();
+  assert(said === "用户名或密码错误", `said: ${said}`);
+  await page.screenshot({ path: `${out}/signin.png` });
+});
+
+await test("a viewer sees the map without write controls, and a write is refused plainly", async () => {
+  await page.fill("#signin-password", "viewer-password-1");
+  await page.click("#signin-submit");
+  await page.waitForFunction(() => window.wangge?.map && window.wangge.state.grids.length > 0, null, { timeout: 60000 });
+  assert(await page.locator("#signin").isHidden(), "the form goes away");
+  assert((await page.locator("#who").getAttribute("data-role")) === "viewer", "signed in as a viewer");
+  assert(await page.locator("#activate").isHidden(), "no activate button for a viewer");
+  assert(await page.locator("#new-plan-card").isHidden(), "no new-plan form for a viewer");
+  assert((await page.locator("#who").innerText()).includes("只读"), "read-only said");
+  // Forcing the hidden button: the server refuses, the page says so.
+  expected.add("403 /api/plans/1/activate");
+  await page.evaluate(() => {
+    const b = document.getElementById("activate");
+    delete b.dataset.hiddenByRole;
+    b.disabled = false;
+    window.wangge.state.plan = 1;
+    b.click();
+  });
+  await page.waitForSelector("#notice:not([hidden])", { timeout: 10000 });
+  const notice = await page.locator("#notice").innerText();
+  assert(notice.startsWith("无权限") && notice.includes("planner"), `notice: ${notice}`);
+  assert((await page.locator("#notice").getAttribute("data-status")) === "403", "a 403");
+  await page.screenshot({ path: `${out}/viewer.png` });
+});
+
+await test("signing out and in as a planner shows the write controls; nothing outside 127.0.0.1", async () => {
+  await page.click("#signout");
+  await page.waitForLoadState("load");
+  const t0 = Date.now();
+  await signIn("li", "planner-password-1");
   await page.waitForFunction(() => window.wangge?.map && window.wangge.state.grids.length > 0, null, { timeout: 60000 });
   const at = await idle();
   console.log(`     first idle ${Math.round(at)} ms after navigation start (${Date.now() - t0} ms wall)`);
+  assert((await page.locator("#who").getAttribute("data-role")) === "planner", "signed in as a planner");
+  assert(await page.locator("#activate").isVisible(), "activate shown to a planner");
+  assert(await page.locator("#new-plan-card").isVisible(), "new-plan form shown to a planner");
+  assert(!(await page.locator("#county-field").isHidden()), "two counties: the county switch is shown");
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "wangge_session");
+  assert(session && session.httpOnly && session.sameSite === "Strict", `session cookie ${JSON.stringify(session)}`);
   assert(outside.length === 0, `requests outside 127.0.0.1: ${outside.join(", ")}`);
 });
 
@@ -269,6 +337,44 @@ await test("a partition run from the map becomes a new plan", async () => {
   assert(p.name === "浏览器测试" && p.active, `new plan ${JSON.stringify(p)}`);
   assert((await api(`/api/plans/${plan}`)).params.band === "residents:1200-2400", "band passed through");
   await page.waitForFunction((id) => window.wangge.state.plan === id, plan);
+});
+
+await test("the county switch shows the other county's grids and plans", async () => {
+  const before = await page.evaluate(() => window.wangge.state.county);
+  assert(before === "110108", `starts in ${before}`);
+  await page.selectOption("#county-select", "360681");
+  await page.waitForFunction(
+    () => window.wangge.state.county === "360681" && window.wangge.state.grids.length > 0 && window.wangge.state.grids[0].county === "360681",
+    null,
+    { timeout: 60000 },
+  );
+  await idle();
+  const codes = await page.evaluate(() =>
+    window.wangge.map.queryRenderedFeatures({ layers: ["grids-fill"] }).map((f) => f.properties.code),
+  );
+  assert(codes.length > 0, "grids drawn in the other county");
+  assert(codes.every((c) => c.startsWith("360681")), `grids of another county drawn: ${codes.find((c) => !c.startsWith("360681"))}`);
+  const plans = await page.evaluate(() => window.wangge.state.plans.map((p) => p.county));
+  assert(plans.length > 0 && plans.every((c) => c === "360681"), `plans listed: ${plans}`);
+  await page.screenshot({ path: `${out}/county-360681.png` });
+});
+
+await test("exporting 500 selected grids sends them in a body and downloads all 500", async () => {
+  const grids = (await api(`/api/plans/active/grids?county=360681`)).grids;
+  assert(grids.length >= 500, `${grids.length} grids in the synthetic county`);
+  await page.evaluate((n) => {
+    const s = window.wangge.state;
+    s.selected = s.grids.slice(0, n);
+  }, 500);
+  const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60000 }), page.click("#export-selected")]);
+  const path = `${out}/${download.suggestedFilename()}`;
+  await download.saveAs(path);
+  const fc = JSON.parse(readFileSync(path, "utf8"));
+  assert(fc.features.length === 500, `${fc.features.length} features`);
+  const want = new Set(grids.slice(0, 500).map((g) => g.code));
+  assert(fc.features.every((f) => want.has(f.id)), "exactly the selected grids");
+  await page.selectOption("#county-select", "110108");
+  await page.waitForFunction(() => window.wangge.state.county === "110108" && window.wangge.state.grids[0]?.county === "110108", null, { timeout: 60000 });
 });
 
 await test("no script errors", async () => {

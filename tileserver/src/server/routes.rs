@@ -238,5 +238,16 @@ mod tests {
             .unwrap();
         assert!(!w.contains(&crate::auth::Role::Viewer));
         assert!(t.roles(&Method::GET, "/healthz").is_none());
+        // Operation ids are unique (generated clients name functions by them).
+        let mut ids = std::collections::BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (m, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap_or_default().to_string();
+                assert!(
+                    ids.insert(id.clone()),
+                    "{m} {path}: operationId {id:?} repeats"
+                );
+            }
+        }
     }
 }

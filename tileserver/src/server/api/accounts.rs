@@ -155,7 +155,7 @@ fn note(action: &str, target: String) -> AuditNote {
     }
 }
 
-#[utoipa::path(get, path = "/api/users", tag = "accounts", summary = "Users inside the admin's scope",
+#[utoipa::path(get, path = "/api/users", operation_id = "list_users", tag = "accounts", summary = "Users inside the admin's scope",
     params(NoParams),
     responses((status = 200, body = UserList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
@@ -175,7 +175,7 @@ pub(super) async fn users(
     }))
 }
 
-#[utoipa::path(post, path = "/api/users", tag = "accounts", summary = "Add a user who signs in with a password",
+#[utoipa::path(post, path = "/api/users", operation_id = "add_user", tag = "accounts", summary = "Add a user who signs in with a password",
     params(NoParams),
     request_body = NewUser,
     responses((status = 201, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -218,7 +218,7 @@ pub(super) async fn add_user(
     Ok(res)
 }
 
-#[utoipa::path(post, path = "/api/users/{name}", tag = "accounts", summary = "Disable or enable a user",
+#[utoipa::path(post, path = "/api/users/{name}", operation_id = "change_user", tag = "accounts", summary = "Disable or enable a user",
     params(("name" = String, Path, description = "User name"), NoParams),
     request_body = UserChange,
     responses((status = 200, body = UserView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -251,7 +251,7 @@ pub(super) async fn set_user(
     Ok(res)
 }
 
-#[utoipa::path(get, path = "/api/tokens", tag = "accounts", summary = "Tokens inside the admin's scope (never their text)",
+#[utoipa::path(get, path = "/api/tokens", operation_id = "list_tokens", tag = "accounts", summary = "Tokens inside the admin's scope (never their text)",
     params(NoParams),
     responses((status = 200, body = TokenList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),
@@ -271,7 +271,7 @@ pub(super) async fn tokens(
     }))
 }
 
-#[utoipa::path(post, path = "/api/tokens", tag = "accounts", summary = "Issue a bearer token (its text is in this answer only)",
+#[utoipa::path(post, path = "/api/tokens", operation_id = "issue_token", tag = "accounts", summary = "Issue a bearer token (its text is in this answer only)",
     params(NoParams),
     request_body = NewTokenRequest,
     responses((status = 201, body = IssuedToken), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -348,7 +348,7 @@ pub(super) async fn issue_token(
     Ok(res)
 }
 
-#[utoipa::path(delete, path = "/api/tokens/{id}", tag = "accounts", summary = "Revoke a token (refused by every server within seconds)",
+#[utoipa::path(delete, path = "/api/tokens/{id}", operation_id = "revoke_token", tag = "accounts", summary = "Revoke a token (refused by every server within seconds)",
     params(("id" = i64, Path, description = "Token id"), NoParams),
     responses((status = 200, body = TokenView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),

@@ -57,7 +57,7 @@ pub struct AuditList {
     pub next_before: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/audit", tag = "accounts", summary = "The audit log of every write, newest first",
+#[utoipa::path(get, path = "/api/audit", operation_id = "audit_log", tag = "accounts", summary = "The audit log of every write, newest first",
     params(AuditQuery),
     responses((status = 200, body = AuditList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)),

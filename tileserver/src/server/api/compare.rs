@@ -116,7 +116,7 @@ pub struct CompareQuery {
     pub county: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/compare", tag = "plans",
+#[utoipa::path(get, path = "/api/compare", operation_id = "compare_plans", tag = "plans",
     summary = "What changed from plan a to plan b (of one county): grids whose boundary or households differ, added and removed codes, households whose building is in a grid of another code",
     params(CompareQuery),
     responses((status = 200, body = Comparison), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

@@ -37,7 +37,7 @@ pub struct CountyList {
 #[into_params(parameter_in = Query)]
 pub struct NoParams {}
 
-#[utoipa::path(get, path = "/api/counties", tag = "plans",
+#[utoipa::path(get, path = "/api/counties", operation_id = "list_counties", tag = "plans",
     summary = "Counties the caller sees, with their active plans",
     params(NoParams),
     responses((status = 200, body = CountyList), (status = 400, body = crate::server::errors::ErrorBody),

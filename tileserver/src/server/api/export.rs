@@ -87,7 +87,7 @@ pub struct ExportSelection {
 /// The most codes one selection may name.
 const MAX_SELECTION: usize = 100_000;
 
-#[utoipa::path(get, path = "/api/plans/{plan}/export.geojson", tag = "export",
+#[utoipa::path(get, path = "/api/plans/{plan}/export.geojson", operation_id = "export_geojson", tag = "export",
     summary = "RFC 7946 GeoJSON of a plan's grids (all, a town, a village or listed codes), streamed",
     params(("plan" = String, Path, description = "Plan id, or `active`"), ExportQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"),
@@ -121,7 +121,7 @@ pub(super) async fn geojson(
     .await
 }
 
-#[utoipa::path(post, path = "/api/plans/{plan}/export", tag = "export",
+#[utoipa::path(post, path = "/api/plans/{plan}/export", operation_id = "export_selection", tag = "export",
     summary = "RFC 7946 GeoJSON of the grids a selection names (any number of codes), streamed",
     params(("plan" = String, Path, description = "Plan id, or `active`"), PlanQuery),
     request_body = ExportSelection,

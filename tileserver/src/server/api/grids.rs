@@ -47,7 +47,7 @@ pub struct GridView {
     /// The grid a cell belongs to.
     pub parent_code: Option<String>,
     /// West, south, east, north.
-    pub bbox: Option<[f64; 4]>,
+    pub bbox: [f64; 4],
     /// Who it borders and for how long (one grid only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub neighbours: Option<Vec<Neighbour>>,
@@ -88,14 +88,16 @@ fn r(x: f64, d: i32) -> f64 {
 /// A grid's figures and, with `neighbours`, who it borders (within the scope).
 pub(super) fn grid_view(set: &GridSet, i: usize, neighbours: Option<&Scope>) -> GridView {
     let g: &StoredGrid = &set.grids[i];
-    let bbox = geo::BoundingRect::bounding_rect(&g.geometry).map(|b| {
-        [
-            r(b.min().x, 7),
-            r(b.min().y, 7),
-            r(b.max().x, 7),
-            r(b.max().y, 7),
-        ]
-    });
+    let bbox = geo::BoundingRect::bounding_rect(&g.geometry)
+        .map(|b| {
+            [
+                r(b.min().x, 7),
+                r(b.min().y, 7),
+                r(b.max().x, 7),
+                r(b.max().y, 7),
+            ]
+        })
+        .unwrap_or_default();
     GridView {
         plan: set.plan.0,
         county: set.county.to_string(),
@@ -162,7 +164,7 @@ pub(super) fn picked(
         .collect()
 }
 
-#[utoipa::path(get, path = "/api/plans/{plan}/grids", tag = "grids",
+#[utoipa::path(get, path = "/api/plans/{plan}/grids", operation_id = "list_grids", tag = "grids",
     summary = "Grids (or cells) of a plan with their figures and totals",
     params(("plan" = String, Path, description = "Plan id, or `active`"), GridFilter),
     responses((status = 200, body = GridList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -195,7 +197,7 @@ pub(super) async fn list(
     }))
 }
 
-#[utoipa::path(get, path = "/api/grids/{code}", tag = "grids",
+#[utoipa::path(get, path = "/api/grids/{code}", operation_id = "get_grid", tag = "grids",
     summary = "One grid or cell with its figures and neighbours",
     params(("code" = String, Path, description = "Grid code (15 digits) or cell code"), PlanQuery),
     responses((status = 200, body = GridView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

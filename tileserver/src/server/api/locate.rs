@@ -71,7 +71,7 @@ fn unit(src: &PolygonSource, c: Coord<f64>, scope: &crate::auth::Scope) -> Optio
     })
 }
 
-#[utoipa::path(get, path = "/api/locate", tag = "grids", summary = "Town, village and grid at a point",
+#[utoipa::path(get, path = "/api/locate", operation_id = "locate", tag = "grids", summary = "Town, village and grid at a point",
     params(LocateQuery),
     responses((status = 200, body = Located), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),

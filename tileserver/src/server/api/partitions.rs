@@ -119,7 +119,7 @@ fn job_view(id: u64, j: &Job) -> JobView {
     }
 }
 
-#[utoipa::path(post, path = "/api/partitions", tag = "plans",
+#[utoipa::path(post, path = "/api/partitions", operation_id = "start_partition", tag = "plans",
     summary = "Start a partition of a county into a new plan (one at a time); 202 with the job",
     params(NoParams),
     request_body = NewPartition,
@@ -248,7 +248,7 @@ pub(super) async fn start(
     Ok(res)
 }
 
-#[utoipa::path(get, path = "/api/partitions/{job}", tag = "plans",
+#[utoipa::path(get, path = "/api/partitions/{job}", operation_id = "get_partition", tag = "plans",
     summary = "A partition job: running (with its stage), done (with the plan) or failed (with the error)",
     params(("job" = String, Path, description = "Job id"), NoParams),
     responses((status = 200, body = JobView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

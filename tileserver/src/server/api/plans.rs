@@ -82,7 +82,7 @@ pub struct CountyFilter {
     pub county: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/plans", tag = "plans", summary = "Plans, oldest first",
+#[utoipa::path(get, path = "/api/plans", operation_id = "list_plans", tag = "plans", summary = "Plans, oldest first",
     params(CountyFilter),
     responses((status = 200, body = PlanList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
@@ -116,7 +116,7 @@ pub struct OneQuery {
     pub county: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/plans/{plan}", tag = "plans",
+#[utoipa::path(get, path = "/api/plans/{plan}", operation_id = "get_plan", tag = "plans",
     summary = "One plan with its parameters and report",
     params(("plan" = String, Path, description = "Plan id, or `active`"), OneQuery),
     responses((status = 200, body = PlanDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -136,7 +136,7 @@ pub(super) async fn one(
     }))
 }
 
-#[utoipa::path(post, path = "/api/plans/{plan}/activate", tag = "plans",
+#[utoipa::path(post, path = "/api/plans/{plan}/activate", operation_id = "activate_plan", tag = "plans",
     summary = "Make a plan its county's plan in force",
     params(("plan" = String, Path, description = "Plan id"), NoParams),
     responses((status = 200, body = PlanSummary), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -162,7 +162,7 @@ pub(super) async fn activate(
     Ok(res)
 }
 
-#[utoipa::path(delete, path = "/api/plans/{plan}", tag = "plans",
+#[utoipa::path(delete, path = "/api/plans/{plan}", operation_id = "delete_plan", tag = "plans",
     summary = "Delete a plan that is not in force, with its grids and blocks",
     params(("plan" = String, Path, description = "Plan id"), NoParams),
     responses((status = 200, body = Deleted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),

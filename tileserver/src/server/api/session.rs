@@ -68,7 +68,7 @@ pub struct SessionView {
     pub refused: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/session", tag = "accounts",
+#[utoipa::path(get, path = "/api/session", operation_id = "get_session", tag = "accounts",
     summary = "Who the caller is (signed in, by token, or anonymous)",
     params(NoParams),
     responses((status = 200, body = SessionView), (status = 400, body = ErrorBody)),
@@ -131,7 +131,7 @@ fn cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
     HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static("wangge_session=; Max-Age=0"))
 }
 
-#[utoipa::path(post, path = "/api/session", tag = "accounts",
+#[utoipa::path(post, path = "/api/session", operation_id = "sign_in", tag = "accounts",
     summary = "Sign in with a name and password: sets the session cookie, returns the CSRF token",
     params(NoParams),
     request_body = SignIn,
@@ -223,7 +223,7 @@ pub(super) async fn sign_in(
     Ok(res)
 }
 
-#[utoipa::path(delete, path = "/api/session", tag = "accounts",
+#[utoipa::path(delete, path = "/api/session", operation_id = "sign_out", tag = "accounts",
     summary = "Sign out: ends the browser's session",
     params(NoParams),
     responses((status = 204, description = "Signed out"), (status = 400, body = ErrorBody)),

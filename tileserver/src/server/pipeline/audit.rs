@@ -70,6 +70,7 @@ where
         let (actor, role) = match req.extensions().get::<Caller>() {
             Some(Caller::Known(p)) => (p.actor.label(), p.role.as_str().to_string()),
             Some(Caller::Refused(why)) => (format!("refused credential ({why})"), String::new()),
+            Some(Caller::Forbidden(why)) => (format!("refused ({why})"), String::new()),
             _ => ("anonymous".to_string(), String::new()),
         };
         let address = req

@@ -53,7 +53,7 @@ fn identify(state: &AppState, method: &Method, headers: &HeaderMap) -> Caller {
     {
         let safe = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe && !csrf_ok(&p, headers) {
-            return Caller::Refused(
+            return Caller::Forbidden(
                 "a write from a signed-in browser needs its CSRF token in X-CSRF-Token",
             );
         }

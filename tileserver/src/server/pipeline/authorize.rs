@@ -137,6 +137,7 @@ pub fn authorize<'a>(
             names(roles)
         ))),
         Some(Caller::Refused(why)) => Err(ApiError::Unauthorized((*why).to_string())),
+        Some(Caller::Forbidden(why)) => Err(ApiError::Forbidden((*why).to_string())),
         Some(Caller::Anonymous) | None => Err(ApiError::Unauthorized(format!(
             "sign in or send a bearer token (`Authorization: Bearer …`); this needs the role {}",
             names(roles)

@@ -49,6 +49,9 @@ pub enum Caller {
     Anonymous,
     /// Credentials that were refused: why, for the 401.
     Refused(&'static str),
+    /// Valid credentials used without what they need here (a signed-in
+    /// browser's write without its CSRF token): why, for the 403.
+    Forbidden(&'static str),
 }
 
 impl Caller {
