@@ -18,6 +18,7 @@ command -v createdb >/dev/null 2>&1 || need+=(postgresql-client-15)
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)   # a self-signed certificate for the HTTPS test
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: please install as root: apt-get install ${need[*]}" >&2

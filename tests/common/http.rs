@@ -53,7 +53,11 @@ pub fn send(
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
+    let declared = headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-length"));
     match body {
+        _ if declared => {}
         Some(b) => head.push_str(&format!("Content-Length: {}\r\n", b.len())),
         None if method == "POST" || method == "DELETE" => head.push_str("Content-Length: 0\r\n"),
         None => {}

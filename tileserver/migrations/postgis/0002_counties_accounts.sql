@@ -88,7 +88,7 @@ CREATE TABLE audit (
   target text NOT NULL DEFAULT '',
   address text NOT NULL DEFAULT '',
   outcome text NOT NULL,
-  status integer,
+  status bigint,
   county text NOT NULL DEFAULT ''
 );
 CREATE INDEX audit_at ON audit (at);
