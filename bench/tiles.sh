@@ -11,6 +11,13 @@
 # GeoJSON into both stores and partitioned the same way. martin serves
 # views holding exactly the columns wangge's tiles carry (a grid's code,
 # names, figures; a building's kind, levels, households).
+#
+# wangge serves without anonymous access: every request passes its whole
+# pipeline (host check, CORS, authentication of a viewer token, the rate
+# limiter with a limit above the load, audit, body limits, timeout). The
+# kit is used as it is: a `wrk` on PATH ahead of Debian's adds the token's
+# `Authorization` header to every request, and a curlrc (CURL_HOME) to the
+# kit's probes and priming — martin gets the same header and ignores it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-1000000}
@@ -56,6 +63,24 @@ PY
 )
 echo "county bbox $BBOX" >&2
 
+# A viewer token for the load, in both stores.
+"$W" tokens issue --store "$WORK/county.gpkg" --role viewer --name tile-bench > "$WORK/token.gpkg" 2>/dev/null
+"$W" tokens issue --db "$DB_URL" --role viewer --name tile-bench > "$WORK/token.postgis" 2>/dev/null
+SHIM=$WORK/shim
+mkdir -p "$SHIM"
+REAL_WRK=$(command -v wrk || true)
+if [ -z "$REAL_WRK" ]; then
+  [ "$(id -u)" = 0 ] && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >&2 || { apt-get update -qq && apt-get install -y -qq wrk >&2; }; }
+  REAL_WRK=$(command -v wrk)
+fi
+use_token() {  # STORE: point the shims at that store's viewer token
+  local t; t=$(cat "$WORK/token.$1")
+  printf '#!/bin/sh\nexec %s -H "Authorization: Bearer %s" "$@"\n' "$REAL_WRK" "$t" > "$SHIM/wrk"
+  chmod +x "$SHIM/wrk"
+  printf 'header = "Authorization: Bearer %s"\n' "$t" > "$SHIM/.curlrc"
+}
+export PATH="$SHIM:$PATH" CURL_HOME="$SHIM"
+
 stop_wangge() {
   if [ -f "$WORK/wangge.pid" ]; then kill "$(cat "$WORK/wangge.pid")" 2>/dev/null || true; rm -f "$WORK/wangge.pid"; fi
   while curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; do sleep 0.2; done
@@ -63,7 +88,7 @@ stop_wangge() {
 start_wangge() {  # STORE_ARGS... CACHE_MB
   stop_wangge
   local cache=${*: -1}
-  "$W" serve "${@:1:$#-1}" --addr "127.0.0.1:$PORT" --cache-mb "$cache" > "$WORK/wangge.log" 2>&1 &
+  "$W" serve "${@:1:$#-1}" --addr "127.0.0.1:$PORT" --cache-mb "$cache" --rate-limit 100000000 --rate-burst 100000000 > "$WORK/wangge.log" 2>&1 &
   echo $! > "$WORK/wangge.pid"
   until curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; do sleep 0.5; done
 }
@@ -75,7 +100,11 @@ for store in ${STORES:-gpkg postgis}; do
     gpkg) args="--store $WORK/county.gpkg"; size=$(stat -c %s "$WORK/county.gpkg") ;;
     postgis) args="--db $DB_URL"; size=$(psql "$DB_URL" -Atc "SELECT pg_database_size(current_database())") ;;
   esac
+  use_token "$store"
   start_wangge $args 0
+  # Through the pipeline: anonymous is refused, the token is not.
+  [ "$(curl -q -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/plans")" = 401 ] || { echo "anonymous access is open" >&2; exit 1; }
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/api/plans")" = 200 ] || { echo "the viewer token is refused" >&2; exit 1; }
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$(cat "$WORK/wangge.pid")/status")
   echo "== wangge on $store: store $((size / 1048576)) MiB, server RSS after building every source $((rss / 1024)) MiB" \
     "($(awk -v r="$rss" -v s="$size" 'BEGIN { printf "%.2f", r * 1024 / s }')× the store)"

@@ -4,8 +4,10 @@
 # with population scaled to the subdistrict's 44,166 residents and Haidian's
 # census household size, partition it into grids (with unit cells), export
 # the grids as GeoJSON, build the web map, and serve map, tiles and API on
-# 127.0.0.1 (WANGGE_ADDR to change). Nothing is fetched from the internet
-# by the map: basemap, fonts and tiles all come from this server.
+# 127.0.0.1 (WANGGE_ADDR to change) with anonymous reading on for the demo
+# (--public-read); writes need the planner token it prints, or signing in
+# as the demo planner. Nothing is fetched from the internet by the map:
+# basemap, fonts and tiles all come from this server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -21,7 +23,14 @@ W=target/release/wangge
 "$W" partition --store out/qinghuayuan.gpkg --cells --report out/qinghuayuan-partition.json
 "$W" export --store out/qinghuayuan.gpkg --layer grids -o out/qinghuayuan-grids.geojson
 "$W" layers --store out/qinghuayuan.gpkg
+# A planner who signs in to the map, and a planner token for scripts.
+PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)
+echo "$PASSWORD" | "$W" users add --store out/qinghuayuan.gpkg planner --role planner --password-stdin
+TOKEN=$("$W" tokens issue --store out/qinghuayuan.gpkg --role planner --expires 7 --name demo 2>/dev/null)
 echo "store: out/qinghuayuan.gpkg (open it in QGIS); grids: out/qinghuayuan-grids.geojson"
 ADDR="${WANGGE_ADDR:-127.0.0.1:8080}"
-echo "map: http://$ADDR/  (API: http://$ADDR/openapi.json; Ctrl-C stops)"
-exec "$W" serve --store out/qinghuayuan.gpkg --addr "$ADDR" --web web-map/dist
+echo "map: http://$ADDR/  (anyone may look; sign in as planner / $PASSWORD to change plans)"
+echo "API: http://$ADDR/openapi.json; planner token for scripts (valid 7 days):"
+echo "  curl -H 'Authorization: Bearer $TOKEN' -X POST http://$ADDR/api/plans/1/activate"
+echo "Ctrl-C stops."
+exec "$W" serve --store out/qinghuayuan.gpkg --addr "$ADDR" --web web-map/dist --public-read
