@@ -326,8 +326,16 @@ $("new-plan").addEventListener("submit", async (e) => {
   }
 });
 
-/** After signing in (or reading anonymously): the counties, the map, the plans. */
-async function start(s: Session): Promise<void> {
+/** After signing in (or reading anonymously): the counties, the map, the
+ * plans. Runs one at a time: a sign-in that lands while another start is
+ * under way waits for it, so there is never a second map. */
+let starting: Promise<void> = Promise.resolve();
+function start(s: Session): Promise<void> {
+  starting = starting.catch(() => undefined).then(() => startOnce(s));
+  return starting;
+}
+
+async function startOnce(s: Session): Promise<void> {
   state.session = s;
   applyRole(s);
   state.counties = await api.counties();

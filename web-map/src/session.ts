@@ -72,11 +72,21 @@ export function signIn(message?: string): Promise<Session> {
 
 /** The session to start with: the current one, or one signed in to. */
 export async function startSession(onSignedIn: (s: Session) => void): Promise<Session> {
+  let leaving = false;
+  let asking = false;
   whenUnauthorized((message) => {
-    void signIn(message).then(onSignedIn);
+    if (leaving || asking || !$("signin").hidden) return;
+    asking = true;
+    void signIn(message)
+      .then(onSignedIn)
+      .finally(() => {
+        asking = false;
+      });
   });
   $("signin-open").addEventListener("click", () => void signIn().then(onSignedIn));
   $("signout").addEventListener("click", async () => {
+    // Requests still under way will be refused: that is no reason to ask.
+    leaving = true;
     await api.signOut().catch(() => undefined);
     window.location.reload();
   });

@@ -72,13 +72,41 @@ if (!token) {
   process.exit(2);
 }
 const api = async (path) => (await fetch(base + path, { headers: { Authorization: `Bearer ${token}` } })).json();
+/** Waits until the map has settled: loaded, every tile in, not moving —
+ * seen by the `idle` event or by polling (an `idle` that fired before the
+ * wait began is not fired again). Bounded: a map that never settles fails
+ * the test with its state instead of hanging. */
 const idle = () =>
   page.evaluate(
     () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const m = window.wangge.map;
-        if (m.loaded() && m.areTilesLoaded() && !m.isMoving()) resolve(performance.now());
-        else m.once("idle", () => resolve(performance.now()));
+        const settled = () => m.loaded() && m.areTilesLoaded() && !m.isMoving();
+        if (settled()) return resolve(performance.now());
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve(performance.now());
+        };
+        m.once("idle", finish);
+        let calm = 0;
+        const poll = setInterval(() => {
+          calm = settled() ? calm + 1 : 0;
+          if (calm >= 3) finish();
+        }, 100);
+        const timer = setTimeout(() => {
+          clearInterval(poll);
+          const c = m.getCanvas();
+          reject(
+            new Error(
+              `the map never settled: loaded ${m.loaded()}, tiles ${m.areTilesLoaded()}, moving ${m.isMoving()}, ` +
+                `canvas ${c.width}x${c.height}, zoom ${m.getZoom()}`,
+            ),
+          );
+        }, 45000);
       }),
   );
 
@@ -148,8 +176,7 @@ await test("a viewer sees the map without write controls, and a write is refused
 });
 
 await test("signing out and in as a planner shows the write controls; nothing outside 127.0.0.1", async () => {
-  await page.click("#signout");
-  await page.waitForLoadState("load");
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("#signout")]);
   const t0 = Date.now();
   await signIn("li", "planner-password-1");
   await page.waitForFunction(() => window.wangge?.map && window.wangge.state.grids.length > 0, null, { timeout: 60000 });
