@@ -20,6 +20,8 @@ pub struct ImportArgs {
     /// kept.
     #[command(flatten)]
     store: super::store_arg::StoreArg,
+    #[command(flatten)]
+    write: super::store_arg::WriteArgs,
     /// OpenStreetMap PBF extracts: every layer is taken from them.
     #[arg(value_name = "INPUT.osm.pbf")]
     pbf: Vec<PathBuf>,
@@ -186,6 +188,7 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
     if a.pbf.is_empty() && geojson.is_empty() {
         bail!("no input: give OSM PBF files, layer files (--buildings F …) or --dir");
     }
+    a.store.check_writable()?;
     let job = ImportJob {
         pbf: a.pbf.clone(),
         geojson,
@@ -218,7 +221,8 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
             Ok(p) => p,
             Err(e) => return Ok(Err(e)),
         };
-        let store = a.store.create_or_open().await?;
+        let mut store = a.store.create_or_open().await?;
+        a.write.apply(&mut store);
         let r = import_into(&store, prepared, bars.clone()).await;
         store.close().await;
         Ok::<_, anyhow::Error>(r)

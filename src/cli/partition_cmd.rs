@@ -18,6 +18,8 @@ pub struct PartitionArgs {
     store: super::store_arg::StoreArg,
     #[command(flatten)]
     county: super::store_arg::CountyArg,
+    #[command(flatten)]
+    write: super::store_arg::WriteArgs,
     /// Grid size band: residents:LO-HI or households:LO-HI.
     #[arg(long, default_value = "residents:1000-2000")]
     band: String,
@@ -91,9 +93,11 @@ pub fn run(a: PartitionArgs) -> anyhow::Result<()> {
             known.join(", ")
         )
     })?;
+    a.store.check_writable()?;
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = a.store.open().await?;
+        let mut store = a.store.open().await?;
+        a.write.apply(&mut store);
         let prepared = async {
             let county = a.county.resolve(&store).await?;
             let from = match &a.from {

@@ -38,6 +38,42 @@ impl StoreArg {
         }
     }
 
+    /// Fails at once when the store cannot be written (a read-only file or
+    /// folder): found before a long job, not after it. A database is
+    /// checked when it is written.
+    pub fn check_writable(&self) -> anyhow::Result<()> {
+        let StoreTarget::File(path) = self.target() else {
+            return Ok(());
+        };
+        if path.is_dir() {
+            anyhow::bail!("{}: a folder, not a GeoPackage file", path.display());
+        }
+        if path.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .with_context(|| format!("{}: cannot be written", path.display()))?;
+        }
+        // SQLite writes its rollback journal beside the file.
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let probe = dir.join(format!(".wangge-write-probe-{}", std::process::id()));
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+            .with_context(|| {
+                format!(
+                    "{}: its folder cannot be written (the store needs to write a journal beside it)",
+                    path.display()
+                )
+            })?;
+        let _ = std::fs::remove_file(&probe);
+        Ok(())
+    }
+
     pub async fn open(&self) -> anyhow::Result<Store> {
         Store::open(&self.target())
             .await
@@ -97,4 +133,19 @@ where
     let r = f(&store).await;
     store.close().await;
     r
+}
+
+/// How a command writes a store.
+#[derive(Debug, Clone, Args)]
+pub struct WriteArgs {
+    /// Skip the check that the disk has room for the write (the write
+    /// then fails part-way on a full disk, rolled back).
+    #[arg(long)]
+    pub no_space_check: bool,
+}
+
+impl WriteArgs {
+    pub fn apply(&self, store: &mut Store) {
+        store.set_space_check(!self.no_space_check);
+    }
 }

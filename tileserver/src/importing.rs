@@ -69,6 +69,8 @@ pub enum ImportError {
     CensusWithoutCounty,
     #[error("the inputs hold admin units of several counties ({0}); import each with --county")]
     SeveralCounties(String),
+    #[error("admin unit {code} is not in county {county}: import it with --county {}", &code[..6])]
+    OtherCounty { code: String, county: CountyCode },
     #[error("nothing usable was read from the inputs; the store is unchanged")]
     NothingUsable(Box<(ImportReport, Layers)>),
     #[error(transparent)]
@@ -175,6 +177,16 @@ pub async fn import_into(
         Some(c) => c,
         None => county_of(&layers, store).await?,
     };
+    if let Some(u) = layers
+        .admin
+        .iter()
+        .find(|u| u.code.county() != county.as_u32())
+    {
+        return Err(ImportError::OtherCounty {
+            code: u.code.to_string(),
+            county,
+        });
+    }
     // Layers this import does not bring are taken from the store, so that
     // population scaling sees the county's admin units and sites.
     let wanted: Vec<LayerKind> = [LayerKind::Admin, LayerKind::Sites]

@@ -98,8 +98,10 @@ fn check(r: &RawRow) -> Result<CountyCensus, String> {
     let population = r.population.ok_or("population is empty")?;
     let household_size = r.household_size.ok_or("household_size is empty")?;
     let urban_share = r.urban_share.ok_or("urban_share is empty")?;
-    if population.is_nan() || population < 0.0 {
-        return Err(format!("population {population} is not a count"));
+    // Far above any county (Chongqing's districts hold a few million), and
+    // catches 1e400, which parses as infinity.
+    if !population.is_finite() || !(0.0..=1e8).contains(&population) {
+        return Err(format!("population {population} is not a county's count"));
     }
     // The 2020 county means lie between about 1.5 and 5 persons.
     if !(1.0..=8.0).contains(&household_size) {
@@ -127,13 +129,15 @@ mod tests {
     fn bad_rows_are_set_aside_with_their_reason() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.csv");
-        std::fs::write(&p, "adcode,name,population,urban_share,household_size\r\n110108,海淀区,3133469,0.9761,2.33\r\n130203,路北区,784667,0.9622,225\r\n350527,金门县,,,\r\n").unwrap();
+        std::fs::write(&p, "adcode,name,population,urban_share,household_size\r\n110108,海淀区,3133469,0.9761,2.33\r\n130203,路北区,784667,0.9622,225\r\n350527,金门县,,,\r\n110101,东城区,1e400,0.9,2.4\r\n").unwrap();
         let t = CensusTable::read(&p).unwrap();
         assert_eq!(t.county(110108).unwrap().household_size, 2.33);
         let e = t.county(130203).unwrap_err();
         assert!(e.contains("line 3") && e.contains("225"), "{e}");
         assert!(t.county(350527).unwrap_err().contains("empty"));
         assert!(t.county(999999).unwrap_err().contains("not in the census"));
-        assert_eq!(t.rejected().len(), 2);
+        let inf = t.county(110101).unwrap_err();
+        assert!(inf.contains("inf"), "{inf}");
+        assert_eq!(t.rejected().len(), 3);
     }
 }

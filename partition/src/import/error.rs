@@ -20,6 +20,8 @@ pub enum ImportError {
     },
     #[error("{source_name}: empty file")]
     EmptyFile { source_name: String },
+    #[error("{path}: not a regular file (a device, pipe or folder); give a file")]
+    NotAFile { path: PathBuf },
     #[error("{source_name}: malformed JSON at line {line}, column {column}: {message}")]
     MalformedJson {
         source_name: String,

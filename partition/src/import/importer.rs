@@ -49,7 +49,15 @@ impl Importer {
             source,
         };
         let file = std::fs::File::open(path).map_err(io)?;
-        let size = file.metadata().map_err(io)?.len();
+        let meta = file.metadata().map_err(io)?;
+        // A device or a pipe has no length to check against the limit:
+        // /dev/zero would be read until memory runs out.
+        if !meta.is_file() {
+            return Err(ImportError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let size = meta.len();
         let limit = self.opts.limits.max_file_bytes;
         if size > limit {
             return Err(ImportError::TooLarge {
@@ -118,6 +126,8 @@ impl Importer {
         bytes: &[u8],
         kind: LayerKind,
     ) -> Result<(), ImportError> {
+        // Windows tools write a UTF-8 byte-order mark; JSON has no place for it.
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Err(ImportError::EmptyFile {
                 source_name: source.to_string(),
@@ -211,7 +221,35 @@ impl Importer {
                 &mut self.report,
             );
         }
+        drop_duplicate_codes(&mut self.layers, &mut self.report);
         (self.layers, self.report)
+    }
+}
+
+/// Keeps the first admin unit of each division code: a second one (two
+/// inputs naming the same village, a copy-pasted row) is skipped and
+/// named, not left for the store's UNIQUE constraint to refuse the whole
+/// import with an SQL message.
+fn drop_duplicate_codes(layers: &mut Layers, report: &mut ImportReport) {
+    let mut first: std::collections::HashMap<DivisionCode, String> =
+        std::collections::HashMap::new();
+    let mut dropped = Vec::new();
+    layers.admin.retain(|u| match first.get(&u.code) {
+        Some(kept) => {
+            dropped.push((u.id.0.clone(), u.code, kept.clone()));
+            false
+        }
+        None => {
+            first.insert(u.code, u.id.0.clone());
+            true
+        }
+    });
+    for (id, code, kept) in dropped {
+        report.drop_imported(
+            LayerKind::Admin,
+            &id,
+            Problem::Attribute(format!("division code {code} is already used by {kept}")),
+        );
     }
 }
 

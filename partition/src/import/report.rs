@@ -134,6 +134,24 @@ impl ImportReport {
         }
     }
 
+    /// A feature counted as imported that a later check drops after all
+    /// (a second admin unit with the same code).
+    pub(crate) fn drop_imported(&mut self, layer: LayerKind, feature: &str, problem: Problem) {
+        let stats = self.stats_mut(layer);
+        stats.imported = stats.imported.saturating_sub(1);
+        stats.skipped += 1;
+        if self.issues.len() < MAX_ISSUES {
+            self.issues.push(Issue {
+                source: layer.as_str().to_string(),
+                layer,
+                feature: feature.to_string(),
+                action: Action::Skipped(problem),
+            });
+        } else {
+            self.issues_not_listed += 1;
+        }
+    }
+
     pub fn total_imported(&self) -> u64 {
         self.layers.values().map(|s| s.imported).sum()
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::backend::on_pool;
 use super::changes::{Change, Origin, payload};
-use super::error::SqlContext;
+use super::error::{SqlContext, finish};
 use super::{Store, StoreError};
 use crate::auth::{Role, Scope, SecretHash};
 
@@ -199,21 +199,24 @@ macro_rules! accounts_write {
         let store: &Store = $store;
         let out = on_pool!(store, pool => {
             let mut $tx = pool.begin().await.ctx(|| format!("starting to {}", $what))?;
-            let out = $body;
-            sqlx::query(BUMP)
-                .execute(&mut *$tx)
-                .await
-                .ctx(|| "bumping the accounts version".into())?;
-            if store.kind() == "postgis" {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(crate::store::postgis::CHANGES_CHANNEL)
-                    .bind(payload(store.feed(), &Change::Accounts))
+            let result = async {
+                let out = $body;
+                sqlx::query(BUMP)
                     .execute(&mut *$tx)
                     .await
-                    .ctx(|| "announcing the change".into())?;
+                    .ctx(|| "bumping the accounts version".into())?;
+                if store.kind() == "postgis" {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(crate::store::postgis::CHANGES_CHANNEL)
+                        .bind(payload(store.feed(), &Change::Accounts))
+                        .execute(&mut *$tx)
+                        .await
+                        .ctx(|| "announcing the change".into())?;
+                }
+                Ok(out)
             }
-            $tx.commit().await.ctx(|| format!("committing: {}", $what))?;
-            out
+            .await;
+            finish($tx, result, $what).await?
         });
         store.feed().publish(Change::Accounts, Origin::Here);
         Ok(out)

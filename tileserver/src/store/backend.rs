@@ -113,6 +113,13 @@ impl Store {
         }))
     }
 
+    /// Turns the GeoPackage's free-space check before large writes off.
+    pub fn set_space_check(&mut self, on: bool) {
+        if let Backend::Gpkg(g) = &mut self.backend {
+            g.set_space_check(on);
+        }
+    }
+
     /// The changes committed through this handle, and (once
     /// [`Store::watch_elsewhere`] runs) those made by other processes.
     pub fn feed(&self) -> &ChangeFeed {

@@ -34,6 +34,15 @@ pub enum StoreError {
     NoCounty { county: String, known: String },
     #[error("the store holds counties {known}; name one with --county")]
     WhichCounty { known: String },
+    #[error(
+        "{path}: {what} needs about {needed_mb} MB of disk and {free_mb} MB are free; nothing was written (free some space, or move the store)"
+    )]
+    NoSpace {
+        path: PathBuf,
+        what: String,
+        needed_mb: u64,
+        free_mb: u64,
+    },
     #[error("no {what} {key:?}")]
     NotFound { what: &'static str, key: String },
     #[error("{what} {key:?} already exists")]
@@ -82,6 +91,34 @@ impl StoreError {
                     || d.message().contains("database is locked")
             }
             _ => false,
+        }
+    }
+}
+
+/// Ends a write: commits when `result` is `Ok`, else rolls back — and waits
+/// for the rollback, so that a failed write (a full disk, a killed
+/// client) leaves no half-done transaction behind for the next opener and
+/// the file is whole when the command exits.
+pub(crate) async fn finish<DB: sqlx::Database, T>(
+    tx: sqlx::Transaction<'static, DB>,
+    result: Result<T, StoreError>,
+    what: &str,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(v) => {
+            tx.commit().await.map_err(|source| StoreError::Sql {
+                context: format!("committing {what}"),
+                source,
+            })?;
+            Ok(v)
+        }
+        Err(e) => {
+            // SQLite may have rolled back already (a full disk ends the
+            // transaction), and then says there is none to roll back.
+            if let Err(r) = tx.rollback().await {
+                tracing::debug!(error = %r, "rolling back {what}");
+            }
+            Err(e)
         }
     }
 }

@@ -219,3 +219,57 @@ pub(crate) fn block_inserts<'a, D: Dialect>(
         ])
     })
 }
+
+/// Bytes a write of these geometries takes in a GeoPackage, roughly: 16 a
+/// coordinate and a row's attributes and R-tree entry, then half again for
+/// the rollback journal and page slack. For the free-space check only.
+pub(crate) fn estimated_bytes(coords: usize, rows: usize) -> u64 {
+    ((coords as u64) * 16 + (rows as u64) * 200) * 3 / 2
+}
+
+/// The coordinates and rows of the layers an import writes.
+pub(crate) fn layers_size(layers: &Layers) -> (usize, usize) {
+    use geo::CoordsIter;
+    let mut coords = 0;
+    let mut rows = 0;
+    for &kind in &layers.supplied {
+        rows += layers.count(kind);
+        coords += match kind {
+            LayerKind::Admin => layers.admin.iter().map(|u| u.geometry.coords_count()).sum(),
+            LayerKind::Buildings => layers
+                .buildings
+                .iter()
+                .map(|b| b.geometry.coords_count())
+                .sum(),
+            LayerKind::Roads => layers.roads.iter().map(|r| r.geometry.0.len()).sum(),
+            LayerKind::Railways => layers.railways.iter().map(|r| r.geometry.0.len()).sum(),
+            LayerKind::Waterways => layers.waterways.iter().map(|r| r.geometry.0.len()).sum(),
+            LayerKind::Water => layers.water.iter().map(|r| r.geometry.coords_count()).sum(),
+            LayerKind::Sites => layers
+                .sites
+                .iter()
+                .map(|r| r.geometry.coords_count())
+                .sum::<usize>(),
+            LayerKind::Landuse => layers
+                .landuse
+                .iter()
+                .map(|r| r.geometry.coords_count())
+                .sum(),
+        };
+    }
+    (coords, rows)
+}
+
+/// The coordinates and rows of a plan.
+pub(crate) fn plan_size(grids: &[StoredGrid], blocks: &[StoredBlock]) -> (usize, usize) {
+    use geo::CoordsIter;
+    let coords = grids
+        .iter()
+        .map(|g| g.geometry.coords_count())
+        .sum::<usize>()
+        + blocks
+            .iter()
+            .map(|b| b.geometry.coords_count())
+            .sum::<usize>();
+    (coords, grids.len() + blocks.len())
+}

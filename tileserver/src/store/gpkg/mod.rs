@@ -28,6 +28,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/gpkg");
 pub struct GpkgStore {
     pool: SqlitePool,
     path: PathBuf,
+    /// Check the disk's free space before a large write.
+    space_check: bool,
 }
 
 impl GpkgStore {
@@ -81,6 +83,7 @@ impl GpkgStore {
         let store = Self {
             pool,
             path: path.to_path_buf(),
+            space_check: true,
         };
         store.check_is_geopackage().await?;
         MIGRATOR.run(&store.pool).await?;
@@ -113,6 +116,71 @@ impl GpkgStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Turns the free-space check before large writes off (to exercise a
+    /// write that really fills the disk).
+    pub fn set_space_check(&mut self, on: bool) {
+        self.space_check = on;
+    }
+
+    /// After a failed write: when SQLite could not finish rolling back (a
+    /// full disk puts its pager in an error state), the rollback journal
+    /// is left "hot" beside the file, and the file copied alone is
+    /// corrupt. The next reader rolls a hot journal back; this reads at
+    /// once — through a fresh connection if the pool's still sees one —
+    /// so the file is whole again before the command exits.
+    pub(crate) async fn recover(&self) {
+        let journal = PathBuf::from(format!("{}-journal", self.path.display()));
+        if !journal.exists() {
+            return;
+        }
+        let _ = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master")
+            .fetch_one(&self.pool)
+            .await;
+        if journal.exists() {
+            let options = SqliteConnectOptions::new()
+                .filename(&self.path)
+                .journal_mode(SqliteJournalMode::Delete);
+            if let Ok(mut c) = sqlx::ConnectOptions::connect(&options).await {
+                let _ = sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sqlite_master")
+                    .fetch_one(&mut c)
+                    .await;
+                let _ = sqlx::Connection::close(c).await;
+            }
+        }
+        if journal.exists() {
+            tracing::warn!(
+                "{}: the rollback journal is still there; the next opener rolls it back",
+                self.path.display()
+            );
+        }
+    }
+
+    /// Refuses a write of about `bytes` (data, index and rollback journal)
+    /// when the store's file system has less free: the write would fail
+    /// part-way, after filling the disk. Unknown free space passes.
+    pub(crate) fn check_space(&self, bytes: u64, what: &str) -> Result<(), StoreError> {
+        if !self.space_check {
+            return Ok(());
+        }
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let Ok(st) = rustix::fs::statvfs(&dir) else {
+            return Ok(());
+        };
+        let free = st.f_bavail.saturating_mul(st.f_frsize);
+        if free < bytes {
+            return Err(StoreError::NoSpace {
+                path: self.path.clone(),
+                what: what.to_string(),
+                needed_mb: bytes.div_ceil(1 << 20),
+                free_mb: free >> 20,
+            });
+        }
+        Ok(())
     }
 
     pub fn pool(&self) -> &SqlitePool {

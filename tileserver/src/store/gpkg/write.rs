@@ -6,8 +6,8 @@ use sqlx::{Sqlite, Transaction};
 
 use super::GpkgStore;
 use super::dialect::GpkgSql;
-use crate::store::error::SqlContext;
-use crate::store::sql::layer_inserts;
+use crate::store::error::{SqlContext, finish};
+use crate::store::sql::{estimated_bytes, layer_inserts, layers_size};
 use crate::store::{CountyCode, ImportRecord, StoreError};
 
 impl GpkgStore {
@@ -22,56 +22,65 @@ impl GpkgStore {
         record: &ImportRecord,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<BTreeMap<LayerKind, u64>, StoreError> {
+        let (coords, rows) = layers_size(layers);
+        self.check_space(estimated_bytes(coords, rows), "the import")?;
         let mut tx = self
             .pool
             .begin()
             .await
             .ctx(|| "starting the import transaction".into())?;
-        let mut written = BTreeMap::new();
-        for &kind in &layers.supplied {
-            let n = write_layer(&mut tx, county, layers, kind, progress).await?;
-            written.insert(kind, n);
+        let result = async {
+            let mut written = BTreeMap::new();
+            for &kind in &layers.supplied {
+                let n = write_layer(&mut tx, county, layers, kind, progress).await?;
+                written.insert(kind, n);
+            }
+            let layer_json = serde_json::to_string(
+                &written
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), *v))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+            .unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO wangge_imports (inputs, layers, report, population) VALUES (?, ?, ?, ?)",
+            )
+            .bind(serde_json::to_string(&record.inputs).unwrap_or_default())
+            .bind(layer_json)
+            .bind(&record.report)
+            .bind(&record.population)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| "recording the import".into())?;
+            for (k, v) in &record.meta {
+                sqlx::query("INSERT INTO wangge_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                    .bind(k)
+                    .bind(v)
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| format!("saving setting {k}"))?;
+            }
+            sqlx::query(
+                "INSERT INTO counties (code, name, household_size) VALUES (?, coalesce(?, ''), ?) \
+                 ON CONFLICT(code) DO UPDATE SET name = coalesce(?, counties.name), \
+                 household_size = coalesce(excluded.household_size, counties.household_size), \
+                 imported_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+            )
+            .bind(county.to_string())
+            .bind(&record.county_name)
+            .bind(record.household_size)
+            .bind(&record.county_name)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("recording county {county}"))?;
+            Ok(written)
         }
-        let layer_json = serde_json::to_string(
-            &written
-                .iter()
-                .map(|(k, v)| (k.as_str(), *v))
-                .collect::<BTreeMap<_, _>>(),
-        )
-        .unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO wangge_imports (inputs, layers, report, population) VALUES (?, ?, ?, ?)",
-        )
-        .bind(serde_json::to_string(&record.inputs).unwrap_or_default())
-        .bind(layer_json)
-        .bind(&record.report)
-        .bind(&record.population)
-        .execute(&mut *tx)
-        .await
-        .ctx(|| "recording the import".into())?;
-        for (k, v) in &record.meta {
-            sqlx::query("INSERT INTO wangge_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                .bind(k)
-                .bind(v)
-                .execute(&mut *tx)
-                .await
-                .ctx(|| format!("saving setting {k}"))?;
+        .await;
+        let result = finish(tx, result, "the import").await;
+        if result.is_err() {
+            self.recover().await;
         }
-        sqlx::query(
-            "INSERT INTO counties (code, name, household_size) VALUES (?, coalesce(?, ''), ?) \
-             ON CONFLICT(code) DO UPDATE SET name = coalesce(?, counties.name), \
-             household_size = coalesce(excluded.household_size, counties.household_size), \
-             imported_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')",
-        )
-        .bind(county.to_string())
-        .bind(&record.county_name)
-        .bind(record.household_size)
-        .bind(&record.county_name)
-        .execute(&mut *tx)
-        .await
-        .ctx(|| format!("recording county {county}"))?;
-        tx.commit().await.ctx(|| "committing the import".into())?;
-        Ok(written)
+        result
     }
 }
 

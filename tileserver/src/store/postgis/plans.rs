@@ -2,7 +2,7 @@ use super::PgStore;
 use super::dialect::PgSql;
 use super::write::notify;
 use crate::store::changes::{Change, ChangeFeed};
-use crate::store::error::SqlContext;
+use crate::store::error::{SqlContext, finish};
 use crate::store::plan_sql;
 use crate::store::sql::{block_inserts, grid_inserts};
 use crate::store::{
@@ -19,42 +19,45 @@ impl PgStore {
             .begin()
             .await
             .ctx(|| "starting the plan transaction".into())?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO plans (county, name, parent_id, params, report) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(plan.county.to_string())
-        .bind(&plan.name)
-        .bind(plan.parent_id.map(|p| p.0))
-        .bind(&plan.params)
-        .bind(&plan.report)
-        .fetch_one(&mut *tx)
-        .await
-        .ctx(|| "saving the plan".into())?;
-        let id = PlanId(id);
-        let inserts = grid_inserts::<PgSql>(id, plan.county, &plan.grids)
-            .map(|i| (i, "saving grids"))
-            .chain(
-                block_inserts::<PgSql>(id, plan.county, &plan.blocks).map(|i| (i, "saving blocks")),
-            );
-        for (insert, what) in inserts {
-            insert?
-                .query
-                .build()
-                .execute(&mut *tx)
-                .await
-                .ctx(|| what.into())?;
+        let result = async {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO plans (county, name, parent_id, params, report) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(plan.county.to_string())
+            .bind(&plan.name)
+            .bind(plan.parent_id.map(|p| p.0))
+            .bind(&plan.params)
+            .bind(&plan.report)
+            .fetch_one(&mut *tx)
+            .await
+            .ctx(|| "saving the plan".into())?;
+            let id = PlanId(id);
+            let inserts = grid_inserts::<PgSql>(id, plan.county, &plan.grids)
+                .map(|i| (i, "saving grids"))
+                .chain(
+                    block_inserts::<PgSql>(id, plan.county, &plan.blocks).map(|i| (i, "saving blocks")),
+                );
+            for (insert, what) in inserts {
+                insert?
+                    .query
+                    .build()
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| what.into())?;
+            }
+            if plan.activate {
+                plan_sql::set_active(&mut tx, id).await?;
+            }
+            let change = Change::PlanCreated {
+                county: plan.county,
+                plan: id,
+                active: plan.activate,
+            };
+            notify(&mut tx, feed, &change).await?;
+            Ok(id)
         }
-        if plan.activate {
-            plan_sql::set_active(&mut tx, id).await?;
-        }
-        let change = Change::PlanCreated {
-            county: plan.county,
-            plan: id,
-            active: plan.activate,
-        };
-        notify(&mut tx, feed, &change).await?;
-        tx.commit().await.ctx(|| "committing the plan".into())?;
-        Ok(id)
+        .await;
+        finish(tx, result, "the plan").await
     }
 
     pub async fn plans(&self) -> Result<Vec<PlanInfo>, StoreError> {
@@ -73,10 +76,13 @@ impl PgStore {
         id: PlanId,
     ) -> Result<CountyCode, StoreError> {
         let mut tx = self.pool.begin().await.ctx(|| "activating".into())?;
-        let county = plan_sql::set_active(&mut tx, id).await?;
-        notify(&mut tx, feed, &Change::PlanActivated { county, plan: id }).await?;
-        tx.commit().await.ctx(|| "committing".into())?;
-        Ok(county)
+        let result = async {
+            let county = plan_sql::set_active(&mut tx, id).await?;
+            notify(&mut tx, feed, &Change::PlanActivated { county, plan: id }).await?;
+            Ok(county)
+        }
+        .await;
+        finish(tx, result, "the activation").await
     }
 
     /// Deletes a plan that is not active, with its grids and blocks.
@@ -86,10 +92,13 @@ impl PgStore {
         id: PlanId,
     ) -> Result<CountyCode, StoreError> {
         let mut tx = self.pool.begin().await.ctx(|| "deleting a plan".into())?;
-        let county = plan_sql::delete_inactive(&mut tx, id).await?;
-        notify(&mut tx, feed, &Change::PlanDeleted { county, plan: id }).await?;
-        tx.commit().await.ctx(|| "committing".into())?;
-        Ok(county)
+        let result = async {
+            let county = plan_sql::delete_inactive(&mut tx, id).await?;
+            notify(&mut tx, feed, &Change::PlanDeleted { county, plan: id }).await?;
+            Ok(county)
+        }
+        .await;
+        finish(tx, result, "the deletion").await
     }
 
     /// The grids (or cells) of a plan, ordered by code.

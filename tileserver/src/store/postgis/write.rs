@@ -7,7 +7,7 @@ use sqlx::{Postgres, Transaction};
 use super::dialect::PgSql;
 use super::{CHANGES_CHANNEL, PgStore};
 use crate::store::changes::{Change, ChangeFeed, payload};
-use crate::store::error::SqlContext;
+use crate::store::error::{SqlContext, finish};
 use crate::store::sql::layer_inserts;
 use crate::store::{CountyCode, ImportRecord, StoreError};
 
@@ -28,51 +28,54 @@ impl PgStore {
             .begin()
             .await
             .ctx(|| "starting the import transaction".into())?;
-        let mut written = BTreeMap::new();
-        for &kind in &layers.supplied {
-            let n = write_layer(&mut tx, county, layers, kind, progress).await?;
-            written.insert(kind, n);
+        let result = async {
+            let mut written = BTreeMap::new();
+            for &kind in &layers.supplied {
+                let n = write_layer(&mut tx, county, layers, kind, progress).await?;
+                written.insert(kind, n);
+            }
+            let layer_json = serde_json::to_string(
+                &written
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), *v))
+                    .collect::<BTreeMap<_, _>>(),
+            )
+            .unwrap_or_default();
+            sqlx::query(
+                "INSERT INTO wangge_imports (inputs, layers, report, population) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(serde_json::to_string(&record.inputs).unwrap_or_default())
+            .bind(layer_json)
+            .bind(&record.report)
+            .bind(&record.population)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| "recording the import".into())?;
+            for (k, v) in &record.meta {
+                sqlx::query("INSERT INTO wangge_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(k)
+                    .bind(v)
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| format!("saving setting {k}"))?;
+            }
+            sqlx::query(
+                "INSERT INTO counties (code, name, household_size) VALUES ($1, coalesce($2, ''), $3) \
+                 ON CONFLICT (code) DO UPDATE SET name = coalesce($2, counties.name), \
+                 household_size = coalesce(excluded.household_size, counties.household_size), \
+                 imported_at = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+            )
+            .bind(county.to_string())
+            .bind(&record.county_name)
+            .bind(record.household_size)
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("recording county {county}"))?;
+            notify(&mut tx, feed, &Change::Layers { county }).await?;
+            Ok(written)
         }
-        let layer_json = serde_json::to_string(
-            &written
-                .iter()
-                .map(|(k, v)| (k.as_str(), *v))
-                .collect::<BTreeMap<_, _>>(),
-        )
-        .unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO wangge_imports (inputs, layers, report, population) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(serde_json::to_string(&record.inputs).unwrap_or_default())
-        .bind(layer_json)
-        .bind(&record.report)
-        .bind(&record.population)
-        .execute(&mut *tx)
-        .await
-        .ctx(|| "recording the import".into())?;
-        for (k, v) in &record.meta {
-            sqlx::query("INSERT INTO wangge_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-                .bind(k)
-                .bind(v)
-                .execute(&mut *tx)
-                .await
-                .ctx(|| format!("saving setting {k}"))?;
-        }
-        sqlx::query(
-            "INSERT INTO counties (code, name, household_size) VALUES ($1, coalesce($2, ''), $3) \
-             ON CONFLICT (code) DO UPDATE SET name = coalesce($2, counties.name), \
-             household_size = coalesce(excluded.household_size, counties.household_size), \
-             imported_at = to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
-        )
-        .bind(county.to_string())
-        .bind(&record.county_name)
-        .bind(record.household_size)
-        .execute(&mut *tx)
-        .await
-        .ctx(|| format!("recording county {county}"))?;
-        notify(&mut tx, feed, &Change::Layers { county }).await?;
-        tx.commit().await.ctx(|| "committing the import".into())?;
-        Ok(written)
+        .await;
+        finish(tx, result, "the import").await
     }
 }
 
