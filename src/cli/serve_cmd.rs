@@ -78,6 +78,13 @@ pub struct ServeArgs {
     /// Hours a browser's sign-in lasts.
     #[arg(long, default_value_t = 12)]
     session_hours: u32,
+    /// Seconds a write waits for another program's lock on the store (QGIS,
+    /// an import) before the request gets 503 with Retry-After.
+    #[arg(long, default_value_t = 2.0)]
+    busy_timeout: f64,
+    /// Seconds one PostGIS statement may run (0: no limit).
+    #[arg(long, default_value_t = 60)]
+    statement_timeout: u64,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -125,8 +132,15 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         "http"
     };
     let rt = super::runtime_with(a.workers.map(usize::from))?;
+    if !a.busy_timeout.is_finite() || !(0.0..=600.0).contains(&a.busy_timeout) {
+        bail!("--busy-timeout {}: seconds, 0 to 600", a.busy_timeout);
+    }
+    let waits = tileserver::store::Waits {
+        lock: Duration::from_secs_f64(a.busy_timeout),
+        statement: (a.statement_timeout > 0).then(|| Duration::from_secs(a.statement_timeout)),
+    };
     rt.block_on(async {
-        let store = a.store.open().await?;
+        let store = a.store.open_with(&waits).await?;
         eprintln!(
             "serving {} on {scheme}://{}/ (style: /style.json, tiles: /tiles/{{sources}}/{{z}}/{{x}}/{{y}}.mvt, API: /openapi.json){}",
             a.store.shown(),

@@ -80,6 +80,13 @@ impl StoreArg {
             .with_context(|| format!("opening {}", self.shown()))
     }
 
+    /// Opens an existing store with the given lock and statement waits.
+    pub async fn open_with(&self, waits: &tileserver::store::Waits) -> anyhow::Result<Store> {
+        Store::open_with(&self.target(), waits)
+            .await
+            .with_context(|| format!("opening {}", self.shown()))
+    }
+
     pub async fn create_or_open(&self) -> anyhow::Result<Store> {
         Store::create_or_open(&self.target())
             .await

@@ -17,6 +17,8 @@ pub struct Metrics {
     pub status_3xx: AtomicU64,
     pub status_4xx: AtomicU64,
     pub status_5xx: AtomicU64,
+    /// 503s: the store busy or a deadline passed — not a fault of the server.
+    pub status_unavailable: AtomicU64,
     pub tile_cache_hits: AtomicU64,
     pub tile_cache_misses: AtomicU64,
     pub tiles_not_modified: AtomicU64,
@@ -66,6 +68,7 @@ impl Metrics {
             200..=299 => &self.status_2xx,
             300..=399 => &self.status_3xx,
             400..=499 => &self.status_4xx,
+            503 => &self.status_unavailable,
             _ => &self.status_5xx,
         });
     }
@@ -93,6 +96,7 @@ impl Metrics {
                 ("class=\"3xx\"", g(&self.status_3xx)),
                 ("class=\"4xx\"", g(&self.status_4xx)),
                 ("class=\"5xx\"", g(&self.status_5xx)),
+                ("class=\"unavailable\"", g(&self.status_unavailable)),
             ],
         );
         counter(

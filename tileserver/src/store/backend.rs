@@ -42,6 +42,25 @@ impl fmt::Display for StoreTarget {
     }
 }
 
+/// How long store operations wait on others.
+#[derive(Debug, Clone)]
+pub struct Waits {
+    /// For another program's (or transaction's) lock.
+    pub lock: Duration,
+    /// For one statement to finish (PostGIS), `None` for no limit.
+    pub statement: Option<Duration>,
+}
+
+impl Default for Waits {
+    /// A command-line job may wait a while for QGIS to let go of the file.
+    fn default() -> Self {
+        Self {
+            lock: Duration::from_secs(30),
+            statement: None,
+        }
+    }
+}
+
 /// An open store of either kind, with the feed its committed writes are
 /// published on.
 #[derive(Debug, Clone)]
@@ -102,6 +121,17 @@ impl Store {
         Ok(Self::new(match target {
             StoreTarget::File(p) => Backend::Gpkg(GpkgStore::open(p).await?),
             StoreTarget::Database(url) => Backend::Postgis(PgStore::connect(url).await?),
+        }))
+    }
+
+    /// Opens an existing store for a server: waits for a lock at most
+    /// `waits.lock`, so a busy store is a quick 503, not a hung request.
+    pub async fn open_with(target: &StoreTarget, waits: &Waits) -> Result<Self, StoreError> {
+        Ok(Self::new(match target {
+            StoreTarget::File(p) => Backend::Gpkg(GpkgStore::open_with(p, waits).await?),
+            StoreTarget::Database(url) => {
+                Backend::Postgis(PgStore::connect_with(url, waits).await?)
+            }
         }))
     }
 

@@ -13,7 +13,7 @@ mod rows;
 mod sql;
 mod types;
 
-pub use backend::{Store, StoreTarget};
+pub use backend::{Store, StoreTarget, Waits};
 pub use changes::{Change, ChangeFeed, Notice, Origin};
 pub use error::StoreError;
 pub use gpkg::GpkgStore;

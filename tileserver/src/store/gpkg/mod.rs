@@ -10,16 +10,15 @@ mod write;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::StoreError;
 use super::changes::ChangeMark;
 use super::error::SqlContext;
 use super::ids::PlanId;
+use super::{StoreError, Waits};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/gpkg");
 
@@ -36,7 +35,7 @@ impl GpkgStore {
     /// Opens the file, creating it when missing, and brings its schema up
     /// to date.
     pub async fn create_or_open(path: &Path) -> Result<Self, StoreError> {
-        Self::connect(path, true).await
+        Self::connect(path, true, &Waits::default()).await
     }
 
     /// Opens an existing store; a missing file is an error, not a new store.
@@ -46,10 +45,21 @@ impl GpkgStore {
                 path: path.to_path_buf(),
             });
         }
-        Self::connect(path, false).await
+        Self::connect(path, false, &Waits::default()).await
     }
 
-    async fn connect(path: &Path, create: bool) -> Result<Self, StoreError> {
+    /// Opens an existing store, waiting at most `waits.lock` for another
+    /// program's lock on it (a server answers 503 rather than hang).
+    pub async fn open_with(path: &Path, waits: &Waits) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_path_buf(),
+            });
+        }
+        Self::connect(path, false, waits).await
+    }
+
+    async fn connect(path: &Path, create: bool, waits: &Waits) -> Result<Self, StoreError> {
         let open_err = |message: String| StoreError::Open {
             path: path.to_path_buf(),
             message,
@@ -63,7 +73,7 @@ impl GpkgStore {
             .journal_mode(SqliteJournalMode::Delete)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(30));
+            .busy_timeout(waits.lock);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .after_connect(|conn, _meta| {

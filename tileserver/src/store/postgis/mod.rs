@@ -16,8 +16,8 @@ use std::str::FromStr;
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
 
-use super::StoreError;
 use super::error::SqlContext;
+use super::{StoreError, Waits};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgis");
 
@@ -37,6 +37,13 @@ impl PgStore {
     /// Connects and brings the schema up to date (PostGIS must be
     /// installed on the server; the extension is created if allowed).
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &Waits::default()).await
+    }
+
+    /// Connects with statements that wait at most `waits.lock` for a lock
+    /// and run at most `waits.statement` (a server answers 503 rather
+    /// than hang on a busy database).
+    pub async fn connect_with(url: &str, waits: &Waits) -> Result<Self, StoreError> {
         let shown = redact(url);
         let failed = |message: String| StoreError::Open {
             path: "database".into(),
@@ -51,9 +58,24 @@ impl PgStore {
             .close()
             .await
             .map_err(|e| failed(e.to_string()))?;
+        let lock_ms = waits.lock.as_millis();
+        let statement_ms = waits.statement.map_or(0, |d| d.as_millis());
         let pool = PgPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(waits.lock.max(Duration::from_secs(1)))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    // Plain integers: no text from outside reaches this SQL.
+                    sqlx::Executor::execute(
+                        &mut *conn,
+                        sqlx::AssertSqlSafe(format!(
+                            "SET lock_timeout = {lock_ms}; SET statement_timeout = {statement_ms}"
+                        )),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| failed(e.to_string()))?;
