@@ -274,3 +274,66 @@ fn a_failed_import_loses_nothing_already_stored() {
         assert_eq!(store_counts(&store), before, "{file}");
     }
 }
+
+#[test]
+fn duplicate_admin_codes_are_skipped_and_named() {
+    let (r, d) = import_layer("--admin", &corpus("admin_duplicate_code.geojson"), &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stdout
+            .contains("v-2: skipped: division code 110108001001 is already used by v-1"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(row(&r.stdout, "admin"), [3, 2, 0, 1]);
+    let counts = store_counts(&d.path().join("s.gpkg"));
+    // Two villages and the town made for them.
+    assert_eq!(counts["admin"], 3, "{counts:?}");
+}
+
+#[test]
+fn a_byte_order_mark_is_not_an_error() {
+    let (r, _d) = import_layer("--buildings", &corpus("utf8_bom.geojson"), &[]);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert_eq!(row(&r.stdout, "buildings"), [1, 1, 0, 0]);
+}
+
+#[test]
+fn devices_and_pipes_are_refused_before_anything_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.gpkg");
+    let r = wangge(&["import", "--store", p(&store), "/dev/zero"]);
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("/dev/zero: not a regular file"),
+        "{}",
+        r.stderr
+    );
+    let fifo = dir.path().join("pipe.geojson");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let r = wangge(&["import", "--store", p(&store), "--buildings", p(&fifo)]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+    assert!(!store.exists(), "no store is made from nothing");
+}
+
+#[test]
+fn messages_say_each_error_once_without_colour_codes() {
+    let (r, _d) = import_layer("--buildings", &corpus("malformed_json.geojson"), &[]);
+    assert_ne!(r.code, 0);
+    assert!(
+        !r.stderr.contains('\u{1b}'),
+        "ANSI codes in: {:?}",
+        r.stderr
+    );
+    let lines: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("malformed JSON"))
+        .collect();
+    assert_eq!(lines.len(), 1, "said more than once: {}", r.stderr);
+}

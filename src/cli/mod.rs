@@ -45,6 +45,15 @@ enum Command {
     Tokens(accounts_cmd::TokensArgs),
     /// Print the HTTP API's OpenAPI 3.1 document (what /openapi.json serves).
     Openapi,
+    /// Make glyph ranges from a font (the server runs this as its helper).
+    #[command(hide = true)]
+    Glyphs {
+        #[arg(long)]
+        font: std::path::PathBuf,
+        /// Range starts, comma-separated (multiples of 256).
+        #[arg(long, value_delimiter = ',')]
+        ranges: Vec<u32>,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -58,6 +67,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve_cmd::run(*a),
         Command::Users(a) => accounts_cmd::users(a),
         Command::Tokens(a) => accounts_cmd::tokens(a),
+        Command::Glyphs { font, ranges } => {
+            if let Some(bad) = ranges.iter().find(|r| **r % 256 != 0 || **r > 0xFF00) {
+                anyhow::bail!("--ranges: {bad} is not a multiple of 256 within 0–65280");
+            }
+            let made = tileserver::server::make_glyph_ranges(&font, &ranges)
+                .map_err(anyhow::Error::msg)?;
+            tileserver::server::write_glyph_frames(&mut std::io::stdout().lock(), &made)?;
+            Ok(())
+        }
         Command::Openapi => {
             let doc = tileserver::server::openapi_document();
             println!("{}", serde_json::to_string_pretty(&doc)?);

@@ -82,6 +82,14 @@ pub struct ServeArgs {
     /// an import) before the request gets 503 with Retry-After.
     #[arg(long, default_value_t = 2.0)]
     busy_timeout: f64,
+    /// MiB the tile sources of plans not in force may hold; the least
+    /// recently used are dropped past it (and rebuilt when asked for).
+    #[arg(long, default_value_t = 512)]
+    sources_mb: u64,
+    /// Plans not in force a county may have before the API refuses to
+    /// partition again (delete old ones first).
+    #[arg(long, default_value_t = 30)]
+    max_plans: usize,
     /// Seconds one PostGIS statement may run (0: no limit).
     #[arg(long, default_value_t = 60)]
     statement_timeout: u64,
@@ -126,6 +134,8 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     };
     config.tls = a.tls_cert.clone().zip(a.tls_key.clone());
     config.session_hours = a.session_hours.max(1);
+    config.sources_mb = a.sources_mb;
+    config.max_plans = a.max_plans;
     let scheme = if config.tls.is_some() {
         "https"
     } else {

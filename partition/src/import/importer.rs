@@ -48,10 +48,16 @@ impl Importer {
             path: path.to_path_buf(),
             source,
         };
+        // A device or a pipe has no length to check against the limit:
+        // /dev/zero would be read until memory runs out, and opening a pipe
+        // blocks until a writer comes, so the kind is checked before `open`.
+        if !std::fs::metadata(path).map_err(io)?.is_file() {
+            return Err(ImportError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
         let file = std::fs::File::open(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
-        // A device or a pipe has no length to check against the limit:
-        // /dev/zero would be read until memory runs out.
         if !meta.is_file() {
             return Err(ImportError::NotAFile {
                 path: path.to_path_buf(),

@@ -50,7 +50,7 @@ async fn resync(state: &AppState) {
 }
 
 async fn refresh(state: &AppState) {
-    if let Err(e) = state.plans.refresh(&state.store).await {
+    if let Err(e) = state.refresh_plans().await {
         tracing::warn!(error = %e, "re-reading plans");
     }
 }

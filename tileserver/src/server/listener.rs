@@ -73,6 +73,11 @@ pub struct ConnectionStats {
     pub accepted: AtomicU64,
     pub closed_idle: AtomicU64,
     pub closed_stalled: AtomicU64,
+    /// Requests hyper refused itself (a head past its buffer, bad syntax):
+    /// answered 400/414/431 with its own empty bodies.
+    pub malformed: AtomicU64,
+    /// Connections closed because their headers did not arrive in time.
+    pub header_timeouts: AtomicU64,
 }
 
 /// Serves until `shutdown` resolves, then lets requests under way finish
@@ -196,17 +201,14 @@ async fn http<I, S>(
     S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send + 'static,
 {
-    let started = Instant::now();
-    let activity = Arc::new(AtomicU64::new(0));
-    let in_flight = Arc::new(AtomicUsize::new(0));
+    let clock = Arc::new(ConnClock::new());
     let io = TokioIo::new(Tracked {
         inner: io,
-        started,
-        last: activity.clone(),
+        clock: clock.clone(),
     });
     let peer = Peer { addr, tls };
     let body_timeout = limits.body_timeout;
-    let flights = in_flight.clone();
+    let flights = clock.clone();
     let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let service = service.clone();
         let guard = InFlight::new(flights.clone());
@@ -219,10 +221,13 @@ async fn http<I, S>(
         }
     });
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // hyper's own header timeout also runs while a keep-alive connection
+    // waits for its next request, which would make the idle timeout
+    // unreachable; the header clock below starts at a request's first byte.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout)
+        .header_read_timeout(None)
         .keep_alive(true);
     builder
         .http2()
@@ -231,7 +236,7 @@ async fn http<I, S>(
         .keep_alive_timeout(Duration::from_secs(20));
     let conn = builder.serve_connection_with_upgrades(io, svc);
     tokio::pin!(conn);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut closing = false;
     loop {
@@ -239,6 +244,13 @@ async fn http<I, S>(
             r = conn.as_mut() => {
                 if let Err(e) = r {
                     tracing::debug!(%addr, error = %e, "connection ended");
+                    if let Some(h) = e.downcast_ref::<hyper::Error>() {
+                        if h.is_timeout() {
+                            stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
+                        } else if h.is_parse() || h.is_parse_too_large() {
+                            stats.malformed.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
                 }
                 return;
             }
@@ -249,10 +261,15 @@ async fn http<I, S>(
                 }
             }
             _ = tick.tick() => {
-                let idle = Duration::from_millis(
-                    (started.elapsed().as_millis() as u64).saturating_sub(activity.load(Ordering::Relaxed)),
-                );
-                let busy = in_flight.load(Ordering::Relaxed) > 0;
+                let busy = clock.in_flight.load(Ordering::Relaxed) > 0;
+                if !busy && clock.head_waited().is_some_and(|w| w >= limits.header_timeout) {
+                    // Headers begun and never finished (slowloris): dropped
+                    // without an answer, as hyper would.
+                    tracing::debug!(%addr, "request headers timed out");
+                    stats.header_timeouts.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                let idle = clock.idle();
                 if !busy && idle >= limits.idle_timeout && !closing {
                     stats.closed_idle.fetch_add(1, Ordering::Relaxed);
                     closing = true;
@@ -267,19 +284,89 @@ async fn http<I, S>(
     }
 }
 
-/// Counts a request under way on its connection for as long as it lives.
-struct InFlight(Arc<AtomicUsize>);
+/// What a connection's watcher needs to know of it: when bytes last moved,
+/// when the request now being received began, and how many are being
+/// answered.
+struct ConnClock {
+    started: Instant,
+    /// Milliseconds since `started` at the last byte either way.
+    last: AtomicU64,
+    /// Milliseconds since `started`, plus one, at the first byte of a
+    /// request whose headers are not yet whole; 0 when none is.
+    head_since: AtomicU64,
+    in_flight: AtomicUsize,
+    /// 0 before the first bytes are seen, 1 for HTTP/1, 2 for HTTP/2 (whose
+    /// frames between requests are not request headers).
+    protocol: std::sync::atomic::AtomicU8,
+}
+
+impl ConnClock {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            last: AtomicU64::new(0),
+            head_since: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            protocol: std::sync::atomic::AtomicU8::new(0),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn idle(&self) -> Duration {
+        Duration::from_millis(
+            self.now_ms()
+                .saturating_sub(self.last.load(Ordering::Relaxed)),
+        )
+    }
+
+    fn head_waited(&self) -> Option<Duration> {
+        match self.head_since.load(Ordering::Relaxed) {
+            0 => None,
+            since => Some(Duration::from_millis(
+                self.now_ms().saturating_sub(since - 1),
+            )),
+        }
+    }
+
+    fn read(&self, bytes: &[u8]) {
+        let now = self.now_ms();
+        self.last.store(now, Ordering::Relaxed);
+        if self.protocol.load(Ordering::Relaxed) == 0 {
+            let h2 = bytes.starts_with(b"PRI * HTTP/2");
+            self.protocol
+                .store(if h2 { 2 } else { 1 }, Ordering::Relaxed);
+        }
+        if self.protocol.load(Ordering::Relaxed) == 1 && self.in_flight.load(Ordering::Relaxed) == 0
+        {
+            let _ =
+                self.head_since
+                    .compare_exchange(0, now + 1, Ordering::Relaxed, Ordering::Relaxed);
+        }
+    }
+
+    fn wrote(&self) {
+        self.last.store(self.now_ms(), Ordering::Relaxed);
+    }
+}
+
+/// Counts a request under way on its connection for as long as it lives;
+/// its headers are whole, so the header clock stops.
+struct InFlight(Arc<ConnClock>);
 
 impl InFlight {
-    fn new(n: Arc<AtomicUsize>) -> Self {
-        n.fetch_add(1, Ordering::Relaxed);
-        Self(n)
+    fn new(clock: Arc<ConnClock>) -> Self {
+        clock.in_flight.fetch_add(1, Ordering::Relaxed);
+        clock.head_since.store(0, Ordering::Relaxed);
+        Self(clock)
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -288,14 +375,7 @@ pin_project! {
     struct Tracked<I> {
         #[pin]
         inner: I,
-        started: Instant,
-        last: Arc<AtomicU64>,
-    }
-}
-
-impl<I> Tracked<I> {
-    fn touch(started: &Instant, last: &AtomicU64) {
-        last.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        clock: Arc<ConnClock>,
     }
 }
 
@@ -309,7 +389,7 @@ impl<I: AsyncRead> AsyncRead for Tracked<I> {
         let before = buf.filled().len();
         let r = this.inner.poll_read(cx, buf);
         if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
-            Self::touch(this.started, this.last);
+            this.clock.read(&buf.filled()[before..]);
         }
         r
     }
@@ -324,7 +404,7 @@ impl<I: AsyncWrite> AsyncWrite for Tracked<I> {
         let this = self.project();
         let r = this.inner.poll_write(cx, buf);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            Self::touch(this.started, this.last);
+            this.clock.wrote();
         }
         r
     }
@@ -337,7 +417,7 @@ impl<I: AsyncWrite> AsyncWrite for Tracked<I> {
         let this = self.project();
         let r = this.inner.poll_write_vectored(cx, bufs);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            Self::touch(this.started, this.last);
+            this.clock.wrote();
         }
         r
     }

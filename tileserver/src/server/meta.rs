@@ -62,6 +62,11 @@ pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response
             state.registry.built_count() as f64,
         ),
         (
+            "wangge_sources_bytes",
+            "Estimated bytes held by built tile sources.",
+            state.registry.bytes() as f64,
+        ),
+        (
             "wangge_connections_open",
             "HTTP connections open now.",
             c.open.load(Ordering::Relaxed) as f64,
@@ -75,6 +80,16 @@ pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response
             "wangge_connections_closed_idle",
             "Keep-alive connections closed for idleness.",
             c.closed_idle.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "wangge_connections_header_timeouts",
+            "Connections closed because a request's headers did not arrive in time.",
+            c.header_timeouts.load(Ordering::Relaxed) as f64,
+        ),
+        (
+            "wangge_http_malformed",
+            "Requests refused by the HTTP parser itself (head past its buffer, bad syntax).",
+            c.malformed.load(Ordering::Relaxed) as f64,
         ),
     ]);
     (

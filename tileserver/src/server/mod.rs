@@ -31,6 +31,7 @@ use crate::source::{BuildAt, Builtin, SourceBasis};
 use crate::store::{Store, StoreError};
 
 pub use errors::ApiError;
+pub use glyphs::{make_ranges as make_glyph_ranges, write_frames as write_glyph_frames};
 pub use pipeline::host::AllowedHosts;
 pub use routes::openapi_document;
 pub use style::style_doc;
@@ -67,6 +68,14 @@ pub struct ServerConfig {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// How long a browser session lasts.
     pub session_hours: u32,
+    /// MiB the tile sources of plans not in force may hold together.
+    pub sources_mb: u64,
+    /// Plans not in force a county may have before the API refuses to
+    /// make more (delete some first).
+    pub max_plans: usize,
+    /// The program that makes glyph ranges (`wangge glyphs`; default this
+    /// process's own executable).
+    pub glyph_helper: Option<PathBuf>,
 }
 
 impl ServerConfig {
@@ -102,6 +111,9 @@ impl ServerConfig {
             limits: listener::Limits::default(),
             tls: None,
             session_hours: 12,
+            sources_mb: 512,
+            max_plans: 30,
+            glyph_helper: None,
         }
     }
 }
@@ -143,11 +155,14 @@ impl AppState {
         })?;
         let tile_roles = authz.roles(&axum::http::Method::GET, tiles::TILE_ROUTE);
         let state = Arc::new(Self {
-            registry: registry::Registry::new(Builtin::all()),
+            registry: registry::Registry::with_budget(
+                Builtin::all(),
+                config.sources_mb.saturating_mul(1 << 20),
+            ),
             plans: plan_index::PlanIndex::default(),
             cache: cache::TileCache::new(config.cache_mb),
             metrics: metrics::Metrics::default(),
-            glyphs: glyphs::Glyphs::new(config.font.as_deref()),
+            glyphs: glyphs::Glyphs::new(config.font.as_deref(), config.glyph_helper.clone()),
             web_dir: web::find_web_dir(config.web_dir.clone()),
             jobs: api::Jobs::default(),
             comparisons: api::Comparisons::default(),
@@ -168,7 +183,7 @@ impl AppState {
             store,
             config,
         });
-        state.plans.refresh(&state.store).await?;
+        state.refresh_plans().await?;
         state.credentials.reload(&state.store).await?;
         Ok(state)
     }
@@ -194,6 +209,15 @@ impl AppState {
             }
         }
         Ok(())
+    }
+
+    /// Re-reads the counties and plans, and keeps the plans in force out of
+    /// reach of the sources' memory budget.
+    pub async fn refresh_plans(&self) -> Result<Arc<plan_index::Snapshot>, StoreError> {
+        let snap = self.plans.refresh(&self.store).await?;
+        self.registry
+            .pin_plans(snap.plans.iter().filter(|p| p.active).map(|p| p.id));
+        Ok(snap)
     }
 
     pub fn web_dir(&self) -> Option<&std::path::Path> {

@@ -101,6 +101,10 @@ fn json_rejection(e: JsonRejection) -> ApiError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(
             "send the request body as JSON with `Content-Type: application/json`".into(),
         ),
+        // The listener's body deadline (a client that sent half a body).
+        _ if e.body_text().contains("stalled") => {
+            ApiError::Timeout(format!("request body: {}", e.body_text()))
+        }
         _ => ApiError::BadRequest(format!("request body: {}", e.body_text())),
     }
 }

@@ -3,9 +3,10 @@
 //! on first use (concurrent first requests wait for the same build) and
 //! dropped when what it was built from changes or is deleted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
@@ -16,7 +17,17 @@ use crate::store::{CountyCode, PlanId, Store, StoreError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SourceId(u16);
 
-type Slot = Arc<OnceCell<Arc<Built>>>;
+/// A built (or building) source with what the memory budget needs.
+#[derive(Default)]
+struct Entry {
+    cell: OnceCell<Arc<Built>>,
+    /// Estimated bytes, once built.
+    bytes: AtomicU64,
+    /// Milliseconds since the registry started, at the last use.
+    used: AtomicU64,
+}
+
+type Slot = Arc<Entry>;
 
 pub struct Registry {
     factories: Vec<Box<dyn SourceFactory>>,
@@ -25,10 +36,16 @@ pub struct Registry {
     /// Bumped when any county's imported layers change; part of every
     /// tile's cache key, so no tile of old layers is served again.
     generation: AtomicU64,
+    /// Bytes the sources of plans not in force may hold together; the
+    /// least recently used go first (they are rebuilt when asked for).
+    budget: u64,
+    /// The plans in force, never evicted.
+    pinned: Mutex<HashSet<PlanId>>,
+    started: Instant,
 }
 
 impl Registry {
-    pub fn new(factories: Vec<Box<dyn SourceFactory>>) -> Self {
+    pub fn with_budget(factories: Vec<Box<dyn SourceFactory>>, budget: u64) -> Self {
         let by_name = factories
             .iter()
             .enumerate()
@@ -39,7 +56,15 @@ impl Registry {
             by_name,
             built: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            budget,
+            pinned: Mutex::new(HashSet::new()),
+            started: Instant::now(),
         }
+    }
+
+    /// The plans in force (their sources stay whatever the budget).
+    pub fn pin_plans(&self, plans: impl IntoIterator<Item = PlanId>) {
+        *self.pinned.lock().unwrap_or_else(|p| p.into_inner()) = plans.into_iter().collect();
     }
 
     pub fn id(&self, name: &str) -> Option<SourceId> {
@@ -75,8 +100,13 @@ impl Registry {
             let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
             m.entry((id, at)).or_default().clone()
         };
+        slot.used
+            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        let mut fresh = false;
         let built = slot
+            .cell
             .get_or_try_init(|| async {
+                fresh = true;
                 let t = std::time::Instant::now();
                 let b = factory.build(store, at).await?;
                 tracing::info!(
@@ -89,8 +119,57 @@ impl Registry {
                 );
                 Ok::<_, StoreError>(Arc::new(b))
             })
-            .await?;
-        Ok(built.clone())
+            .await?
+            .clone();
+        if fresh {
+            slot.bytes
+                .store(built.tiles().heap_bytes() as u64, Ordering::Relaxed);
+            if at.plan.is_some() {
+                self.enforce_budget((id, at));
+            }
+        }
+        Ok(built)
+    }
+
+    /// Drops the least recently used sources of plans not in force until
+    /// those left fit the budget (never `keep`, the one just built).
+    fn enforce_budget(&self, keep: (SourceId, BuildAt)) {
+        let pinned = self
+            .pinned
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        let evictable = |k: &(SourceId, BuildAt), e: &Slot| {
+            *k != keep && e.cell.initialized() && k.1.plan.is_some_and(|p| !pinned.contains(&p))
+        };
+        let mut total: u64 = m
+            .iter()
+            .filter(|(k, e)| evictable(k, e) || **k == keep)
+            .map(|(_, e)| e.bytes.load(Ordering::Relaxed))
+            .sum();
+        while total > self.budget {
+            let oldest = m
+                .iter()
+                .filter(|(k, e)| evictable(k, e))
+                .min_by_key(|(_, e)| e.used.load(Ordering::Relaxed))
+                .map(|(k, e)| (*k, e.bytes.load(Ordering::Relaxed)));
+            let Some((k, bytes)) = oldest else { break };
+            m.remove(&k);
+            total = total.saturating_sub(bytes);
+            tracing::info!(
+                source = self.factories[usize::from(k.0.0)].spec().name,
+                plan = ?k.1.plan.map(|p| p.0),
+                bytes,
+                "dropped a plan's tile source (memory budget)"
+            );
+        }
+    }
+
+    /// Estimated bytes of every built source.
+    pub fn bytes(&self) -> u64 {
+        let m = self.built.lock().unwrap_or_else(|p| p.into_inner());
+        m.values().map(|e| e.bytes.load(Ordering::Relaxed)).sum()
     }
 
     /// A built-in source by kind (the API reads grids, admin units and
@@ -130,6 +209,6 @@ impl Registry {
 
     pub fn built_count(&self) -> usize {
         let m = self.built.lock().unwrap_or_else(|p| p.into_inner());
-        m.values().filter(|c| c.initialized()).count()
+        m.values().filter(|c| c.cell.initialized()).count()
     }
 }

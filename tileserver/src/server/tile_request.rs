@@ -109,7 +109,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn registry() -> Registry {
-        Registry::new(crate::source::Builtin::all())
+        Registry::with_budget(crate::source::Builtin::all(), u64::MAX)
     }
 
     #[test]

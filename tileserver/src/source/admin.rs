@@ -40,6 +40,10 @@ impl TileSource for AdminSource {
         self.towns.feature_count() + self.villages.feature_count()
     }
 
+    fn heap_bytes(&self) -> usize {
+        self.towns.heap_bytes() + self.villages.heap_bytes()
+    }
+
     fn layers(&self, tile: TileId, within: Option<&str>) -> Vec<LayerBuilder> {
         let mut layer = LayerBuilder::new("admin", tile, 4096, 64).with_mercator_input();
         let mut labels = LayerBuilder::new("admin_label", tile, 4096, 0).with_mercator_input();

@@ -327,6 +327,15 @@ impl TileSource for GridSet {
     fn feature_count(&self) -> usize {
         self.source.feature_count()
     }
+    fn heap_bytes(&self) -> usize {
+        use geo::CoordsIter;
+        self.source.heap_bytes()
+            + self
+                .grids
+                .iter()
+                .map(|g| g.geometry.coords_count() * 16 + 512)
+                .sum::<usize>()
+    }
     fn layers(
         &self,
         tile: crate::mvt::TileId,

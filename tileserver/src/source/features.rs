@@ -124,6 +124,19 @@ impl TileSource for FeatureSource {
         self.features.len()
     }
 
+    fn heap_bytes(&self) -> usize {
+        use geo::CoordsIter;
+        let coords: usize = self
+            .features
+            .iter()
+            .map(|f| match &f.shape {
+                Shape::Area(mp) => mp.coords_count(),
+                Shape::Lines(ml) => ml.coords_count(),
+            })
+            .sum();
+        coords * 16 + self.features.len() * 160
+    }
+
     fn layers(&self, tile: TileId, _within: Option<&str>) -> Vec<LayerBuilder> {
         if tile.z < self.min_zoom {
             return Vec::new();

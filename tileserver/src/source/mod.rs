@@ -30,6 +30,9 @@ pub trait TileSource: Send + Sync {
     /// Property names and their TileJSON field types.
     fn fields(&self) -> Vec<(String, &'static str)>;
     fn feature_count(&self) -> usize;
+    /// Roughly the bytes the source holds (for the memory budget of built
+    /// sources; an estimate, not an account).
+    fn heap_bytes(&self) -> usize;
     /// The layers of a tile, leaving out empty ones. With `within`, only
     /// features whose division or grid code starts with it (a caller
     /// scoped to a town or village sees nothing else); sources without

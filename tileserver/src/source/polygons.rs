@@ -253,6 +253,20 @@ impl TileSource for PolygonSource {
         self.features.len()
     }
 
+    /// Each coordinate is held in the features, in the shared-arc topology
+    /// and once per zoom simplified so far (fewer there): about three
+    /// times 16 bytes, plus the properties and index.
+    fn heap_bytes(&self) -> usize {
+        use geo::CoordsIter;
+        let coords: usize = self
+            .features
+            .iter()
+            .map(|f| f.geometry.coords_count())
+            .sum();
+        let zooms = self.by_zoom.lock().map(|m| m.len()).unwrap_or(0);
+        coords * 16 * (2 + zooms.min(4)) + self.features.len() * 256
+    }
+
     fn layers(&self, tile: TileId, within: Option<&str>) -> Vec<LayerBuilder> {
         if tile.z < self.min_zoom {
             return Vec::new();

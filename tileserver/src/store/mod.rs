@@ -7,6 +7,7 @@ pub mod changes;
 mod error;
 pub mod gpkg;
 mod ids;
+mod import_sql;
 mod plan_sql;
 pub mod postgis;
 mod rows;

@@ -12,9 +12,10 @@ use super::error::SqlContext;
 use super::rows::{
     BLOCK_COLUMNS, GRID_COLUMNS, RowCells, stored_block, stored_grid, to_multipolygon,
 };
-use super::sql::Dialect;
+use super::sql::{Dialect, block_inserts, grid_inserts};
 use super::{
-    CountyCode, GridLevel, PlanId, PlanInfo, PlanSelector, StoreError, StoredBlock, StoredGrid,
+    CountyCode, GridLevel, NewPlan, PlanId, PlanInfo, PlanSelector, StoreError, StoredBlock,
+    StoredGrid,
 };
 
 pub(crate) async fn plans<DB>(pool: &Pool<DB>) -> Result<Vec<PlanInfo>, StoreError>
@@ -151,13 +152,7 @@ where
         .execute(&mut **tx)
         .await
         .ctx(|| "activating the plan".into())?;
-    county
-        .parse()
-        .map_err(|e: crate::store::BadCountyCode| StoreError::Attribute {
-            table: "plans".into(),
-            fid: id.0,
-            message: e.to_string(),
-        })
+    parse_county(&county, id.0)
 }
 
 /// The grids (or cells) of a plan, ordered by code.
@@ -269,11 +264,58 @@ where
         .execute(&mut **tx)
         .await
         .ctx(|| format!("deleting plan {id}"))?;
-    county
-        .parse()
+    parse_county(&county, id.0)
+}
+
+/// Inserts a plan's row, its grids and blocks, and (when asked) makes it
+/// its county's active plan, in the caller's transaction.
+pub(crate) async fn insert_plan<D: Dialect>(
+    tx: &mut Transaction<'static, D::DB>,
+    plan: &NewPlan,
+) -> Result<PlanId, StoreError>
+where
+    for<'c> &'c mut <D::DB as Database>::Connection: Executor<'c, Database = D::DB>,
+    <D::DB as Database>::Arguments: IntoArguments<D::DB>,
+    usize: ColumnIndex<<D::DB as Database>::Row>,
+    i64: Type<D::DB> + for<'r> Decode<'r, D::DB> + for<'q> Encode<'q, D::DB>,
+    Option<i64>: Type<D::DB> + for<'q> Encode<'q, D::DB>,
+    String: Type<D::DB> + for<'r> Decode<'r, D::DB> + for<'q> Encode<'q, D::DB>,
+{
+    let id: i64 = sqlx::query_scalar::<D::DB, i64>(
+        "INSERT INTO plans (county, name, parent_id, params, report) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(plan.county.to_string())
+    .bind(plan.name.clone())
+    .bind(plan.parent_id.map(|p| p.0))
+    .bind(plan.params.clone())
+    .bind(plan.report.clone())
+    .fetch_one(&mut **tx)
+    .await
+    .ctx(|| "saving the plan".into())?;
+    let id = PlanId(id);
+    let inserts = grid_inserts::<D>(id, plan.county, &plan.grids)
+        .map(|i| (i, "saving grids"))
+        .chain(block_inserts::<D>(id, plan.county, &plan.blocks).map(|i| (i, "saving blocks")));
+    for (insert, what) in inserts {
+        insert?
+            .query
+            .build()
+            .execute(&mut **tx)
+            .await
+            .ctx(|| what.into())?;
+    }
+    if plan.activate {
+        set_active(tx, id).await?;
+    }
+    Ok(id)
+}
+
+/// A plan row's county column, as a code.
+fn parse_county(text: &str, plan: i64) -> Result<CountyCode, StoreError> {
+    text.parse()
         .map_err(|e: crate::store::BadCountyCode| StoreError::Attribute {
             table: "plans".into(),
-            fid: id.0,
+            fid: plan,
             message: e.to_string(),
         })
 }

@@ -140,6 +140,19 @@ pub(super) async fn start(
         )));
     }
     let county = state.plans.county(p.county.as_deref(), &scope)?;
+    let parked = state
+        .plans
+        .snapshot()
+        .plans
+        .iter()
+        .filter(|x| x.county == county && !x.active)
+        .count();
+    if parked >= state.config.max_plans {
+        return Err(ApiError::Conflict(format!(
+            "county {county} has {parked} plans not in force, the most this server keeps (--max-plans); \
+             delete some (DELETE /api/plans/{{id}} or `wangge plans --delete`) first"
+        )));
+    }
     let mut bands = BandSet::uniform(band(&p.band, "band")?);
     if let Some(r) = &p.rural_band {
         bands.rural = Some(band(r, "rural_band")?);
@@ -205,7 +218,7 @@ pub(super) async fn start(
         let outcome = partition_store(&st.store, &req, stage).await;
         match outcome {
             Ok(o) => {
-                if let Err(e) = st.plans.refresh(&st.store).await {
+                if let Err(e) = st.refresh_plans().await {
                     tracing::warn!(error = %e, "re-reading plans");
                 }
                 tracing::info!(

@@ -150,7 +150,7 @@ pub(super) async fn activate(
 ) -> Result<Response, ApiError> {
     let p = plan_at(&state, &who, &sel, None)?;
     state.store.activate_plan(p.id).await?;
-    state.plans.refresh(&state.store).await?;
+    state.refresh_plans().await?;
     let now = plan_at(&state, &who, &p.id.to_string(), None)?;
     tracing::info!(plan = p.id.0, county = %p.county, "activated plan");
     let mut res = Json(summary(&now)).into_response();
@@ -181,7 +181,7 @@ pub(super) async fn delete(
     }
     let p = plan_at(&state, &who, &sel, None)?;
     state.store.delete_plan(p.id).await?;
-    state.plans.refresh(&state.store).await?;
+    state.refresh_plans().await?;
     state.registry.forget_plan(p.id);
     let mut res = Json(Deleted { deleted: p.id.0 }).into_response();
     res.extensions_mut().insert(AuditNote {

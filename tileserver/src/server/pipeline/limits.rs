@@ -61,3 +61,42 @@ impl Check for BodyLimit {
 fn has_body(req: &Request) -> bool {
     req.headers().contains_key(header::TRANSFER_ENCODING)
 }
+
+/// Longest request target (path and query) taken, bytes.
+pub const MAX_URI: usize = 8 * 1024;
+/// Most header bytes (names and values) taken.
+pub const MAX_HEADERS: usize = 32 * 1024;
+
+/// Refuses an over-long URL (414) or over-large headers (431) with a JSON
+/// body, counted like any answer. hyper's own refusals (an empty 414/431)
+/// come only past its much larger buffer.
+#[derive(Clone)]
+pub struct RequestSize;
+
+impl Check for RequestSize {
+    type Ticket = ();
+
+    fn before(&self, req: &mut Request) -> Result<(), Box<Response>> {
+        let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+        if uri > MAX_URI {
+            return Err(ApiError::UriTooLong(format!(
+                "a request target of {uri} bytes; at most {MAX_URI}"
+            ))
+            .into_response()
+            .into());
+        }
+        let headers: usize = req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum();
+        if headers > MAX_HEADERS {
+            return Err(ApiError::HeadersTooLarge(format!(
+                "{headers} bytes of headers; at most {MAX_HEADERS}"
+            ))
+            .into_response()
+            .into());
+        }
+        Ok(())
+    }
+}

@@ -1,7 +1,8 @@
 //! The one request pipeline. Every request — tiles, API, style, fonts and
 //! the web map's files — passes these stages in this order:
 //!
-//! 1. [`observe`]: request id, tracing span, request and status counts.
+//! 1. [`observe`]: request id, tracing span, request and status counts;
+//!    then an over-long URL (414) or over-large headers (431) refused.
 //! 2. [`host`]: only the server's own host names (defeats DNS rebinding).
 //! 3. [`cors`]: cross-origin grants only for `--cors-origin`s; foreign
 //!    cross-origin writes refused.
@@ -81,6 +82,7 @@ where
 {
     ServiceBuilder::new()
         .layer(CheckLayer(observe::Observe(state.clone())))
+        .layer(CheckLayer(limits::RequestSize))
         .layer(observe::TraceLayer)
         .layer(CheckLayer(host::HostCheck(state.clone())))
         .layer(CheckLayer(cors::Cors(state.clone())))

@@ -1,8 +1,9 @@
 use super::GpkgStore;
 use super::dialect::GpkgSql;
+use super::write::update_extent;
 use crate::store::error::{SqlContext, finish};
 use crate::store::plan_sql;
-use crate::store::sql::{block_inserts, estimated_bytes, grid_inserts, plan_size};
+use crate::store::sql::{estimated_bytes, plan_size};
 use crate::store::{
     CountyCode, GridLevel, NewPlan, PlanId, PlanInfo, PlanSelector, StoreError, StoredBlock,
     StoredGrid,
@@ -20,44 +21,9 @@ impl GpkgStore {
             .await
             .ctx(|| "starting the plan transaction".into())?;
         let result = async {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO plans (county, name, parent_id, params, report) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(plan.county.to_string())
-            .bind(&plan.name)
-            .bind(plan.parent_id.map(|p| p.0))
-            .bind(&plan.params)
-            .bind(&plan.report)
-            .fetch_one(&mut *tx)
-            .await
-            .ctx(|| "saving the plan".into())?;
-            let id = PlanId(id);
-            let inserts = grid_inserts::<GpkgSql>(id, plan.county, &plan.grids)
-                .map(|i| (i, "saving grids"))
-                .chain(
-                    block_inserts::<GpkgSql>(id, plan.county, &plan.blocks)
-                        .map(|i| (i, "saving blocks")),
-                );
-            for (insert, what) in inserts {
-                insert?
-                    .query
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .ctx(|| what.into())?;
-            }
+            let id = plan_sql::insert_plan::<GpkgSql>(&mut tx, plan).await?;
             for table in ["grids", "blocks"] {
-                sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "UPDATE gpkg_contents SET min_x = (SELECT min(minx) FROM rtree_{table}_geom), min_y = (SELECT min(miny) FROM rtree_{table}_geom), \
-                     max_x = (SELECT max(maxx) FROM rtree_{table}_geom), max_y = (SELECT max(maxy) FROM rtree_{table}_geom), \
-                     last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = '{table}'"
-                )))
-                .execute(&mut *tx)
-                .await
-                .ctx(|| format!("updating the extent of {table}"))?;
-            }
-            if plan.activate {
-                plan_sql::set_active(&mut tx, id).await?;
+                update_extent(&mut tx, table).await?;
             }
             Ok(id)
         }

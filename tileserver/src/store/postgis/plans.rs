@@ -4,7 +4,6 @@ use super::write::notify;
 use crate::store::changes::{Change, ChangeFeed};
 use crate::store::error::{SqlContext, finish};
 use crate::store::plan_sql;
-use crate::store::sql::{block_inserts, grid_inserts};
 use crate::store::{
     CountyCode, GridLevel, NewPlan, PlanId, PlanInfo, PlanSelector, StoreError, StoredBlock,
     StoredGrid,
@@ -20,34 +19,7 @@ impl PgStore {
             .await
             .ctx(|| "starting the plan transaction".into())?;
         let result = async {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO plans (county, name, parent_id, params, report) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(plan.county.to_string())
-            .bind(&plan.name)
-            .bind(plan.parent_id.map(|p| p.0))
-            .bind(&plan.params)
-            .bind(&plan.report)
-            .fetch_one(&mut *tx)
-            .await
-            .ctx(|| "saving the plan".into())?;
-            let id = PlanId(id);
-            let inserts = grid_inserts::<PgSql>(id, plan.county, &plan.grids)
-                .map(|i| (i, "saving grids"))
-                .chain(
-                    block_inserts::<PgSql>(id, plan.county, &plan.blocks).map(|i| (i, "saving blocks")),
-                );
-            for (insert, what) in inserts {
-                insert?
-                    .query
-                    .build()
-                    .execute(&mut *tx)
-                    .await
-                    .ctx(|| what.into())?;
-            }
-            if plan.activate {
-                plan_sql::set_active(&mut tx, id).await?;
-            }
+            let id = plan_sql::insert_plan::<PgSql>(&mut tx, plan).await?;
             let change = Change::PlanCreated {
                 county: plan.county,
                 plan: id,
