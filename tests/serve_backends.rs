@@ -603,8 +603,11 @@ fn suite(
     );
     let long = format!("/tiles/grids/1/0/0.mvt?plan={}", "9".repeat(4000));
     assert_eq!(get(port, &long).status, 400);
-    let long = format!("/api/locate?lon=1&lat=1&x={}", "%27".repeat(3000));
+    let long = format!("/api/locate?lon=1&lat=1&x={}", "%27".repeat(2000));
     assert_eq!(get(port, &long).status, 400);
+    // Past 8 KiB the request line itself is refused.
+    let long = format!("/api/locate?lon=1&lat=1&x={}", "%27".repeat(3000));
+    assert_eq!(get(port, &long).status, 414);
 
     // Metrics saw all of it.
     let m = get(port, "/metrics").text();
