@@ -59,6 +59,15 @@ pub struct ImportArgs {
     /// The census table by county (data/census/county_2020.csv); needs --county.
     #[arg(long, requires = "county")]
     census: Option<PathBuf>,
+    /// Which OpenStreetMap admin_levels are towns and which villages
+    /// (default: China's tagging, townships at 8, villages and communities
+    /// at 9 or 10). The import lists the levels it found.
+    #[arg(
+        long,
+        value_name = "town=N,village=M[+K]",
+        default_value = "town=8,village=9+10"
+    )]
+    admin_levels: partition::import::AdminLevels,
     /// The 6-digit county code (统计用区划代码), e.g. 110108.
     #[arg(long)]
     county: Option<String>,
@@ -208,6 +217,7 @@ pub fn run(a: ImportArgs) -> anyhow::Result<()> {
             limits,
             fields,
             county: county.map(CountyCode::as_u32),
+            admin_levels: a.admin_levels.clone(),
         },
     };
     let bars = Arc::new(Bars {

@@ -175,6 +175,20 @@ fn print_report(id: i64, name: &str, active: bool, r: &Report, secs: f64) {
         r.households_max
     );
     println!(
+        "residents in grids: {:.0} of {:.0} ({:.2} %); buildings {} of {}",
+        r.residents_in_grids,
+        r.residents_total,
+        r.resident_share() * 100.0,
+        r.buildings_in_grids,
+        r.buildings_total
+    );
+    for b in r.buildings_left_out.iter().take(10) {
+        println!(
+            "  in no grid: {} ({:.0} residents): {}",
+            b.id, b.residents, b.reason
+        );
+    }
+    println!(
         "largest deviation from the band midpoint: {:.1} %",
         r.max_deviation_pct
     );

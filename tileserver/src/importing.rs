@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use partition::import::{
-    CensusTable, ImportOptions, ImportReport, Importer, complete_hierarchy, read_boundary_file,
+    CensusTable, ImportOptions, ImportReport, Importer, complete_hierarchy, cover_the_rest,
+    read_boundary_file,
 };
 use partition::model::AdminLevel;
 use partition::population::{PopulationParams, PopulationSummary, assign_population};
@@ -198,17 +199,24 @@ pub async fn import_into(
     } else {
         store.read_layers(county, &wanted).await?
     };
+    let boundary = match &job.boundary {
+        Some(b) => Some(read_boundary_file(b, &job.options)?),
+        None => None,
+    };
     if !layers.supplied.contains(&LayerKind::Admin) && !kept.admin.is_empty() {
         layers.admin = kept.admin;
     } else {
-        let boundary = match &job.boundary {
-            Some(b) => Some(read_boundary_file(b, &job.options)?),
-            None => None,
-        };
-        for note in complete_hierarchy(&mut layers, Some(county.as_u32()), boundary) {
+        for note in complete_hierarchy(&mut layers, Some(county.as_u32()), boundary.clone()) {
             report.notes.push(note.to_string());
         }
     }
+    // Buildings no village holds get units of their own, so the plan keeps
+    // every resident (see `cover_the_rest`).
+    let outside = if layers.supplied.contains(&LayerKind::Buildings) {
+        cover_the_rest(&mut layers, county.as_u32(), boundary.as_ref())
+    } else {
+        None
+    };
     if !layers.supplied.contains(&LayerKind::Sites) {
         layers.sites = kept.sites;
     }
@@ -226,6 +234,9 @@ pub async fn import_into(
     } else {
         PopulationSummary::default()
     };
+    if let Some(o) = &outside {
+        report.notes.extend(outside_notes(o, &layers));
+    }
 
     let stale_plans = store
         .plans()
@@ -325,4 +336,34 @@ async fn county_of(layers: &Layers, store: &Store) -> Result<CountyCode, ImportE
                 .join(", "),
         )),
     }
+}
+
+/// What the import says of buildings outside every given village.
+fn outside_notes(o: &partition::import::Outside, layers: &Layers) -> Vec<String> {
+    let residents: f64 = o
+        .buildings
+        .iter()
+        .filter_map(|&i| layers.buildings.get(i))
+        .filter_map(|b| b.population)
+        .sum();
+    let mut notes = vec![format!(
+        "{} buildings ({:.0} residents) lie outside every given village: {} unit(s) \"{}\" made for them under town {} ({})",
+        o.buildings.len(),
+        residents,
+        o.villages.len(),
+        partition::import::OUTSIDE_NAME,
+        o.town,
+        o.villages
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    if o.unplaced > 0 {
+        notes.push(format!(
+            "{} of them lie on slivers between the given boundaries too thin to be units; the partition will name them",
+            o.unplaced
+        ));
+    }
+    notes
 }

@@ -40,6 +40,16 @@ pub enum PlanError {
     NoVillages,
     #[error("the partition stopped: {0}")]
     Failed(String),
+    #[error(
+        "the grids would hold only {in_grids:.0} of the store's {total:.0} residents ({share:.2} %); \
+         nothing was saved. Buildings in no grid: {left_out}"
+    )]
+    ResidentsLost {
+        in_grids: f64,
+        total: f64,
+        share: f64,
+        left_out: String,
+    },
     #[error("plan {plan} is of county {county}, not of county {wanted}")]
     OtherCounty {
         plan: PlanId,
@@ -192,6 +202,14 @@ pub async fn partition_store(
     })
     .await
     .map_err(|e| PlanError::Failed(e.to_string()))?;
+    if report.resident_share() < partition::plan::MIN_RESIDENT_SHARE {
+        return Err(PlanError::ResidentsLost {
+            in_grids: report.residents_in_grids,
+            total: report.residents_total,
+            share: report.resident_share() * 100.0,
+            left_out: left_out_summary(&report),
+        });
+    }
     stage("saving");
     let params_json = serde_json::json!({
         "band": params.solve.bands.default.to_string(),
@@ -230,4 +248,73 @@ pub async fn partition_store(
         report,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The left-out buildings by reason, with a few ids each.
+fn left_out_summary(report: &Report) -> String {
+    let mut by: std::collections::BTreeMap<String, (usize, f64, Vec<&str>)> = Default::default();
+    for b in &report.buildings_left_out {
+        let e = by.entry(b.reason.to_string()).or_default();
+        e.0 += 1;
+        e.1 += b.residents;
+        if e.2.len() < 3 {
+            e.2.push(&b.id);
+        }
+    }
+    let shown: Vec<String> = by
+        .iter()
+        .map(|(why, (n, r, ids))| format!("{n} ({r:.0} residents) {why}, e.g. {}", ids.join(", ")))
+        .collect();
+    let more = report.buildings_total - report.buildings_in_grids;
+    format!(
+        "{more} in all{}{}",
+        if shown.is_empty() { "" } else { ": " },
+        shown.join("; ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partition::plan::{LeftOut, LeftOutReason};
+
+    #[test]
+    fn a_plan_that_loses_residents_says_who_and_why() {
+        let report = Report {
+            residents_total: 1000.0,
+            residents_in_grids: 900.0,
+            buildings_total: 12,
+            buildings_in_grids: 10,
+            buildings_left_out: vec![
+                LeftOut {
+                    id: "way/1".into(),
+                    residents: 60.0,
+                    reason: LeftOutReason::OutsideVillages,
+                },
+                LeftOut {
+                    id: "way/2".into(),
+                    residents: 40.0,
+                    reason: LeftOutReason::OutsideVillages,
+                },
+            ],
+            ..Report::default()
+        };
+        assert!(report.resident_share() < partition::plan::MIN_RESIDENT_SHARE);
+        let e = PlanError::ResidentsLost {
+            in_grids: report.residents_in_grids,
+            total: report.residents_total,
+            share: report.resident_share() * 100.0,
+            left_out: left_out_summary(&report),
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("only 900 of the store's 1000 residents (90.00 %)"),
+            "{text}"
+        );
+        assert!(text.contains("nothing was saved"), "{text}");
+        assert!(
+            text.contains("2 in all: 2 (100 residents) no village holds it, e.g. way/1, way/2"),
+            "{text}"
+        );
+    }
 }

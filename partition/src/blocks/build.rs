@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use geo_types::{Coord, MultiPolygon};
 
-use super::attach::attach_buildings;
+use super::attach::{Crossing, attach_buildings};
 use super::faces::{FaceInfo, face_infos, face_rings};
 use super::params::{BlockParams, Measure};
 use super::refine::extra_segments;
@@ -54,6 +54,10 @@ pub struct BlockSet {
     pub building_block: Vec<Option<u32>>,
     /// Buildings whose corners fall in several faces, with those faces.
     pub crossing_buildings: Vec<(usize, Vec<FaceId>)>,
+    /// Each face's area, m², and how many villages cover it: the exact
+    /// figures the report's gap and overlap are summed from.
+    pub face_area_m2: Vec<f64>,
+    pub face_cover: Vec<u16>,
     /// Refinement rounds that ran.
     pub rounds: usize,
 }
@@ -156,8 +160,14 @@ pub fn build_blocks_in(
         let t_attach0 = t.elapsed().as_secs_f64();
         let (face_of_building, crossing_buildings) =
             attach_buildings(&rings, &faces, &layers.buildings);
-        let (face_block, blocks, building_block) =
-            group_faces(&arr, &faces, &face_of_building, layers, params);
+        let (face_block, blocks, building_block) = group_faces(
+            &arr,
+            &faces,
+            &face_of_building,
+            &crossing_buildings,
+            layers,
+            params,
+        );
         tracing::debug!(
             round,
             segments = segments.len(),
@@ -175,6 +185,8 @@ pub fn build_blocks_in(
             sites: sites.clone(),
             building_block,
             crossing_buildings,
+            face_area_m2: faces.iter().map(|f| f.area_m2).collect(),
+            face_cover: faces.iter().map(|f| f.cover).collect(),
             rounds: round + 1,
         };
         if round + 1 >= params.max_rounds {
@@ -189,16 +201,44 @@ pub fn build_blocks_in(
     }
 }
 
-/// Merges slivers into their neighbours and sums what each block holds.
+/// Joins the faces a building spans, merges slivers into their neighbours
+/// and sums what each block holds.
 fn group_faces(
     arr: &Arrangement,
     faces: &[FaceInfo],
     face_of_building: &[Option<FaceId>],
+    crossing: &Crossing,
     layers: &Layers,
     params: &BlockParams,
 ) -> (Vec<Option<u32>>, Vec<Block>, Vec<Option<u32>>) {
     let n = faces.len();
     let mut parent: Vec<u32> = (0..n as u32).collect();
+    // A line through a footprint (a footway, a service road under an
+    // arcade, a passage, the edge of a campus drawn across a hall) must not
+    // part a building between two blocks, so the faces it spans are one
+    // block, dedicated if any of them is. Faces of another village stay
+    // apart: village boundaries are the input's.
+    for (_, spanned) in crossing {
+        let Some(&first) = spanned.first() else {
+            continue;
+        };
+        for &f in &spanned[1..] {
+            let (a, b) = (&faces[first as usize], &faces[f as usize]);
+            if a.village != b.village || a.village.is_none() {
+                continue;
+            }
+            let (ra, rb) = (find(&mut parent, first), find(&mut parent, f));
+            if ra == rb {
+                continue;
+            }
+            // The root names the block's site: keep a dedicated one.
+            if faces[rb as usize].site.is_some() && faces[ra as usize].site.is_none() {
+                parent[ra as usize] = rb;
+            } else {
+                parent[rb as usize] = ra;
+            }
+        }
+    }
     let mut neighbours: Vec<Vec<(FaceId, f64)>> = vec![Vec::new(); n];
     for ((a, b), len) in face_adjacency(arr) {
         neighbours[a as usize].push((b, len));

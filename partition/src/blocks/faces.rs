@@ -11,6 +11,9 @@ use crate::planar::{Arrangement, FaceId, IPoint};
 pub(crate) struct FaceInfo {
     /// Index into the list of villages, or `None` outside every village.
     pub village: Option<u32>,
+    /// How many villages cover the face (more than one where the input's
+    /// villages overlap); exact, since village boundaries are edges.
+    pub cover: u16,
     /// Index into the list of dedicated sites.
     pub site: Option<u32>,
     pub area_m2: f64,
@@ -68,6 +71,17 @@ pub(crate) fn lookup(
         .map(|c| c.idx)
 }
 
+/// Every polygon of `geoms` that holds `p`.
+fn covering<'a>(
+    tree: &'a RTree<Indexed>,
+    geoms: &'a [&MultiPolygon<f64>],
+    p: Coord<f64>,
+) -> impl Iterator<Item = u32> + 'a {
+    tree.locate_in_envelope_intersecting(AABB::from_point([p.x, p.y]))
+        .filter(move |c| geoms[c.idx as usize].contains(&Point(p)))
+        .map(|c| c.idx)
+}
+
 /// Length of a ring in metres on a local plane.
 pub(crate) fn ring_length_m(ring: &[IPoint]) -> f64 {
     let Some(first) = ring.first() else {
@@ -112,8 +126,10 @@ pub(crate) fn face_infos(
                 .interior_point()
                 .map(|p| p.0)
                 .unwrap_or_else(|| rings[0][0].to_coord());
+            let covering: Vec<u32> = covering(&vtree, villages, point).collect();
             FaceInfo {
-                village: lookup(&vtree, villages, point),
+                village: covering.iter().copied().min(),
+                cover: covering.len().min(u16::MAX as usize) as u16,
                 site: lookup(&stree, sites, point),
                 area_m2: area_m2(&poly),
                 perimeter_m: rings.iter().map(|r| ring_length_m(r)).sum(),

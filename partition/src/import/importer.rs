@@ -1,14 +1,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use geo::{BoundingRect, Centroid};
 use serde_json::value::RawValue;
 
 use super::geojson::{Document, feature_into_layers, for_each_feature};
 use super::osm::{OsmAdmin, read_pbf};
 use super::{FieldMap, ImportError, ImportReport, Limits};
-use crate::AdminLevel;
-use crate::model::{AdminUnit, DivisionCode, LayerKind, Layers};
+use crate::model::{DivisionCode, LayerKind, Layers};
 use crate::validate::Problem;
 
 /// Settings that apply to every input of one import.
@@ -19,6 +17,8 @@ pub struct ImportOptions {
     /// The 6-digit county code, used to code admin units that come without
     /// one (OSM boundaries, the default unit).
     pub county: Option<u32>,
+    /// The OSM admin levels read as towns and villages.
+    pub admin_levels: super::AdminLevels,
 }
 
 /// Collects the layers of several inputs and one report over all of them.
@@ -220,9 +220,10 @@ impl Importer {
     pub fn finish(mut self) -> (Layers, ImportReport) {
         let county = self.opts.county.unwrap_or(PLACEHOLDER_COUNTY);
         if !self.osm_admin.is_empty() {
-            code_osm_admin(
+            super::osm_levels::code_osm_admin(
                 county,
                 std::mem::take(&mut self.osm_admin),
+                &self.opts.admin_levels,
                 &mut self.layers,
                 &mut self.report,
             );
@@ -261,98 +262,6 @@ fn drop_duplicate_codes(layers: &mut Layers, report: &mut ImportReport) {
 
 /// The county part used when no `--county` is given.
 pub(crate) const PLACEHOLDER_COUNTY: u32 = 999_999;
-
-fn code_osm_admin(
-    county: u32,
-    units: Vec<OsmAdmin>,
-    layers: &mut Layers,
-    report: &mut ImportReport,
-) {
-    let west = |g: &geo_types::MultiPolygon<f64>| {
-        g.centroid().map(|c| (c.x(), -c.y())).unwrap_or_default()
-    };
-    let mut towns: Vec<&OsmAdmin> = units
-        .iter()
-        .filter(|u| u.level == AdminLevel::Town)
-        .collect();
-    towns.sort_by(|a, b| {
-        west(&a.geometry)
-            .partial_cmp(&west(&b.geometry))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let town_base = layers
-        .admin
-        .iter()
-        .filter(|u| u.level == AdminLevel::Town)
-        .map(|u| u.code.town())
-        .max()
-        .unwrap_or(0);
-    let mut town_units = Vec::new();
-    for (i, t) in towns.iter().enumerate() {
-        let code = DivisionCode::from_parts(county, town_base + 1 + i as u16, 0);
-        town_units.push(AdminUnit {
-            id: t.id.clone(),
-            code,
-            name: t.name.clone(),
-            level: AdminLevel::Town,
-            population: None,
-            geometry: t.geometry.clone(),
-        });
-    }
-    let mut villages: Vec<&OsmAdmin> = units
-        .iter()
-        .filter(|u| u.level == AdminLevel::Village)
-        .collect();
-    villages.sort_by(|a, b| {
-        west(&a.geometry)
-            .partial_cmp(&west(&b.geometry))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let mut seq = std::collections::HashMap::<DivisionCode, u16>::new();
-    for v in villages {
-        let Some(c) = v.geometry.centroid() else {
-            continue;
-        };
-        let parent = town_units
-            .iter()
-            .find(|t| geo::Contains::contains(&t.geometry, &c));
-        match parent {
-            Some(t) => {
-                let n = seq.entry(t.code).or_insert(0);
-                *n += 1;
-                let code = DivisionCode::from_parts(county, t.code.town(), *n);
-                layers.admin.push(AdminUnit {
-                    id: v.id.clone(),
-                    code,
-                    name: v.name.clone(),
-                    level: AdminLevel::Village,
-                    population: None,
-                    geometry: v.geometry.clone(),
-                });
-            }
-            None => report.notes.push(format!(
-                "OSM village boundary {} ({}) lies in no town boundary; left out",
-                v.id, v.name
-            )),
-        }
-    }
-    let extent = town_units
-        .iter()
-        .filter_map(|t| t.geometry.bounding_rect())
-        .count();
-    if extent > 0 {
-        report.notes.push(format!(
-            "{} OSM town boundaries coded {county}NNN000 west to east{}",
-            town_units.len(),
-            if county == PLACEHOLDER_COUNTY {
-                " (no --county given: placeholder county 999999)"
-            } else {
-                ""
-            }
-        ));
-    }
-    layers.admin.extend(town_units);
-}
 
 fn source_name(path: &Path) -> String {
     path.file_name()

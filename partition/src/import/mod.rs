@@ -11,6 +11,8 @@ mod guard;
 mod importer;
 mod limits;
 mod osm;
+mod osm_levels;
+mod outside;
 mod report;
 
 pub use admin_hierarchy::{HierarchyNote, complete_hierarchy};
@@ -19,6 +21,8 @@ pub use error::ImportError;
 pub use fields::{FieldMap, FieldRole};
 pub use importer::{ImportOptions, Importer};
 pub use limits::Limits;
+pub use osm_levels::{AdminLevels, AdminLevelsError};
+pub use outside::{OUTSIDE_NAME, Outside, cover_the_rest};
 pub use report::{Action, ImportReport, Issue, LayerStats};
 
 /// Reads a GeoJSON document from bytes into one layer; the entry point the

@@ -11,6 +11,8 @@ mod stability;
 
 pub use cells::{CellReport, make_cells};
 pub use grid::Grid;
-pub use report::{ParentProblem, Report, StageTime};
+pub use report::{
+    LEFT_OUT_SHOWN, LeftOut, LeftOutReason, MIN_RESIDENT_SHARE, ParentProblem, Report, StageTime,
+};
 pub use run::{PartitionParams, PartitionResult, Stage, run_partition};
 pub use stability::PreviousGrid;

@@ -379,20 +379,11 @@ fn build_report(
             on_roads += len;
         }
     }
-    // Against the villages' union: villages that overlap each other in the
-    // input must not show up as a gap.
-    let village_polys: Vec<geo_types::Polygon<f64>> = set
-        .villages
-        .iter()
-        .flat_map(|&i| layers.admin[i].geometry.0.iter().cloned())
-        .collect();
-    let village_sum: f64 = set
-        .villages
-        .iter()
-        .map(|&i| area_m2(&layers.admin[i].geometry))
-        .sum();
-    let village_union = area_m2(&geo::unary_union(&village_polys));
-    let grid_area: f64 = grids.iter().map(|g| g.area_m2).sum();
+    // Gap and overlap summed over the arrangement's faces: village
+    // boundaries are edges of it, so each face lies wholly inside or
+    // outside each village, and these sums are exact where a union of
+    // thousands of polygons in floating point is not.
+    let cover = super::report::CoverSums::of(set, block_grid);
     // Villages in one piece: only their grids must be one piece too.
     let single_part: std::collections::HashSet<DivisionCode> = set
         .villages
@@ -434,6 +425,7 @@ fn build_report(
             on_village_boundaries += 1;
         }
     }
+    let accounted = account_buildings(layers, set, block_grid);
     let infeasible_parents = assignment
         .infeasible
         .iter()
@@ -473,14 +465,18 @@ fn build_report(
         } else {
             1.0
         },
-        gap_m2: (village_union - grid_area).max(0.0),
-        input_village_overlap_m2: (village_sum - village_union).max(0.0),
-        // Every face belongs to one block and every block to one grid.
-        overlap_m2: 0.0,
+        gap_m2: cover.gap_m2,
+        input_village_overlap_m2: cover.village_overlap_m2,
+        overlap_m2: cover.grid_overlap_m2,
         noncontiguous,
         buildings_cut,
         buildings_on_village_boundaries: on_village_boundaries,
         kept_from_previous: kept,
+        residents_total: accounted.residents_total,
+        residents_in_grids: accounted.residents_in_grids,
+        buildings_total: layers.buildings.len(),
+        buildings_in_grids: accounted.buildings_in_grids,
+        buildings_left_out: accounted.left_out,
         infeasible_parents,
         stages,
         cells: None,
@@ -492,4 +488,47 @@ fn value_of(g: &Grid, m: crate::blocks::Measure) -> f64 {
         crate::blocks::Measure::Residents => g.population,
         crate::blocks::Measure::Households => g.households,
     }
+}
+
+struct Accounted {
+    residents_total: f64,
+    residents_in_grids: f64,
+    buildings_in_grids: usize,
+    left_out: Vec<super::LeftOut>,
+}
+
+/// Every building of the layers: in a grid, or named with the reason.
+fn account_buildings(layers: &Layers, set: &BlockSet, block_grid: &[Option<u32>]) -> Accounted {
+    use super::{LEFT_OUT_SHOWN, LeftOut, LeftOutReason};
+    let mut a = Accounted {
+        residents_total: 0.0,
+        residents_in_grids: 0.0,
+        buildings_in_grids: 0,
+        left_out: Vec::new(),
+    };
+    for (i, b) in layers.buildings.iter().enumerate() {
+        let residents = b.population.unwrap_or(0.0);
+        a.residents_total += residents;
+        let block = set.building_block.get(i).copied().flatten();
+        let reason = match block {
+            Some(blk) if block_grid.get(blk as usize).copied().flatten().is_some() => {
+                a.residents_in_grids += residents;
+                a.buildings_in_grids += 1;
+                continue;
+            }
+            Some(_) => LeftOutReason::BlockWithoutGrid,
+            None if geo::InteriorPoint::interior_point(&b.geometry).is_none() => {
+                LeftOutReason::NoInsidePoint
+            }
+            None => LeftOutReason::OutsideVillages,
+        };
+        if a.left_out.len() < LEFT_OUT_SHOWN {
+            a.left_out.push(LeftOut {
+                id: b.id.0.clone(),
+                residents,
+                reason,
+            });
+        }
+    }
+    a
 }

@@ -5,14 +5,15 @@ use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
 use osmpbf::{Element, ElementReader, RelMemberType};
 
 use super::rings::assemble_rings;
-use super::tags::{AreaTargets, LineTargets, Tags, area_targets, is_area_relation, line_targets};
+use super::tags::{
+    AreaTargets, LineTargets, Tags, area_targets, is_area_relation, line_targets, passes_under,
+};
 use crate::import::ImportError;
 use crate::import::guard::catch_decoder_panic;
 use crate::import::limits::Limits;
 use crate::import::report::ImportReport;
 use crate::model::{
-    AdminLevel, Building, FeatureId, Landuse, LayerKind, Layers, Railway, Road, Site, WaterArea,
-    Waterway,
+    Building, FeatureId, Landuse, LayerKind, Layers, Railway, Road, Site, WaterArea, Waterway,
 };
 use crate::validate::{Problem, RawPolygon, Repair, clean_line, clean_polygons};
 
@@ -21,7 +22,8 @@ use crate::validate::{Problem, RawPolygon, Repair, clean_line, clean_polygons};
 #[derive(Debug, Clone)]
 pub(crate) struct OsmAdmin {
     pub id: FeatureId,
-    pub level: AdminLevel,
+    /// OSM `admin_level`.
+    pub level: u8,
     pub name: String,
     pub geometry: MultiPolygon<f64>,
 }
@@ -100,7 +102,10 @@ pub(crate) fn read_pbf(
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             );
-            let useful = line_targets(&tags).any() || area_targets(&tags).any();
+            // Ways under or in buildings are kept to be counted.
+            let useful = line_targets(&tags).any()
+                || area_targets(&tags).any()
+                || (passes_under(&tags) && tags.get("highway").is_some());
             if !useful && !member_ways.contains(&w.id()) {
                 return;
             }
@@ -151,10 +156,18 @@ pub(crate) fn read_pbf(
         .map(|(id, _)| *id)
         .collect();
     way_ids.sort_unstable();
+    let mut under = 0usize;
     for id in way_ids {
         let Some(w) = ways.get(&id) else { continue };
         let Some(tags) = &w.tags else { continue };
         let fid = FeatureId::osm_way(id);
+        if passes_under(tags)
+            && ["highway", "railway", "waterway"]
+                .iter()
+                .any(|k| tags.get(k).is_some())
+        {
+            under += 1;
+        }
         let lines = line_targets(tags);
         if lines.any() {
             emit_line(
@@ -180,6 +193,11 @@ pub(crate) fn read_pbf(
                 source, &fid, parts, tags, &areas, limits, out, admin, report,
             );
         }
+    }
+    if under > 0 {
+        report.notes.push(format!(
+            "{source}: {under} ways in tunnels, covered, indoor or below ground left out: they bound no block"
+        ));
     }
     for rel in &relations {
         let fid = FeatureId::osm_relation(rel.id);

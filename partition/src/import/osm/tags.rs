@@ -1,4 +1,4 @@
-use crate::model::{AdminLevel, RoadClass, SiteKind};
+use crate::model::{RoadClass, SiteKind};
 
 /// A feature's tags as key/value pairs.
 pub(crate) struct Tags(pub Vec<(String, String)>);
@@ -27,7 +27,9 @@ pub(crate) struct AreaTargets {
     pub water: Option<String>,
     pub site: Option<SiteKind>,
     pub landuse: Option<String>,
-    pub admin: Option<AdminLevel>,
+    /// The boundary's OSM `admin_level` (which levels become towns and
+    /// villages is chosen once every input is read).
+    pub admin: Option<u8>,
 }
 
 impl AreaTargets {
@@ -91,9 +93,25 @@ const NATURAL_CLASSES: [&str; 6] = [
     "bare_rock",
 ];
 
-/// Line layers of a way's tags. Areas (`area=yes`) are not lines.
+/// Whether a way runs under, over or inside something rather than on the
+/// ground between buildings: a tunnel, a covered way, a building passage,
+/// an indoor corridor or anything below ground level. Such a way bounds no
+/// block; a grid boundary along it would cut the buildings above it.
+pub(crate) fn passes_under(t: &Tags) -> bool {
+    let yes = |k: &str| t.get(k).is_some_and(|v| v != "no");
+    t.is("highway", "corridor")
+        || yes("tunnel")
+        || yes("covered")
+        || yes("indoor")
+        || t.get("layer")
+            .and_then(|l| l.trim().parse::<i32>().ok())
+            .is_some_and(|l| l < 0)
+}
+
+/// Line layers of a way's tags. Areas (`area=yes`) are not lines, nor are
+/// ways that pass under or through buildings ([`passes_under`]).
 pub(crate) fn line_targets(t: &Tags) -> LineTargets {
-    if t.is("area", "yes") {
+    if t.is("area", "yes") || passes_under(t) {
         return LineTargets::default();
     }
     let road = t
@@ -154,11 +172,9 @@ pub(crate) fn area_targets(t: &Tags) -> AreaTargets {
                 .map(str::to_string)
         });
     let admin = if t.is("boundary", "administrative") {
-        match t.get("admin_level") {
-            Some("8") => Some(AdminLevel::Town),
-            Some("9" | "10") => Some(AdminLevel::Village),
-            _ => None,
-        }
+        t.get("admin_level")
+            .and_then(|l| l.trim().parse::<u8>().ok())
+            .filter(|l| (1..=12).contains(l))
     } else {
         None
     };
