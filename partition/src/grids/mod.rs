@@ -2,9 +2,15 @@
 //! village, with dedicated grids for special sites.
 
 mod band;
+mod bisection;
+mod connectivity;
 mod count;
 mod graph;
+mod local;
+mod local_search;
+mod orphans;
 mod solve;
+mod village;
 
 pub use band::{Band, BandSet};
 pub use count::{GridCount, choose_count};
