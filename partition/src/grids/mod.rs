@@ -15,4 +15,6 @@ mod village;
 pub use band::{Band, BandSet};
 pub use count::{GridCount, choose_count};
 pub use graph::BlockGraph;
-pub use solve::{Assignment, GridUnit, Infeasible, Kept, KeptGrid, SolveParams, partition_blocks};
+pub use solve::{
+    Assignment, GridUnit, Infeasibility, Infeasible, Kept, KeptGrid, SolveParams, partition_blocks,
+};

@@ -42,12 +42,43 @@ pub struct GridUnit {
     pub kept_seq: Option<u16>,
 }
 
+/// Why a village's grids cannot all be in band.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Infeasibility {
+    #[error(
+        "{total:.0} {measure} lie between what {fewer} and {more} grids can hold in band {lo}–{hi}"
+    )]
+    BetweenCounts {
+        total: f64,
+        measure: &'static str,
+        fewer: usize,
+        more: usize,
+        lo: f64,
+        hi: f64,
+    },
+    #[error(
+        "a block holds {value:.0} {measure}, over the band maximum {hi}, and could not be split"
+    )]
+    BlockOverBand {
+        value: f64,
+        measure: &'static str,
+        hi: f64,
+    },
+    #[error("{out} of {grids} grids could not be brought into band {lo}–{hi} with these blocks")]
+    OutOfBand {
+        out: usize,
+        grids: usize,
+        lo: f64,
+        hi: f64,
+    },
+}
+
 /// A parent whose grids cannot all be in band, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Infeasible {
     pub village: u32,
     pub value: f64,
-    pub reason: String,
+    pub reason: Infeasibility,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -8,7 +8,7 @@ use super::bisection::grow;
 use super::connectivity::components;
 use super::local::{Local, UNSEATED, judge};
 use super::local_search::refine;
-use super::{Band, BlockGraph, GridCount, SolveParams, choose_count};
+use super::{Band, BlockGraph, GridCount, Infeasibility, SolveParams, choose_count};
 use crate::blocks::BlockSet;
 use crate::geometry::LocalProjection;
 
@@ -16,7 +16,7 @@ pub(super) struct Solved {
     pub(super) regions: Vec<Vec<u32>>,
     /// Components left without a grid of their own.
     pub(super) orphans: Vec<Vec<u32>>,
-    pub(super) problem: Option<String>,
+    pub(super) problem: Option<Infeasibility>,
 }
 
 pub(super) fn solve_village(
@@ -60,14 +60,14 @@ pub(super) fn solve_village(
     let total: f64 = l.val.iter().sum();
     let count = choose_count(total, band);
     let mut problem = match count {
-        GridCount::Between(k) => Some(format!(
-            "{total:.0} {} lie between what {} and {} grids can hold in band {}–{}",
-            band.measure.as_str(),
-            k.saturating_sub(1).max(1),
-            k + 1,
-            band.lo,
-            band.hi
-        )),
+        GridCount::Between(k) => Some(Infeasibility::BetweenCounts {
+            total,
+            measure: band.measure.as_str(),
+            fewer: k.saturating_sub(1).max(1),
+            more: k + 1,
+            lo: band.lo,
+            hi: band.hi,
+        }),
         _ => None,
     };
     // Try the ideal count first, then its neighbours within the feasible
@@ -133,18 +133,18 @@ pub(super) fn solve_village(
         if out_of_band > 0 {
             let biggest = l.val.iter().copied().fold(0.0, f64::max);
             problem = Some(if biggest > band.hi {
-                format!(
-                    "a block holds {biggest:.0} {}, over the band maximum {}, and could not be split",
-                    band.measure.as_str(),
-                    band.hi
-                )
+                Infeasibility::BlockOverBand {
+                    value: biggest,
+                    measure: band.measure.as_str(),
+                    hi: band.hi,
+                }
             } else {
-                format!(
-                    "{out_of_band} of {} grids could not be brought into band {}–{} with these blocks",
-                    regions.len(),
-                    band.lo,
-                    band.hi
-                )
+                Infeasibility::OutOfBand {
+                    out: out_of_band,
+                    grids: regions.len(),
+                    lo: band.lo,
+                    hi: band.hi,
+                }
             });
         }
     }
