@@ -8,6 +8,7 @@ mod count;
 mod graph;
 mod local;
 mod local_search;
+mod moves;
 mod orphans;
 mod solve;
 mod village;
@@ -15,6 +16,7 @@ mod village;
 pub use band::{Band, BandSet};
 pub use count::{GridCount, choose_count};
 pub use graph::BlockGraph;
+pub use moves::{BlockId, Change, GridId, MoveEffect, MoveRefusal, MoveRules};
 pub use solve::{
     Assignment, GridUnit, Infeasibility, Infeasible, Kept, KeptGrid, SolveParams, partition_blocks,
 };
