@@ -8,7 +8,9 @@
 # every non-2xx/3xx answer counted by class.
 #
 #   bench/soak.sh [MINUTES] [BUILDINGS]      defaults: 30, 200000
-#   env: PORT (8095)  CONNS (8)  INTERVAL (60)  WARMUP (120 s)
+#   env: PORT (8095)  CONNS (8)  INTERVAL (60)  WARMUP (300 s)
+#        SERVE_ARGS ("--cache-mb 64 --sources-mb 128": bounded caches that
+#        fill within the warm-up, so what grows after it is a leak)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MIN=${1:-30}
@@ -17,7 +19,8 @@ KIT=$ROOT/../shared/bench/tiles
 PORT=${PORT:-8095}
 CONNS=${CONNS:-8}
 INTERVAL=${INTERVAL:-60}
-WARMUP=${WARMUP:-120}
+WARMUP=${WARMUP:-300}
+SERVE_ARGS=${SERVE_ARGS:---cache-mb 64 --sources-mb 128}
 W=$ROOT/target/release/wangge
 WORK=$ROOT/target/soak-$N
 OUT=$WORK/run-$(date +%Y%m%d-%H%M%S)
@@ -33,7 +36,7 @@ if [ ! -f "$STORE" ]; then
 fi
 VIEWER=$("$W" tokens issue --store "$STORE" --role viewer --name soak 2>/dev/null)
 PLANNER=$("$W" tokens issue --store "$STORE" --role planner --name soak 2>/dev/null)
-"$W" serve --store "$STORE" --addr "127.0.0.1:$PORT" --rate-limit 0 --max-plans 6 > "$OUT/serve.log" 2>&1 &
+"$W" serve --store "$STORE" --addr "127.0.0.1:$PORT" --rate-limit 0 --max-plans 6 $SERVE_ARGS > "$OUT/serve.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true' EXIT
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz"; do sleep 0.5; done
@@ -59,10 +62,12 @@ SECS=$((MIN * 60))
 PATH="$SHIM:$PATH" "$KIT/load.sh" "$OUT/mixed.txt" "$SECS" "$CONNS" > "$OUT/load.tsv" 2> "$OUT/load.err" &
 LOAD=$!
 
-sample() {  # seconds rss_kb fds
-  printf '%s\t%s\t%s\n' "$1" "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)" "$(ls /proc/$PID/fd | wc -l)"
+sample() {  # seconds rss_kb fds tile_cache_bytes sources_bytes
+  local m; m=$(curl -s -H "Authorization: Bearer $VIEWER" "http://127.0.0.1:$PORT/metrics")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)" "$(ls /proc/$PID/fd | wc -l)" \
+    "$(awk '/^wangge_tile_cache_bytes / {print $2}' <<< "$m")" "$(awk '/^wangge_sources_bytes / {print $2}' <<< "$m")"
 }
-printf 'seconds\trss_kb\tfds\n' > "$OUT/samples.tsv"
+printf 'seconds\trss_kb\tfds\tcache_bytes\tsources_bytes\n' > "$OUT/samples.tsv"
 writes=0; write_fail=0; reimported=0
 t0=$(date +%s)
 next_write=$((t0 + INTERVAL))
@@ -110,7 +115,10 @@ out, warm, writes, fails = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[
 rows = [r for r in csv.DictReader(open(f"{out}/samples.tsv"), delimiter="\t")]
 after = [r for r in rows if int(r["seconds"]) >= warm] or rows
 start, mid, end = after[0], after[len(after) // 2], after[-1]
-def line(name, r): print(f"{name:<6} t={r['seconds']:>5} s  RSS {int(r['rss_kb'])/1024:8.1f} MiB  fds {r['fds']}")
+def mib(v):
+    try: return f"{float(v)/1048576:7.1f}"
+    except (TypeError, ValueError): return "      -"
+def line(name, r): print(f"{name:<6} t={r['seconds']:>5} s  RSS {int(r['rss_kb'])/1024:8.1f} MiB  fds {r['fds']:>3}  tile cache {mib(r.get('cache_bytes'))} MiB  sources {mib(r.get('sources_bytes'))} MiB")
 print(f"soak: {out}")
 line("start", start); line("middle", mid); line("end", end)
 rss = [int(r["rss_kb"]) for r in after]; fds = [int(r["fds"]) for r in after]
