@@ -260,34 +260,21 @@ mod tests {
             let ids: Vec<BlockId> = moving.iter().map(|&b| BlockId(b)).collect();
             rules.check(&ids, GridId(to), &Band::RESIDENTS)
         };
-        assert_eq!(check(&blocks, &locked, &[], 1), Err(MoveRefusal::Nothing));
-        assert_eq!(
-            check(&blocks, &locked, &[2], 7),
-            Err(MoveRefusal::UnknownGrid(7))
-        );
-        assert_eq!(
-            check(&blocks, &locked, &[9], 1),
-            Err(MoveRefusal::UnknownBlock(9))
-        );
-        assert_eq!(
-            check(&blocks, &locked, &[5], 1),
-            Err(MoveRefusal::Unassigned(5))
-        );
-        assert_eq!(
-            check(&blocks, &locked, &[3], 1),
-            Err(MoveRefusal::AlreadyThere { block: 3, grid: 1 })
-        );
-        // Block 0 does not touch grid 1.
-        assert_eq!(
-            check(&blocks, &locked, &[0], 1),
-            Err(MoveRefusal::NotAdjacent(1))
-        );
+        let refused: [(&[u32], u32, MoveRefusal); 7] = [
+            (&[], 1, MoveRefusal::Nothing),
+            (&[2], 7, MoveRefusal::UnknownGrid(7)),
+            (&[9], 1, MoveRefusal::UnknownBlock(9)),
+            (&[5], 1, MoveRefusal::Unassigned(5)),
+            (&[3], 1, MoveRefusal::AlreadyThere { block: 3, grid: 1 }),
+            // Block 0 does not touch grid 1.
+            (&[0], 1, MoveRefusal::NotAdjacent(1)),
+            (&[0, 1, 2], 1, MoveRefusal::WouldEmpty(0)),
+        ];
+        for (moving, to, why) in refused {
+            assert_eq!(check(&blocks, &locked, moving, to), Err(why));
+        }
         // Blocks 1 and 2 together leave block 0 to grid 0: allowed.
         assert_eq!(check(&blocks, &locked, &[1, 2], 1).map(|_| ()), Ok(()));
-        assert_eq!(
-            check(&blocks, &locked, &[0, 1, 2], 1),
-            Err(MoveRefusal::WouldEmpty(0))
-        );
         locked.insert(0);
         assert_eq!(
             check(&blocks, &locked, &[2], 1),

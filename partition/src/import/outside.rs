@@ -185,6 +185,17 @@ mod tests {
         MultiPolygon(vec![Rect::new((x, y), (x + d, y + d)).to_polygon()])
     }
 
+    fn village(geometry: MultiPolygon<f64>) -> AdminUnit {
+        AdminUnit {
+            id: FeatureId("v".into()),
+            code: DivisionCode::from_parts(110108, 1, 1),
+            name: "村".into(),
+            level: AdminLevel::Village,
+            population: None,
+            geometry,
+        }
+    }
+
     fn building(x: f64, y: f64) -> Building {
         Building {
             id: FeatureId(format!("b{x}:{y}")),
@@ -201,14 +212,7 @@ mod tests {
     #[test]
     fn buildings_outside_every_village_get_units_of_their_own() {
         let mut l = Layers::default();
-        l.admin.push(AdminUnit {
-            id: FeatureId("v".into()),
-            code: DivisionCode::from_parts(110108, 1, 1),
-            name: "村".into(),
-            level: AdminLevel::Village,
-            population: None,
-            geometry: square(0.0, 0.0, 0.01),
-        });
+        l.admin.push(village(square(0.0, 0.0, 0.01)));
         // One inside; two west of the village, one east: the frame less the
         // village is one piece (a ring around it).
         for (x, y) in [
@@ -254,14 +258,7 @@ mod tests {
                     .clone(),
             ],
         );
-        l.admin.push(AdminUnit {
-            id: FeatureId("v".into()),
-            code: DivisionCode::from_parts(110108, 1, 1),
-            name: "村".into(),
-            level: AdminLevel::Village,
-            population: None,
-            geometry: MultiPolygon(vec![ring]),
-        });
+        l.admin.push(village(MultiPolygon(vec![ring])));
         l.buildings.push(building(0.005, 0.005));
         l.buildings.push(building(0.012, 0.005));
         let boundary = square(-0.01, -0.01, 0.03);
@@ -273,14 +270,7 @@ mod tests {
     #[test]
     fn nothing_is_made_when_the_villages_hold_every_building() {
         let mut l = Layers::default();
-        l.admin.push(AdminUnit {
-            id: FeatureId("v".into()),
-            code: DivisionCode::from_parts(110108, 1, 1),
-            name: "村".into(),
-            level: AdminLevel::Village,
-            population: None,
-            geometry: square(0.0, 0.0, 0.01),
-        });
+        l.admin.push(village(square(0.0, 0.0, 0.01)));
         l.buildings.push(building(0.005, 0.005));
         assert!(cover_the_rest(&mut l, 110108, None).is_none());
         assert_eq!(l.admin.len(), 1);
