@@ -14,7 +14,6 @@ KIT="$(realpath "${KIT:-../shared/bench/peers}")"
 cargo build --release --quiet
 BIN=$PWD/target/release/wangge
 PY=$(bash "$KIT/setup.sh" "$PWD/target/peers-venv" | tail -1)
-rm -rf "$WORK"; mkdir -p "$WORK"
 
 sample() {  # name extract import-options…
   local name=$1 pbf=$2; shift 2
@@ -31,6 +30,7 @@ sample() {  # name extract import-options…
     --timeout "${PEER_TIMEOUT:-600}" > "$d/peers.txt" 2>&1 || true
   for g in "$d"/peers/*.geojson; do
     local m; m=$(basename "$g" .geojson)
+    [ "$m" = parents ] && continue   # the kit's villages dissolved from the blocks
     "$PY" "$KIT/evaluate.py" --grids "$g" --pop-field population --band 1000 2000 \
       --parents "$d/villages.geojson" --parent-field code --roads "$d/roads.geojson" \
       --buildings "$d/buildings.geojson" --json "$d/eval-$m.json" > /dev/null 2>&1 \
@@ -38,11 +38,7 @@ sample() {  # name extract import-options…
   done
 }
 
-sample qinghuayuan data/osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf \
-  --census data/census/county_2020.csv --county 110108 --population-total 44166
-sample kotka data/osm/fi_kotka_pyrosm_test.osm.pbf
-sample guixi data/osm/cn_jiangxi_guixi_2024.osm.pbf --county 360681
-
+summary() {
 python3 - "$WORK" <<'PY'
 import json, os, sys
 work = sys.argv[1]
@@ -50,10 +46,8 @@ keys = [("in_band", "in band"), ("in_band_feasible", "feasible"), ("pp_mean", "P
         ("pp_p10", "PP p10"), ("road_share", "road share"), ("cut_buildings", "cut"),
         ("noncontig", "noncontig"), ("n_grids", "grids")]
 def get(e, k):
-    for name in (k, k.replace("pp_", "polsby_popper_"), k.replace("n_grids", "grids")):
-        if name in e:
-            return e[name]
-    return None
+    m = e.get("metrics", e)
+    return m.get("grids" if k == "n_grids" else k)
 for name in sorted(os.listdir(work)):
     d = os.path.join(work, name)
     if not os.path.isdir(d):
@@ -61,7 +55,8 @@ for name in sorted(os.listdir(work)):
     rows = {}
     for f in sorted(os.listdir(d)):
         if f.startswith("eval-") and f.endswith(".json"):
-            rows[f[5:-5]] = json.load(open(os.path.join(d, f)))
+            if f[5:-5] != "parents":
+                rows[f[5:-5]] = json.load(open(os.path.join(d, f)))
     print(f"\n== {name}")
     print(f"{'method':<16}" + "".join(f"{h:>12}" for _, h in keys))
     for m, e in rows.items():
@@ -78,3 +73,15 @@ for name in sorted(os.listdir(work)):
             wv = get(w, k) or 0.0
             print(f"  {label}: wangge {wv:.3f}, best peer {best_m} {best:.3f}, ratio {wv / best if best else float('inf'):.2f}")
 PY
+}
+
+# SUMMARY_ONLY=1: print the tables of an earlier run without running it again.
+if [ -n "${SUMMARY_ONLY:-}" ]; then summary; exit 0; fi
+rm -rf "$WORK"; mkdir -p "$WORK"
+
+sample qinghuayuan data/osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf \
+  --census data/census/county_2020.csv --county 110108 --population-total 44166
+sample kotka data/osm/fi_kotka_pyrosm_test.osm.pbf
+sample guixi data/osm/cn_jiangxi_guixi_2024.osm.pbf --county 360681
+
+summary

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use geo_types::{Coord, MultiPolygon};
 
 use super::attach::{Crossing, attach_buildings};
-use super::faces::{FaceInfo, face_infos, face_rings};
+use super::faces::{FaceInfo, face_cover, face_infos, face_rings};
 use super::params::{BlockParams, Measure};
 use super::refine::extra_segments;
 use super::segments::base_segments;
@@ -186,14 +186,18 @@ pub fn build_blocks_in(
             building_block,
             crossing_buildings,
             face_area_m2: faces.iter().map(|f| f.area_m2).collect(),
-            face_cover: faces.iter().map(|f| f.cover).collect(),
+            face_cover: Vec::new(),
             rounds: round + 1,
         };
-        if round + 1 >= params.max_rounds {
-            return set;
-        }
-        let extra = extra_segments(&set, layers, params, round);
+        let last = round + 1 >= params.max_rounds;
+        let extra = if last {
+            Vec::new()
+        } else {
+            extra_segments(&set, layers, params, round)
+        };
         if extra.is_empty() {
+            let mut set = set;
+            set.face_cover = face_cover(&faces, vgeoms);
             return set;
         }
         segments.extend(extra);

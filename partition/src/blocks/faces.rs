@@ -11,9 +11,6 @@ use crate::planar::{Arrangement, FaceId, IPoint};
 pub(crate) struct FaceInfo {
     /// Index into the list of villages, or `None` outside every village.
     pub village: Option<u32>,
-    /// How many villages cover the face (more than one where the input's
-    /// villages overlap); exact, since village boundaries are edges.
-    pub cover: u16,
     /// Index into the list of dedicated sites.
     pub site: Option<u32>,
     pub area_m2: f64,
@@ -71,6 +68,22 @@ pub(crate) fn lookup(
         .map(|c| c.idx)
 }
 
+/// How many villages hold each face (more than one where the input's
+/// villages overlap); exact, since village boundaries are edges. Counted
+/// once, for the final arrangement, since it tests every candidate.
+pub(crate) fn face_cover(faces: &[FaceInfo], villages: &[&MultiPolygon<f64>]) -> Vec<u16> {
+    let tree = index(villages);
+    faces
+        .par_iter()
+        .map(|f| match f.village {
+            None => 0,
+            Some(_) => covering(&tree, villages, f.point)
+                .count()
+                .min(u16::MAX as usize) as u16,
+        })
+        .collect()
+}
+
 /// Every polygon of `geoms` that holds `p`.
 fn covering<'a>(
     tree: &'a RTree<Indexed>,
@@ -126,10 +139,8 @@ pub(crate) fn face_infos(
                 .interior_point()
                 .map(|p| p.0)
                 .unwrap_or_else(|| rings[0][0].to_coord());
-            let covering: Vec<u32> = covering(&vtree, villages, point).collect();
             FaceInfo {
-                village: covering.iter().copied().min(),
-                cover: covering.len().min(u16::MAX as usize) as u16,
+                village: lookup(&vtree, villages, point),
                 site: lookup(&stree, sites, point),
                 area_m2: area_m2(&poly),
                 perimeter_m: rings.iter().map(|r| ring_length_m(r)).sum(),

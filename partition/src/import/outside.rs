@@ -6,6 +6,7 @@
 use geo::orient::{Direction, Orient};
 use geo::{BooleanOps, BoundingRect, Contains, InteriorPoint, unary_union};
 use geo_types::{MultiPolygon, Point, Polygon, Rect};
+use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
 
 use crate::model::{AdminLevel, AdminUnit, DivisionCode, FeatureId, Layers};
@@ -79,13 +80,14 @@ pub fn cover_the_rest(
     };
     let points: Vec<Option<Point<f64>>> = layers
         .buildings
-        .iter()
+        .par_iter()
         .map(|b| b.geometry.interior_point())
         .collect();
+    let admin = &layers.admin;
     let uncovered: Vec<usize> = points
-        .iter()
+        .par_iter()
         .enumerate()
-        .filter(|(_, p)| p.is_some_and(|p| !inside(p, &layers.admin)))
+        .filter(|(_, p)| p.is_some_and(|p| !inside(p, admin)))
         .map(|(i, _)| i)
         .collect();
     if uncovered.is_empty() {
