@@ -20,9 +20,16 @@ fn qinghuayuan_counts_match_osmium() {
     // osmium tags-filter -R … w/building r/building: 520 ways + 1 multipolygon relation.
     assert_eq!(row(&r.stdout, "buildings"), [521, 521, 0, 0]);
     // osmium tags-filter -R … w/highway: 684 ways, of which 44 highway=platform
-    // and 6 area=yes (squares, not centre lines) are not roads.
+    // and 6 area=yes (squares, not centre lines) are not roads, and 14 run
+    // in tunnels, covered, indoors or below ground (they bound no block).
     let roads = row(&r.stdout, "roads");
-    assert_eq!(roads[0], 684 - 44 - 6);
+    assert_eq!(roads[0], 684 - 44 - 6 - 14);
+    assert!(
+        r.stdout
+            .contains("14 ways in tunnels, covered, indoor or below ground left out"),
+        "{}",
+        r.stdout
+    );
     assert_eq!(roads[1], roads[0]);
     assert!(r.stdout.contains("44166 residents"), "{}", r.stdout);
     // Haidian's census household size.
@@ -30,7 +37,7 @@ fn qinghuayuan_counts_match_osmium() {
     assert!(r.stdout.contains("no admin units given"), "{}", r.stdout);
     let counts = store_counts(&store);
     assert_eq!(counts["buildings"], 521);
-    assert_eq!(counts["roads"], 634);
+    assert_eq!(counts["roads"], 620);
     assert_eq!(
         counts["admin"], 2,
         "one town and one village cover the data"
@@ -43,8 +50,8 @@ fn kotka_counts_match_osmium() {
     // osmium fileinfo: 2219 building ways; osmium check-refs -i: 48 of them
     // reference nodes outside the extract and cannot be closed.
     assert_eq!(row(&r.stdout, "buildings"), [2219, 2171, 0, 48]);
-    // 343 highway ways, one highway=construction.
-    assert_eq!(row(&r.stdout, "roads")[0], 342);
+    // 343 highway ways, one highway=construction, 9 under or in buildings.
+    assert_eq!(row(&r.stdout, "roads")[0], 333);
     assert!(
         r.stdout
             .contains("referenced nodes or ways are missing from the extract")
@@ -65,11 +72,14 @@ fn guixi_boundary_relations_cut_by_the_extract_are_named() {
         p(&data("osm/cn_jiangxi_guixi_2024.osm.pbf")),
     ]);
     assert_eq!(r.code, 0, "{}", r.all());
-    // osmium: 165 building ways; 176 highway ways, 6 under construction.
+    // osmium: 165 building ways; 176 highway ways, 6 under construction,
+    // one in a tunnel.
     assert_eq!(row(&r.stdout, "buildings"), [165, 165, 0, 0]);
-    assert_eq!(row(&r.stdout, "roads")[0], 170);
-    // Seven admin_level 8 boundary relations; only one is complete in the extract.
-    assert_eq!(row(&r.stdout, "admin"), [7, 1, 0, 6]);
+    assert_eq!(row(&r.stdout, "roads")[0], 169);
+    // Twelve boundary relations of every level (seven at admin_level 8, the
+    // rest the province, prefecture and county ones); only one is complete
+    // in the extract.
+    assert_eq!(row(&r.stdout, "admin"), [12, 1, 0, 11]);
     assert!(r.stdout.contains("osm:r6662715: skipped"), "{}", r.stdout);
     assert!(
         r.stdout.contains("360681001000"),
