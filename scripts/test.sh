@@ -9,7 +9,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --workspace --locked 2>&1 | tee "$log" || status=1
+cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=1
 # The web map in a real browser against a real server.
 scripts/browser-test.sh 2>&1 | tee -a "$log" || status=1
 # One closing line over every test binary and the browser tests.
