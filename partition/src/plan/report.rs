@@ -124,13 +124,10 @@ pub(crate) struct CoverSums {
     pub gap_m2: f64,
     /// Covered by more than one village, counted once for each extra one.
     pub village_overlap_m2: f64,
-    /// In more than one grid: each face is in at most one block and each
-    /// block in at most one grid, so this stays 0 unless that breaks.
-    pub grid_overlap_m2: f64,
 }
 
 impl CoverSums {
-    pub(crate) fn of(set: &crate::blocks::BlockSet, block_grid: &[Option<u32>]) -> Self {
+    pub(crate) fn of(set: &BlockSet, block_grid: &[Option<u32>]) -> Self {
         let mut s = Self::default();
         for (f, &cover) in set.face_cover.iter().enumerate() {
             let area = set.face_area_m2.get(f).copied().unwrap_or(0.0);
@@ -160,7 +157,6 @@ pub(crate) fn build_report(
     assignment: &crate::grids::Assignment,
     block_grid: &[Option<u32>],
     params: &PartitionParams,
-    _codes: &[DivisionCode],
     kept: usize,
     mut stages: Vec<StageTime>,
     clock: &mut Instant,
@@ -332,7 +328,9 @@ pub(crate) fn build_report(
         },
         gap_m2: cover.gap_m2,
         input_village_overlap_m2: cover.village_overlap_m2,
-        overlap_m2: cover.grid_overlap_m2,
+        // Every face is in at most one block and every block in at most one
+        // grid: grids cannot overlap.
+        overlap_m2: 0.0,
         noncontiguous,
         buildings_cut,
         buildings_on_village_boundaries: on_village_boundaries,

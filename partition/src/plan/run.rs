@@ -183,7 +183,6 @@ pub fn run_partition(
         &assignment,
         &block_grid,
         params,
-        &codes,
         kept_count,
         stages,
         &mut clock,

@@ -95,6 +95,9 @@ pub(crate) fn read_pbf(
 
     let mut ways: HashMap<i64, WayRec> = HashMap::new();
     let mut needed_nodes = HashSet::new();
+    // Ways under or in buildings, counted here so that their nodes need not
+    // be read.
+    let mut under = 0usize;
     if let Err(e) = pass(bytes, |el| {
         if let Element::Way(w) = el {
             let tags = Tags(
@@ -102,10 +105,16 @@ pub(crate) fn read_pbf(
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
             );
-            // Ways under or in buildings are kept to be counted.
-            let useful = line_targets(&tags).any()
-                || area_targets(&tags).any()
-                || (passes_under(&tags) && tags.get("highway").is_some());
+            let useful = line_targets(&tags).any() || area_targets(&tags).any();
+            if passes_under(&tags)
+                && (tags.get("highway").is_some()
+                    || (useful
+                        && ["railway", "waterway"]
+                            .iter()
+                            .any(|k| tags.get(k).is_some())))
+            {
+                under += 1;
+            }
             if !useful && !member_ways.contains(&w.id()) {
                 return;
             }
@@ -156,18 +165,10 @@ pub(crate) fn read_pbf(
         .map(|(id, _)| *id)
         .collect();
     way_ids.sort_unstable();
-    let mut under = 0usize;
     for id in way_ids {
         let Some(w) = ways.get(&id) else { continue };
         let Some(tags) = &w.tags else { continue };
         let fid = FeatureId::osm_way(id);
-        if passes_under(tags)
-            && ["highway", "railway", "waterway"]
-                .iter()
-                .any(|k| tags.get(k).is_some())
-        {
-            under += 1;
-        }
         let lines = line_targets(tags);
         if lines.any() {
             emit_line(
