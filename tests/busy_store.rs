@@ -134,55 +134,50 @@ fn after_unlock(port: u16, planner: &str) {
     }
 }
 
-#[test]
-fn a_locked_geopackage_gives_quick_503s_and_reads_from_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("q.gpkg");
-    let args = ["--store", p(&store)];
-    prepare(&args);
-    let planner = token(&args, "planner", &[]);
+/// A served, partitioned store; then another program's lock, taken by
+/// `locker` (fed `script` on stdin), held while the server is probed, and
+/// released.
+fn probe_under_lock(args: &[&str], locker: Command, script: &str) {
+    prepare(args);
+    let planner = token(args, "planner", &[]);
     let server = serve(
-        &args,
+        args,
         &["--public-read", "--busy-timeout", "1", "--rate-limit", "0"],
     );
     accepted(server.port, &planner);
     {
-        // What `sqlite3` or QGIS editing a layer does: an exclusive lock.
-        let mut cmd = Command::new("python3");
-        cmd.arg("-c")
-            .arg(
-                "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); \
-                 c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(120)",
-            )
-            .arg(&store);
-        let _lock = Holder::start(cmd, "");
+        let _lock = Holder::start(locker, script);
         while_locked(server.port, &planner);
     }
     after_unlock(server.port, &planner);
 }
 
 #[test]
+fn a_locked_geopackage_gives_quick_503s_and_reads_from_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("q.gpkg");
+    // What `sqlite3` or QGIS editing a layer does: an exclusive lock.
+    let mut cmd = Command::new("python3");
+    cmd.arg("-c")
+        .arg(
+            "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); \
+             c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(120)",
+        )
+        .arg(&store);
+    probe_under_lock(&["--store", p(&store)], cmd, "");
+}
+
+#[test]
 fn a_locked_postgis_table_gives_quick_503s_and_reads_from_memory() {
     let cluster = PgCluster::start();
     let url = cluster.database("busy");
-    let args = ["--db", url.as_str()];
-    prepare(&args);
-    let planner = token(&args, "planner", &[]);
-    let server = serve(
-        &args,
-        &["--public-read", "--busy-timeout", "1", "--rate-limit", "0"],
+    // A long transaction holding the plans table (released when psql is
+    // killed and its connection closes).
+    let mut cmd = Command::new("psql");
+    cmd.args(["-q", "-v", "ON_ERROR_STOP=1", &url]);
+    probe_under_lock(
+        &["--db", url.as_str()],
+        cmd,
+        "BEGIN;\nLOCK TABLE plans IN ACCESS EXCLUSIVE MODE;\n\\echo locked\n",
     );
-    accepted(server.port, &planner);
-    {
-        // A long transaction holding the plans table (released when psql
-        // is killed and its connection closes).
-        let mut cmd = Command::new("psql");
-        cmd.args(["-q", "-v", "ON_ERROR_STOP=1", &url]);
-        let _lock = Holder::start(
-            cmd,
-            "BEGIN;\nLOCK TABLE plans IN ACCESS EXCLUSIVE MODE;\n\\echo locked\n",
-        );
-        while_locked(server.port, &planner);
-    }
-    after_unlock(server.port, &planner);
 }

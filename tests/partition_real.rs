@@ -30,6 +30,11 @@ fn run(extract: &str, extra: &[&str]) -> (Run, Run, serde_json::Value) {
     (imp, part, rep)
 }
 
+/// Asserts that a command's output says `text`.
+fn says(out: &str, text: &str) {
+    assert!(out.contains(text), "{text:?} not in:\n{out}");
+}
+
 fn assert_nothing_lost(rep: &serde_json::Value, residents: f64) {
     let total = rep["residents_total"].as_f64().unwrap();
     assert!((total - residents).abs() < 0.5, "{rep}");
@@ -44,30 +49,19 @@ fn boundaries_at_other_levels_and_partial_lose_nobody() {
     // and not used; the one level-8 boundary covers a few buildings; the
     // rest become a unit outside the given boundaries.
     let (imp, part, rep) = run("levels_partial.osm.pbf", &["--population-total", "8500"]);
-    assert!(
-        imp.stdout
-            .contains("OSM admin_level 7: 2 boundaries (Parish A, Parish B) (not used)"),
-        "{}",
-        imp.stdout
+    says(
+        &imp.stdout,
+        "OSM admin_level 7: 2 boundaries (Parish A, Parish B) (not used)",
     );
-    assert!(
-        imp.stdout
-            .contains("OSM admin_level 8: 1 boundary (Neighbour commune) → towns"),
-        "{}",
-        imp.stdout
+    says(
+        &imp.stdout,
+        "OSM admin_level 8: 1 boundary (Neighbour commune) → towns",
     );
-    assert!(
-        imp.stdout
-            .contains("72 buildings (7650 residents) lie outside every given village"),
-        "{}",
-        imp.stdout
+    says(
+        &imp.stdout,
+        "72 buildings (7650 residents) lie outside every given village",
     );
-    assert!(
-        part.stdout
-            .contains("residents in grids: 8500 of 8500 (100.00 %)"),
-        "{}",
-        part.stdout
-    );
+    says(&part.stdout, "residents in grids: 8500 of 8500 (100.00 %)");
     assert_nothing_lost(&rep, 8500.0);
     assert!(rep["grids"].as_u64().unwrap() >= 4, "{rep}");
 
@@ -82,19 +76,9 @@ fn boundaries_at_other_levels_and_partial_lose_nobody() {
             "town=7,village=8",
         ],
     );
-    assert!(imp.stdout.contains("→ towns"), "{}", imp.stdout);
-    assert!(
-        imp.stdout
-            .contains("in no town boundary (Neighbour commune)"),
-        "{}",
-        imp.stdout
-    );
-    assert!(
-        imp.stdout
-            .contains("16 buildings (1700 residents) lie outside"),
-        "{}",
-        imp.stdout
-    );
+    says(&imp.stdout, "→ towns");
+    says(&imp.stdout, "in no town boundary (Neighbour commune)");
+    says(&imp.stdout, "16 buildings (1700 residents) lie outside");
     assert_nothing_lost(&rep, 8500.0);
 }
 
@@ -121,11 +105,9 @@ fn ways_under_and_through_buildings_cut_none() {
     let (imp, part, rep) = run("footway_under_building.osm.pbf", &[]);
     // The tunnel and the corridor bound nothing; the footway and the
     // service road through the other two are joined over.
-    assert!(
-        imp.stdout
-            .contains("2 ways in tunnels, covered, indoor or below ground left out"),
-        "{}",
-        imp.stdout
+    says(
+        &imp.stdout,
+        "2 ways in tunnels, covered, indoor or below ground left out",
     );
     assert_eq!(rep["buildings_cut"], 0, "{rep}\n{}", part.stdout);
     let total = rep["residents_total"].as_f64().unwrap();

@@ -144,9 +144,10 @@ fn partition_and_check(pbf: &str, import_extra: &[&str]) -> serde_json::Value {
 
     // Nothing lost: every resident of the store is in a grid, and no grid
     // boundary runs through a building.
-    let all_buildings = dir.path().join("all_buildings.geojson");
-    ogr_export(&store, "buildings", &all_buildings);
-    let store_residents: f64 = read_polygons(&all_buildings)
+    let b_path = dir.path().join("buildings.geojson");
+    ogr_export(&store, "buildings", &b_path);
+    let buildings = read_polygons(&b_path);
+    let store_residents: f64 = buildings
         .iter()
         .filter_map(|(pr, _)| pr.get("population").and_then(|v| v.as_f64()))
         .sum();
@@ -187,10 +188,8 @@ fn partition_and_check(pbf: &str, import_extra: &[&str]) -> serde_json::Value {
     assert!(sum - gu.unsigned_area() < 1e-6 * area, "overlap");
 
     // Every building lies in exactly one grid.
-    let b_path = dir.path().join("buildings.geojson");
-    ogr_export(&store, "buildings", &b_path);
     let mut misplaced = 0;
-    for (_, b) in read_polygons(&b_path) {
+    for (_, b) in &buildings {
         let Some(pt) = b.interior_point() else {
             continue;
         };

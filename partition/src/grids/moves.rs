@@ -224,21 +224,31 @@ mod tests {
         (blocks, BlockGraph { adj })
     }
 
+    /// Checks moving `moving` into grid `to` of the plan `block_grid`.
+    fn check(
+        blocks: &[Block],
+        graph: &BlockGraph,
+        block_grid: &[Option<u32>],
+        locked: &BTreeSet<u32>,
+        moving: &[u32],
+        to: u32,
+    ) -> Result<MoveEffect, MoveRefusal> {
+        let rules = MoveRules {
+            blocks,
+            graph,
+            block_grid,
+            locked,
+        };
+        let ids: Vec<BlockId> = moving.iter().map(|&b| BlockId(b)).collect();
+        rules.check(&ids, GridId(to), &Band::RESIDENTS)
+    }
+
     #[test]
     fn a_move_along_the_boundary_is_allowed_and_measured() {
         // Grids 0 = blocks 0..3 (1,500), 1 = blocks 3..6 (1,500).
         let (blocks, graph) = row(6);
         let block_grid = [Some(0), Some(0), Some(0), Some(1), Some(1), Some(1)];
-        let locked = BTreeSet::new();
-        let rules = MoveRules {
-            blocks: &blocks,
-            graph: &graph,
-            block_grid: &block_grid,
-            locked: &locked,
-        };
-        let e = rules
-            .check(&[BlockId(2)], GridId(1), &Band::RESIDENTS)
-            .unwrap();
+        let e = check(&blocks, &graph, &block_grid, &BTreeSet::new(), &[2], 1).unwrap();
         assert_eq!(e.changes[0].grid, GridId(1));
         assert_eq!((e.changes[0].before, e.changes[0].after), (1500.0, 2000.0));
         assert_eq!((e.changes[1].before, e.changes[1].after), (1500.0, 1000.0));
@@ -251,14 +261,7 @@ mod tests {
         let block_grid = [Some(0), Some(0), Some(0), Some(1), Some(1), None];
         let mut locked = BTreeSet::new();
         let check = |blocks: &[Block], locked: &BTreeSet<u32>, moving: &[u32], to: u32| {
-            let rules = MoveRules {
-                blocks,
-                graph: &graph,
-                block_grid: &block_grid,
-                locked,
-            };
-            let ids: Vec<BlockId> = moving.iter().map(|&b| BlockId(b)).collect();
-            rules.check(&ids, GridId(to), &Band::RESIDENTS)
+            check(blocks, &graph, &block_grid, locked, moving, to)
         };
         let refused: [(&[u32], u32, MoveRefusal); 7] = [
             (&[], 1, MoveRefusal::Nothing),
@@ -307,15 +310,8 @@ mod tests {
         graph.adj[1].push((3, 50.0, 0.0));
         graph.adj[3].push((1, 50.0, 0.0));
         let block_grid = [Some(0), Some(0), Some(0), Some(1)];
-        let locked = BTreeSet::new();
-        let rules = MoveRules {
-            blocks: &blocks,
-            graph: &graph,
-            block_grid: &block_grid,
-            locked: &locked,
-        };
         assert_eq!(
-            rules.check(&[BlockId(1)], GridId(1), &Band::RESIDENTS),
+            check(&blocks, &graph, &block_grid, &BTreeSet::new(), &[1], 1),
             Err(MoveRefusal::WouldSplit(0))
         );
     }
