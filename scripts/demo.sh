@@ -15,7 +15,7 @@ cargo build --release --locked
 (cd web-map && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build)
 mkdir -p out
 rm -f out/qinghuayuan.gpkg
-W=target/release/wangge
+W="${CARGO_TARGET_DIR:-target}/release/wangge"
 "$W" import --store out/qinghuayuan.gpkg \
   data/osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf \
   --census data/census/county_2020.csv --county 110108 --population-total 44166 \
