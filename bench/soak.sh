@@ -62,12 +62,13 @@ SECS=$((MIN * 60))
 PATH="$SHIM:$PATH" "$KIT/load.sh" "$OUT/mixed.txt" "$SECS" "$CONNS" > "$OUT/load.tsv" 2> "$OUT/load.err" &
 LOAD=$!
 
-sample() {  # seconds rss_kb fds tile_cache_bytes sources_bytes
+sample() {  # seconds rss_kb fds tile_cache_bytes sources_bytes heap_live_bytes
   local m; m=$(curl -s -H "Authorization: Bearer $VIEWER" "http://127.0.0.1:$PORT/metrics")
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)" "$(ls /proc/$PID/fd | wc -l)" \
-    "$(awk '/^wangge_tile_cache_bytes / {print $2}' <<< "$m")" "$(awk '/^wangge_sources_bytes / {print $2}' <<< "$m")"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(awk '/VmRSS/ {print $2}' /proc/$PID/status)" "$(ls /proc/$PID/fd | wc -l)" \
+    "$(awk '/^wangge_tile_cache_bytes / {print $2}' <<< "$m")" "$(awk '/^wangge_sources_bytes / {print $2}' <<< "$m")" \
+    "$(awk '/^wangge_heap_live_bytes / {print $2}' <<< "$m")"
 }
-printf 'seconds\trss_kb\tfds\tcache_bytes\tsources_bytes\n' > "$OUT/samples.tsv"
+printf 'seconds\trss_kb\tfds\tcache_bytes\tsources_bytes\theap_bytes\n' > "$OUT/samples.tsv"
 writes=0; write_fail=0; reimported=0
 t0=$(date +%s)
 next_write=$((t0 + INTERVAL))
@@ -118,7 +119,7 @@ start, mid, end = after[0], after[len(after) // 2], after[-1]
 def mib(v):
     try: return f"{float(v)/1048576:7.1f}"
     except (TypeError, ValueError): return "      -"
-def line(name, r): print(f"{name:<6} t={r['seconds']:>5} s  RSS {int(r['rss_kb'])/1024:8.1f} MiB  fds {r['fds']:>3}  tile cache {mib(r.get('cache_bytes'))} MiB  sources {mib(r.get('sources_bytes'))} MiB")
+def line(name, r): print(f"{name:<6} t={r['seconds']:>5} s  RSS {int(r['rss_kb'])/1024:8.1f} MiB  fds {r['fds']:>3}  tile cache {mib(r.get('cache_bytes'))} MiB  sources {mib(r.get('sources_bytes'))} MiB  live heap {mib(r.get('heap_bytes'))} MiB")
 print(f"soak: {out}")
 line("start", start); line("middle", mid); line("end", end)
 rss = [int(r["rss_kb"]) for r in after]; fds = [int(r["fds"]) for r in after]

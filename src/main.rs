@@ -8,11 +8,14 @@ use clap::Parser;
 
 // The tile server allocates and frees many small buffers per request from
 // several threads; glibc's malloc spent a sixth of a cold tile request
-// (perf, bench/tiles.sh); mimalloc does that work in a fraction.
+// (perf, bench/tiles.sh); mimalloc does that work in a fraction. Live
+// bytes are counted so `/metrics` tells a leak from allocator retention.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tileserver::server::heap::Counting<mimalloc::MiMalloc> =
+    tileserver::server::heap::Counting::new(mimalloc::MiMalloc);
 
 fn main() -> ExitCode {
+    tileserver::server::heap::mark_installed();
     let args = cli::Cli::parse();
     // sqlx warns of slow statements at `warn`: noise for a command-line
     // user, so only with -v or WANGGE_LOG.

@@ -67,6 +67,16 @@ pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response
             state.registry.bytes() as f64,
         ),
         (
+            "wangge_heap_live_bytes",
+            "Heap bytes allocated and not freed (NaN when the program does not count them).",
+            super::heap::live_bytes().map_or(f64::NAN, |b| b as f64),
+        ),
+        (
+            "wangge_process_resident_bytes",
+            "Resident set size of the process (NaN where /proc is missing).",
+            resident_bytes().map_or(f64::NAN, |b| b as f64),
+        ),
+        (
             "wangge_connections_open",
             "HTTP connections open now.",
             c.open.load(Ordering::Relaxed) as f64,
@@ -100,6 +110,14 @@ pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response
         body,
     )
         .into_response()
+}
+
+/// The process's resident set, from /proc (Linux).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 #[utoipa::path(get, path = "/openapi.json", tag = "server", summary = "This API as OpenAPI 3.1",

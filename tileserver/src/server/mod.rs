@@ -8,6 +8,7 @@ mod changes;
 mod credentials;
 mod errors;
 mod glyphs;
+pub mod heap;
 pub mod listener;
 mod meta;
 mod metrics;
