@@ -20,8 +20,26 @@ sample() {  # name extract import-options…
   local d=$WORK/$name; mkdir -p "$d/peers"
   "$BIN" import --store "$d/s.gpkg" "$pbf" "$@" > "$d/import.txt"
   "$BIN" partition --store "$d/s.gpkg" --report "$d/wangge-report.json" > "$d/partition.txt"
-  "$BIN" export --store "$d/s.gpkg" --layer blocks -o "$d/blocks.geojson" > /dev/null
-  "$BIN" export --store "$d/s.gpkg" --layer grids -o "$d/peers/wangge.geojson" > /dev/null
+  "$BIN" export --store "$d/s.gpkg" --layer blocks -o "$d/all-blocks.geojson" > /dev/null
+  "$BIN" export --store "$d/s.gpkg" --layer grids -o "$d/all-grids.geojson" > /dev/null
+  # Same units on both sides: a dedicated site whose residents do not
+  # reach the band is one grid by rule (DESIGN.md), not a partition
+  # choice, so its grid and its blocks leave both wangge's layer and the
+  # peers' input; the scores of every grid are kept as 'wangge_all'.
+  python3 - "$d" <<'PY'
+import json, sys
+d = sys.argv[1]
+grids = json.load(open(f"{d}/all-grids.geojson"))
+kept = lambda p: not (p.get("dedicated") and (p.get("population") or 0) < 1000)
+whole = {f["properties"]["code"] for f in grids["features"] if not kept(f["properties"])}
+blocks = json.load(open(f"{d}/all-blocks.geojson"))
+blocks["features"] = [f for f in blocks["features"] if f["properties"].get("grid_code") not in whole]
+json.dump(blocks, open(f"{d}/blocks.geojson", "w"))
+json.dump(grids, open(f"{d}/peers/wangge_all.geojson", "w"))
+grids["features"] = [f for f in grids["features"] if kept(f["properties"])]
+json.dump(grids, open(f"{d}/peers/wangge.geojson", "w"))
+print(f"{len(whole)} dedicated grids under the band left out of both sides", file=open(f"{d}/units.txt", "w"))
+PY
   ogr2ogr -f GeoJSON "$d/villages.geojson" "$d/s.gpkg" admin -where "level = 'village'"
   ogr2ogr -f GeoJSON "$d/roads.geojson" "$d/s.gpkg" roads
   ogr2ogr -f GeoJSON "$d/buildings.geojson" "$d/s.gpkg" buildings
@@ -66,7 +84,10 @@ for name in sorted(os.listdir(work)):
             cells.append(f"{v:>12.3f}" if isinstance(v, float) else f"{str(v):>12}")
         print(f"{m:<16}" + "".join(cells))
     w = rows.get("wangge")
-    peers = {m: e for m, e in rows.items() if m != "wangge"}
+    peers = {m: e for m, e in rows.items() if not m.startswith("wangge")}
+    units = os.path.join(d, "units.txt")
+    if os.path.exists(units):
+        print("  " + open(units).read().strip())
     if w and peers:
         for k, label in [("pp_mean", "PP mean"), ("pp_p10", "PP p10"), ("road_share", "road share")]:
             best_m, best = max(((m, get(e, k) or 0.0) for m, e in peers.items()), key=lambda t: t[1])
