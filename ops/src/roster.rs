@@ -305,10 +305,10 @@ fn from_items(items: Vec<JsonWorker>) -> Result<Vec<Worker>, RosterError> {
 }
 
 /// Assignments to grid codes the plan in force does not have, by worker.
-pub fn stale_assignments<'a>(
-    workers: &'a [Worker],
+pub fn stale_assignments(
+    workers: &[Worker],
     plan_has: impl Fn(&str) -> bool,
-) -> Vec<(&'a WorkerId, Vec<&'a str>)> {
+) -> Vec<(&WorkerId, Vec<&str>)> {
     workers
         .iter()
         .filter_map(|w| {

@@ -107,7 +107,7 @@ fn cli_actor() -> String {
     Actor::Cli { user }.label()
 }
 
-async fn audit(store: &Store, action: &str, target: String) {
+pub(super) async fn audit(store: &Store, action: &str, target: String) {
     let entry = NewAudit {
         actor: cli_actor(),
         role: "owner".into(),
@@ -268,6 +268,12 @@ pub fn tokens(a: TokensArgs) -> anyhow::Result<()> {
                 let secret = new_secret("wg_");
                 let st = store.create_or_open().await?;
                 super::store_arg::with_store(st, async |st| {
+                    if let Some(w) = &worker {
+                        let id = ops::roster::WorkerId::parse(w).context("--worker")?;
+                        if st.worker(&id).await?.is_none() {
+                            bail!("no worker {id} on the roster; add it first with `wangge workers import`");
+                        }
+                    }
                     let id = st
                         .insert_token(&NewToken {
                             hash: secret.hash(),

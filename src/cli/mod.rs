@@ -9,6 +9,7 @@ mod serve_cmd;
 mod store_arg;
 mod store_write;
 mod synth;
+mod workers_cmd;
 
 use clap::{Parser, Subcommand};
 
@@ -43,6 +44,8 @@ enum Command {
     Users(accounts_cmd::UsersArgs),
     /// Bearer tokens for programs, phones and big screens: issue, list, revoke.
     Tokens(accounts_cmd::TokensArgs),
+    /// The roster of grid workers: import from CSV or JSON, list.
+    Workers(workers_cmd::WorkersArgs),
     /// Print the HTTP API's OpenAPI 3.1 document (what /openapi.json serves).
     Openapi,
     /// Make glyph ranges from a font (the server runs this as its helper).
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(a) => export_cmd::run(a),
         Command::Plans(a) => plans_cmd::run(a),
         Command::Serve(a) => serve_cmd::run(*a),
+        Command::Workers(a) => workers_cmd::run(a),
         Command::Users(a) => accounts_cmd::users(a),
         Command::Tokens(a) => accounts_cmd::tokens(a),
         Command::Glyphs { font, ranges } => {

@@ -93,6 +93,12 @@ pub struct ServeArgs {
     /// Seconds one PostGIS statement may run (0: no limit).
     #[arg(long, default_value_t = 60)]
     statement_timeout: u64,
+    /// Seconds without a fix after which a worker counts as offline.
+    #[arg(long, default_value_t = 300)]
+    online_timeout: u64,
+    /// GPS fixes one batch may hold (413 past it).
+    #[arg(long, default_value_t = 10_000)]
+    max_batch: usize,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -136,6 +142,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     config.session_hours = a.session_hours.max(1);
     config.sources_mb = a.sources_mb;
     config.max_plans = a.max_plans;
+    if a.online_timeout == 0 || a.max_batch == 0 || a.max_batch > 20_000 {
+        bail!("--online-timeout must be above 0 s and --max-batch within 1–20000");
+    }
+    config.online_timeout = std::time::Duration::from_secs(a.online_timeout);
+    config.max_batch = a.max_batch;
     let scheme = if config.tls.is_some() {
         "https"
     } else {

@@ -118,7 +118,7 @@ impl From<crate::store::StoreError> for ApiError {
                 Self::NotFound(e.to_string())
             }
             E::WhichCounty { .. } => Self::BadRequest(e.to_string()),
-            E::PlanInUse(_) | E::Exists { .. } => Self::Conflict(e.to_string()),
+            E::PlanInUse(_) | E::Exists { .. } | E::Conflict(_) => Self::Conflict(e.to_string()),
             ref other if other.is_busy() => Self::Unavailable {
                 message: format!("the store is busy, try again: {other}"),
                 retry_after: 2,

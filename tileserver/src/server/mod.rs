@@ -77,6 +77,10 @@ pub struct ServerConfig {
     /// The program that makes glyph ranges (`wangge glyphs`; default this
     /// process's own executable).
     pub glyph_helper: Option<PathBuf>,
+    /// A worker is online while its latest fix is younger than this.
+    pub online_timeout: Duration,
+    /// Fixes a batch may hold.
+    pub max_batch: usize,
 }
 
 impl ServerConfig {
@@ -115,6 +119,8 @@ impl ServerConfig {
             sources_mb: 512,
             max_plans: 30,
             glyph_helper: None,
+            online_timeout: Duration::from_secs(300),
+            max_batch: 10_000,
         }
     }
 }

@@ -44,6 +44,7 @@ use super::{ApiError, AppState, api, glyphs, meta, style, tiles};
         (name = "tiles", description = "Vector tiles, TileJSON, style and glyphs"),
         (name = "plans", description = "Counties, plans and partitions"),
         (name = "grids", description = "Grids and their figures"),
+        (name = "workers", description = "Grid workers, their GPS fixes, patrols and replay"),
         (name = "export", description = "GeoJSON for GIS tools"),
         (name = "accounts", description = "Signing in, users, tokens, audit"),
         (name = "server", description = "Health, metrics, this document"),

@@ -36,6 +36,16 @@ pub enum Change {
     },
     /// Users, tokens or sessions changed (a revocation, say).
     Accounts,
+    /// A county's roster of grid workers changed.
+    Workers {
+        county: CountyCode,
+    },
+    /// Fixes were stored for a county's workers (in-process only: far too
+    /// frequent for NOTIFY; the live stream has its own path).
+    Positions {
+        county: CountyCode,
+        stored: u64,
+    },
 }
 
 /// Where a change was made.

@@ -47,6 +47,12 @@ pub enum StoreError {
     NotFound { what: &'static str, key: String },
     #[error("{what} {key:?} already exists")]
     Exists { what: &'static str, key: String },
+    /// A write that contradicts what is stored (a worker of another county).
+    #[error("{0}")]
+    Conflict(String),
+    /// A stored row wangge cannot read back.
+    #[error("the store holds a bad row: {what}")]
+    Corrupt { what: String },
     #[error("{table} feature {fid}: bad attribute: {message}")]
     Attribute {
         table: String,

@@ -9,10 +9,12 @@ pub mod gpkg;
 mod ids;
 mod import_sql;
 mod plan_sql;
+pub mod positions;
 pub mod postgis;
 mod rows;
 mod sql;
 mod types;
+pub mod workers;
 
 pub use backend::{Store, StoreTarget, Waits};
 pub use changes::{Change, ChangeFeed, Notice, Origin};

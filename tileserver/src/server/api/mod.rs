@@ -12,7 +12,9 @@ mod grids;
 mod locate;
 mod partitions;
 mod plans;
+mod positions;
 mod session;
+mod workers;
 
 pub use compare::Comparisons;
 pub use partitions::Jobs;
@@ -57,6 +59,11 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(accounts::tokens, accounts::issue_token))
         .routes(routes!(accounts::revoke_token))
         .routes(routes!(audit::log))
+        .routes(routes!(workers::list, workers::upload))
+        .routes(routes!(workers::one))
+        .routes(routes!(positions::ingest))
+        .routes(routes!(positions::patrols))
+        .routes(routes!(positions::replay_track))
 }
 
 /// The authorised caller of a route (set by the authorisation layer).

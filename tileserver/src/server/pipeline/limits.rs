@@ -21,6 +21,9 @@ pub fn body_limit(method: &Method, path: &str) -> usize {
         (_, "/api/session") => 4 * 1024,
         // A selection of grid codes to export: tens of thousands of codes.
         (_, p) if p.ends_with("/export") => 2 * 1024 * 1024,
+        // A phone's batch: --max-batch fixes of about 150 bytes each.
+        (_, "/api/positions") => 4 * 1024 * 1024,
+        (_, "/api/workers") => 2 * 1024 * 1024,
         _ => 64 * 1024,
     }
 }

@@ -31,6 +31,8 @@ pub struct PgStore {
     pool: PgPool,
     /// The URL without its password, for messages.
     shown: String,
+    /// Months (start, Unix ms) whose positions partition is known to exist.
+    pub(crate) months: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
 }
 
 impl PgStore {
@@ -80,7 +82,11 @@ impl PgStore {
             .await
             .map_err(|e| failed(e.to_string()))?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, shown })
+        Ok(Self {
+            pool,
+            shown,
+            months: Default::default(),
+        })
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -1,0 +1,420 @@
+//! Grid workers and their GPS fixes on both stores, over real HTTP: the
+//! roster imported by the CLI (stale grid codes listed), phones posting
+//! batches with worker tokens (resends store nothing twice, GCJ-02 is
+//! stored as WGS84), the bad-input corpus refused whole with reasons and
+//! nothing stored, the worker list with online state, patrols and replay.
+
+mod common;
+use common::http::{accepted, send, serve, token};
+use common::postgis::PgCluster;
+use common::*;
+
+use serde_json::{Value, json};
+
+const EXTRACT: &str = "cn_beijing_haidian_qinghuayuan_2017.osm.pbf";
+
+fn prepare(store: &[&str]) {
+    let pbf = data(&format!("osm/{EXTRACT}"));
+    let mut args = vec!["import"];
+    args.extend_from_slice(store);
+    args.extend_from_slice(&[p(&pbf), "--county", "110108", "--population-total", "44166"]);
+    let r = wangge(&args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let mut args = vec!["partition"];
+    args.extend_from_slice(store);
+    let r = wangge(&args);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
+
+fn call(port: u16, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    let bytes = body.map(|b| serde_json::to_vec(b).unwrap());
+    let mut headers = vec![("Authorization", auth.as_str())];
+    if bytes.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let r = send(port, method, path, &headers, bytes.as_deref());
+    let v = if r.body.is_empty() {
+        Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}
+
+/// Unix seconds now.
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// A walk east at about 1 m/s, one fix a second, from `(lon, lat)`.
+fn walk(worker: &str, t0: i64, secs: i64, lon: f64, lat: f64) -> Vec<Value> {
+    (0..secs)
+        .map(|s| {
+            json!({"worker": worker, "time": t0 + s, "lon": lon + s as f64 * 1.17e-5, "lat": lat,
+                   "accuracy": 6.0, "speed": 1.0, "heading": 90.0, "battery": 80.0})
+        })
+        .collect()
+}
+
+/// Points the replay of `worker` over the last two hours holds.
+fn replayed(port: u16, token: &str, worker: &str) -> usize {
+    let from = now() - 7200;
+    let (s, v) = call(
+        port,
+        "GET",
+        &format!("/api/workers/{worker}/replay?from={from}"),
+        token,
+        None,
+    );
+    assert_eq!(s, 200, "{v}");
+    v["trips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["path"].as_array().unwrap().len())
+        .sum()
+}
+
+fn check_store(store: &[&str], dir: &std::path::Path) {
+    prepare(store);
+    // Two real grid codes of the plan in force, one that does not exist.
+    let out = dir.join("grids.geojson");
+    let mut args = vec!["export"];
+    args.extend_from_slice(store);
+    args.extend_from_slice(&["-o", p(&out)]);
+    assert_eq!(wangge(&args).code, 0);
+    let grids: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let f0 = &grids["features"][0]["properties"];
+    let g1 = f0["code"].as_str().unwrap().to_string();
+    let g2 = grids["features"][1]["properties"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let roster = dir.join("roster.csv");
+    std::fs::write(
+        &roster,
+        format!(
+            "id,name,role,grids,phone\nw1,张三,专职网格员,{g1},13800000001\nw2,李四,网格长,{g1};{g2},\nw3,王五,兼职网格员,110108001001099,\n"
+        ),
+    )
+    .unwrap();
+    let mut args = vec!["workers", "import"];
+    args.extend_from_slice(store);
+    args.push(p(&roster));
+    let r = wangge(&args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    assert!(r.stdout.contains("3 workers added"), "{}", r.all());
+    assert!(
+        r.stderr.contains(
+            "worker w3 is assigned codes the plan in force does not have: 110108001001099"
+        ),
+        "{}",
+        r.all()
+    );
+    // A roster naming a grid of another county is refused, nothing stored.
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "id,name,role,grids\nw9,赵六,专职,360681001001001\n").unwrap();
+    let mut args = vec!["workers", "import"];
+    args.extend_from_slice(store);
+    args.push(p(&bad));
+    let r = wangge(&args);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("outside county 110108"), "{}", r.all());
+
+    let phone1 = token(store, "worker", &["--worker", "w1"]);
+    let mut args = vec!["tokens", "issue"];
+    args.extend_from_slice(store);
+    args.extend_from_slice(&["--role", "worker", "--worker", "ghost"]);
+    let r = wangge(&args);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("no worker ghost on the roster"), "{}", r.all());
+    let admin = token(store, "admin", &[]);
+    let viewer = token(store, "viewer", &[]);
+    let server = serve(store, &[]);
+    let port = server.port;
+    accepted(port, &viewer);
+
+    // Where w1 walks: the middle of its grid's box.
+    let bbox: Vec<f64> = {
+        let (s, v) = call(port, "GET", &format!("/api/grids/{g1}"), &viewer, None);
+        assert_eq!(s, 200, "{v}");
+        v["bbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let (lon, lat) = ((bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0);
+    let t0 = now() - 3600;
+    let batch = Value::Array(walk("w1", t0, 1200, lon, lat));
+    let (s, v) = call(port, "POST", "/api/positions", &phone1, Some(&batch));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["accepted"].as_u64(), v["duplicates"].as_u64()),
+        (Some(1200), Some(0)),
+        "{v}"
+    );
+    // A resend (the phone never saw the answer) stores nothing twice.
+    let (s, v) = call(port, "POST", "/api/positions", &phone1, Some(&batch));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["accepted"].as_u64(), v["duplicates"].as_u64()),
+        (Some(0), Some(1200)),
+        "{v}"
+    );
+    assert_eq!(replayed(port, &viewer, "w1"), 1200);
+
+    // GCJ-02 in, WGS84 stored: the latest fix is the inverse of what was sent.
+    // (where the walk ends, a second after its last fix)
+    let end = lon + 1200.0 * 1.17e-5;
+    let gcj = ops::coords::gcj02::from_wgs84(geo_types::Coord { x: end, y: lat });
+    let one = json!([{"time": t0 + 1200, "lon": gcj.x, "lat": gcj.y}]);
+    let (s, v) = call(
+        port,
+        "POST",
+        "/api/positions?crs=gcj02",
+        &phone1,
+        Some(&one),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (s, w) = call(port, "GET", "/api/workers/w1", &viewer, None);
+    assert_eq!(s, 200, "{w}");
+    let got = (
+        w["latest"]["lon"].as_f64().unwrap(),
+        w["latest"]["lat"].as_f64().unwrap(),
+    );
+    assert!(
+        (got.0 - end).abs() < 1e-7 && (got.1 - lat).abs() < 1e-7,
+        "{w}"
+    );
+    assert_eq!(w["online"], false, "a fix 40 minutes old is offline: {w}");
+    assert_eq!(w["role_name"], "专职网格员");
+
+    // The bad-input corpus: each refused whole, with its reason, nothing stored.
+    let before = replayed(port, &viewer, "w1");
+    let fresh = now() - 60;
+    let swapped = json!([{"time": fresh, "lon": lat, "lat": lon}]);
+    let metres = json!([{"time": fresh, "lon": 441_000.0, "lat": 4_428_000.0}]);
+    let types = json!([{"time": fresh, "lon": "116.3", "lat": lat}]);
+    let mixed = json!([{"time": fresh, "lon": lon, "lat": lat}, {"worker": "w2", "time": fresh + 1, "lon": lon, "lat": lat}]);
+    let future = json!([{"time": 4_070_908_800i64, "lon": lon, "lat": lat}]);
+    let far = json!([{"time": fresh, "lon": lon + 1.0, "lat": lat}]);
+    let nobody = json!([{"worker": "ghost", "time": fresh, "lon": lon, "lat": lat}]);
+    // (what, token, JSON body or raw bytes, status, what the answer says)
+    type Case<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a Value>,
+        Option<&'a [u8]>,
+        u16,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "malformed JSON",
+            &phone1,
+            None,
+            Some(b"[{\"time\": 1,"),
+            400,
+            "JSON",
+        ),
+        (
+            "wrong types",
+            &phone1,
+            Some(&types),
+            None,
+            400,
+            "'lon' must be a number",
+        ),
+        (
+            "swapped lon/lat",
+            &phone1,
+            Some(&swapped),
+            None,
+            400,
+            "swapped",
+        ),
+        (
+            "projected metres",
+            &phone1,
+            Some(&metres),
+            None,
+            400,
+            "projected metres",
+        ),
+        (
+            "another worker's id",
+            &phone1,
+            Some(&mixed),
+            None,
+            403,
+            "not w2",
+        ),
+        ("2099", &phone1, Some(&future), None, 422, "future"),
+        (
+            "outside the county",
+            &phone1,
+            Some(&far),
+            None,
+            422,
+            "outside_county",
+        ),
+        (
+            "unknown worker",
+            &admin,
+            Some(&nobody),
+            None,
+            422,
+            "unknown_worker",
+        ),
+        ("a viewer posting", &viewer, Some(&swapped), None, 403, ""),
+    ];
+    for (what, tok, body, raw, status, says) in cases {
+        let auth = format!("Bearer {tok}");
+        let bytes = raw
+            .map(<[u8]>::to_vec)
+            .unwrap_or_else(|| serde_json::to_vec(body.unwrap()).unwrap());
+        let r = send(
+            port,
+            "POST",
+            "/api/positions",
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+            ],
+            Some(&bytes),
+        );
+        assert_eq!(r.status, status, "{what}: {}", r.text());
+        assert!(r.text().contains(says), "{what}: {}", r.text());
+    }
+    // Past --max-batch, and past the body limit: 413 before anything is read.
+    let many = Value::Array(walk("w1", fresh - 20_000, 10_001, lon, lat));
+    let (s, v) = call(port, "POST", "/api/positions", &phone1, Some(&many));
+    assert_eq!(s, 413, "{v}");
+    let huge = vec![b' '; 5 * 1024 * 1024];
+    let auth = format!("Bearer {phone1}");
+    let r = send(
+        port,
+        "POST",
+        "/api/positions",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        Some(&huge),
+    );
+    assert_eq!(r.status, 413, "{}", r.text());
+    let r = send(
+        port,
+        "POST",
+        "/api/positions",
+        &[("Content-Type", "application/json")],
+        Some(b"[]"),
+    );
+    assert_eq!(r.status, 401, "{}", r.text());
+    assert_eq!(
+        replayed(port, &viewer, "w1"),
+        before,
+        "nothing stored from a refused batch"
+    );
+
+    // A fresh fix makes w1 online; the list counts it.
+    let live = json!([{"time": now() - 5, "lon": lon, "lat": lat}]);
+    let (s, v) = call(port, "POST", "/api/positions", &phone1, Some(&live));
+    assert_eq!(s, 200, "{v}");
+    let (s, list) = call(port, "GET", "/api/workers", &viewer, None);
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["workers"].as_array().unwrap().len(), 3);
+    assert_eq!(list["online"], 1, "{list}");
+    let w3 = list["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == "w3")
+        .unwrap();
+    assert_eq!(w3["stale_grids"], json!(["110108001001099"]));
+
+    // The phone sees itself, not the others; unknown ids are 404.
+    let (s, _) = call(port, "GET", "/api/workers/w1", &phone1, None);
+    assert_eq!(s, 200);
+    let (s, _) = call(port, "GET", "/api/workers/w2", &phone1, None);
+    assert_eq!(s, 404);
+    let (s, _) = call(port, "GET", "/api/workers/nobody", &viewer, None);
+    assert_eq!(s, 404);
+
+    // Patrols: the 20-minute walk is one patrol of about 1,200 m.
+    let from = now() - 7200;
+    let (s, v) = call(
+        port,
+        "GET",
+        &format!("/api/workers/w1/patrols?from={from}"),
+        &viewer,
+        None,
+    );
+    assert_eq!(s, 200, "{v}");
+    let first = &v["patrols"][0];
+    let d = first["distance_m"].as_f64().unwrap();
+    assert!((d - 1200.0).abs() < 60.0, "{v}");
+    assert!(
+        first["line"].as_array().unwrap().len() < 20,
+        "a straight walk simplifies to a few vertices"
+    );
+    // Replay timestamps count seconds from the period's start.
+    let (s, r) = call(
+        port,
+        "GET",
+        &format!("/api/workers/w1/replay?from={t0}"),
+        &viewer,
+        None,
+    );
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["start"].as_i64(), Some(t0));
+    assert_eq!(r["trips"][0]["timestamps"][0].as_f64(), Some(0.0));
+    let (s, _) = call(
+        port,
+        "GET",
+        "/api/workers/w1/replay?from=yesterday",
+        &viewer,
+        None,
+    );
+    assert_eq!(s, 400);
+
+    // A planner uploads a roster over HTTP; a town-scoped one may not
+    // assign grids outside its town.
+    let planner = token(store, "planner", &[]);
+    accepted(port, &planner);
+    let body = json!([{"id": "w4", "name": "钱七", "role": "part_time", "grids": [g2]}]);
+    let (s, v) = call(port, "POST", "/api/workers", &planner, Some(&body));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["added"], 1);
+    let (s, v) = call(port, "POST", "/api/workers", &viewer, Some(&body));
+    assert_eq!(s, 403, "{v}");
+    let (s, v) = call(
+        port,
+        "POST",
+        "/api/workers",
+        &planner,
+        Some(&json!([{"id": "w5", "name": "", "role": "x"}])),
+    );
+    assert_eq!(s, 400, "{v}");
+}
+
+#[test]
+fn workers_and_positions_on_a_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.gpkg");
+    check_store(&["--store", p(&store)], dir.path());
+}
+
+#[test]
+fn workers_and_positions_on_postgis() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = PgCluster::start();
+    let url = cluster.database("ops");
+    check_store(&["--db", url.as_str()], dir.path());
+}

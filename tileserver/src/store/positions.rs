@@ -1,0 +1,307 @@
+//! Workers' GPS fixes on either store: a batch is one transaction, keyed
+//! by (worker, time) so a resend stores nothing twice, with each worker's
+//! latest fix kept apart. On PostGIS each month of fixes has its own
+//! partition, made before the first fix of that month is written.
+
+use ops::positions::{Fix, UnixMs};
+use ops::roster::WorkerId;
+
+use super::backend::{Backend, on_pool};
+use super::changes::{Change, Origin};
+use super::error::{SqlContext, finish};
+use super::{CountyCode, Store, StoreError};
+
+/// Rows a statement inserts at most: 10 values a row stays under both
+/// SQLite's and PostgreSQL's limits on bound parameters.
+const CHUNK: usize = 1000;
+
+const FIX_COLUMNS: &str = "worker_id, t, lon, lat, accuracy, speed, heading, battery";
+
+type FixRow = (
+    String,
+    i64,
+    f64,
+    f64,
+    Option<f32>,
+    Option<f32>,
+    Option<f32>,
+    Option<f32>,
+);
+
+fn fix_of(r: FixRow) -> Result<Fix, StoreError> {
+    Ok(Fix {
+        worker: WorkerId::parse(&r.0).map_err(|e| StoreError::Corrupt {
+            what: format!("position of {}: {e}", r.0),
+        })?,
+        time: UnixMs(r.1),
+        lon: r.2,
+        lat: r.3,
+        accuracy: r.4,
+        speed: r.5,
+        heading: r.6,
+        battery: r.7,
+    })
+}
+
+/// The UTC month holding `t`: its start and the next month's, Unix ms.
+fn month_of(t: i64) -> (i64, i64) {
+    let ts = jiff::Timestamp::from_millisecond(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let d = ts.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let first = jiff::civil::date(d.year(), d.month(), 1);
+    let next = first
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap_or(first);
+    let ms = |c: jiff::civil::Date| {
+        c.to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_millisecond())
+            .unwrap_or(0)
+    };
+    (ms(first), ms(next))
+}
+
+fn placeholders(rows: usize, cols: usize) -> String {
+    let mut s = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            s.push(',');
+        }
+        s.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                s.push(',');
+            }
+            s.push_str(&format!("${}", r * cols + c + 1));
+        }
+        s.push(')');
+    }
+    s
+}
+
+impl Store {
+    /// Makes the month partitions a batch needs (PostGIS; nothing on a
+    /// GeoPackage). Concurrent servers serialise on an advisory lock.
+    async fn ensure_months(&self, fixes: &[Fix]) -> Result<(), StoreError> {
+        let Backend::Postgis(pg) = self.backend() else {
+            return Ok(());
+        };
+        let mut wanted: Vec<(i64, i64)> = fixes.iter().map(|f| month_of(f.time.0)).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted.retain(|m| {
+            !pg.months
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(&m.0)
+        });
+        for (start, end) in wanted {
+            let name = jiff::Timestamp::from_millisecond(start)
+                .map(|t| t.strftime("positions_%Y_%m").to_string())
+                .unwrap_or_else(|_| format!("positions_{start}"));
+            let mut tx = pg
+                .pool()
+                .begin()
+                .await
+                .ctx(|| "starting a partition".into())?;
+            let result = async {
+                sqlx::query("SELECT pg_advisory_xact_lock(7361001)")
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| "locking the partition list".into())?;
+                let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+                    .bind(&name)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .ctx(|| format!("looking for {name}"))?;
+                if !exists {
+                    // Rows of this month that reached the default partition
+                    // move into the new one, or PostgreSQL refuses it.
+                    let ddl = format!(
+                        "CREATE TABLE {name} (LIKE positions INCLUDING DEFAULTS INCLUDING CONSTRAINTS);\
+                         INSERT INTO {name} SELECT * FROM positions_default WHERE t >= {start} AND t < {end};\
+                         DELETE FROM positions_default WHERE t >= {start} AND t < {end};\
+                         ALTER TABLE positions ATTACH PARTITION {name} FOR VALUES FROM ({start}) TO ({end})"
+                    );
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+                        .execute(&mut *tx)
+                        .await
+                        .ctx(|| format!("making the partition {name}"))?;
+                }
+                Ok(())
+            }
+            .await;
+            finish(tx, result, "make a month's partition").await?;
+            pg.months
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(start);
+        }
+        Ok(())
+    }
+
+    /// Stores screened fixes of one county in one transaction; returns how
+    /// many were new (the rest were already stored: resends).
+    pub async fn store_fixes(&self, county: CountyCode, fixes: &[Fix]) -> Result<u64, StoreError> {
+        if fixes.is_empty() {
+            return Ok(0);
+        }
+        self.ensure_months(fixes).await?;
+        let county_s = county.to_string();
+        let received = super::accounts::now() * 1000;
+        // Each worker's latest fix of the batch.
+        let mut latest: std::collections::BTreeMap<&WorkerId, &Fix> = Default::default();
+        for f in fixes {
+            let e = latest.entry(&f.worker).or_insert(f);
+            if f.time > e.time {
+                *e = f;
+            }
+        }
+        let stored = on_pool!(self, pool => {
+            let mut tx = pool.begin().await.ctx(|| "starting to store positions".into())?;
+            let result = async {
+                let mut stored = 0u64;
+                for chunk in fixes.chunks(CHUNK) {
+                    let sql = format!(
+                        "INSERT INTO positions ({FIX_COLUMNS}, county, received_at) VALUES {} \
+                         ON CONFLICT (worker_id, t) DO NOTHING",
+                        placeholders(chunk.len(), 10)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for f in chunk {
+                        q = q
+                            .bind(f.worker.as_str())
+                            .bind(f.time.0)
+                            .bind(f.lon)
+                            .bind(f.lat)
+                            .bind(f.accuracy)
+                            .bind(f.speed)
+                            .bind(f.heading)
+                            .bind(f.battery)
+                            .bind(&county_s)
+                            .bind(received);
+                    }
+                    stored += q
+                        .execute(&mut *tx)
+                        .await
+                        .ctx(|| format!("storing {} positions", chunk.len()))?
+                        .rows_affected();
+                }
+                for f in latest.values() {
+                    sqlx::query(
+                        "INSERT INTO worker_latest (worker_id, county, t, lon, lat, accuracy, speed, heading, battery) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (worker_id) DO UPDATE SET county = excluded.county, t = excluded.t, \
+                         lon = excluded.lon, lat = excluded.lat, accuracy = excluded.accuracy, speed = excluded.speed, \
+                         heading = excluded.heading, battery = excluded.battery \
+                         WHERE excluded.t > worker_latest.t",
+                    )
+                    .bind(f.worker.as_str())
+                    .bind(&county_s)
+                    .bind(f.time.0)
+                    .bind(f.lon)
+                    .bind(f.lat)
+                    .bind(f.accuracy)
+                    .bind(f.speed)
+                    .bind(f.heading)
+                    .bind(f.battery)
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| format!("updating the latest position of {}", f.worker))?;
+                }
+                Ok(stored)
+            }
+            .await;
+            finish(tx, result, "store positions").await?
+        });
+        if stored > 0 {
+            self.feed()
+                .publish(Change::Positions { county, stored }, Origin::Here);
+        }
+        Ok(stored)
+    }
+
+    /// One worker's fixes in `[from, to)`, by time.
+    pub async fn fixes(
+        &self,
+        worker: &WorkerId,
+        from: UnixMs,
+        to: UnixMs,
+    ) -> Result<Vec<Fix>, StoreError> {
+        let sql = format!(
+            "SELECT {FIX_COLUMNS} FROM positions WHERE worker_id = $1 AND t >= $2 AND t < $3 ORDER BY t"
+        );
+        let rows: Vec<FixRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(worker.as_str())
+                .bind(from.0)
+                .bind(to.0)
+                .fetch_all(pool)
+                .await
+        })
+        .ctx(|| format!("reading the positions of {worker}"))?;
+        rows.into_iter().map(fix_of).collect()
+    }
+
+    /// A county's fixes in `[from, to)`, by worker and time.
+    pub async fn county_fixes(
+        &self,
+        county: CountyCode,
+        from: UnixMs,
+        to: UnixMs,
+    ) -> Result<Vec<Fix>, StoreError> {
+        let sql = format!(
+            "SELECT {FIX_COLUMNS} FROM positions WHERE county = $1 AND t >= $2 AND t < $3 ORDER BY worker_id, t"
+        );
+        let rows: Vec<FixRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(county.to_string())
+                .bind(from.0)
+                .bind(to.0)
+                .fetch_all(pool)
+                .await
+        })
+        .ctx(|| format!("reading the positions of county {county}"))?;
+        rows.into_iter().map(fix_of).collect()
+    }
+
+    /// Each worker's latest fix (a county's, or every county's).
+    pub async fn latest_fixes(&self, county: Option<CountyCode>) -> Result<Vec<Fix>, StoreError> {
+        let sql = format!(
+            "SELECT {FIX_COLUMNS} FROM worker_latest WHERE ($1 IS NULL OR county = $1) ORDER BY worker_id"
+        );
+        let rows: Vec<FixRow> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(county.map(|c| c.to_string()))
+                .fetch_all(pool)
+                .await
+        })
+        .ctx(|| "reading the latest positions".into())?;
+        rows.into_iter().map(fix_of).collect()
+    }
+
+    /// Deletes fixes older than `before` (retention); returns how many.
+    pub async fn delete_fixes_before(&self, before: UnixMs) -> Result<u64, StoreError> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM positions WHERE t < $1")
+                .bind(before.0)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .ctx(|| "deleting old positions".into())?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_run_from_the_first_to_the_first() {
+        // 2026-11-30T00:00:00Z
+        let (a, b) = month_of(1_795_996_800_000);
+        assert_eq!(a, 1_793_491_200_000); // 2026-11-01
+        assert_eq!(b, 1_796_083_200_000); // 2026-12-01
+        assert_eq!(placeholders(2, 2), "($1,$2),($3,$4)");
+    }
+}
