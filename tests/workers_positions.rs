@@ -131,7 +131,11 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     args.extend_from_slice(&["--role", "worker", "--worker", "ghost"]);
     let r = wangge(&args);
     assert_ne!(r.code, 0);
-    assert!(r.stderr.contains("no worker ghost on the roster"), "{}", r.all());
+    assert!(
+        r.stderr.contains("no worker ghost on the roster"),
+        "{}",
+        r.all()
+    );
     let admin = token(store, "admin", &[]);
     let viewer = token(store, "viewer", &[]);
     let server = serve(store, &[]);
@@ -322,6 +326,40 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         before,
         "nothing stored from a refused batch"
     );
+
+    // The OsmAnd protocol: the token in the URL (Traccar Client and OsmAnd
+    // send no headers), speed in knots; Traccar Client's JSON body too.
+    let q = |id: &str, t: i64, key: &str, acc: f64| {
+        format!(
+            "/api/osmand?id={id}&lat={lat}&lon={end}&timestamp={t}&speed=1.9&bearing=90&accuracy={acc}&batt=71&altitude=50&key={key}"
+        )
+    };
+    let r = send(port, "GET", &q("w1", t0 + 1201, &phone1, 5.0), &[], None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["accepted"], 1, "{}", r.text());
+    let r = send(port, "GET", &q("w1", t0 + 1202, &phone1, 5000.0), &[], None);
+    assert_eq!(
+        r.status,
+        200,
+        "a refused fix is not resent for ever: {}",
+        r.text()
+    );
+    assert_eq!(
+        r.json()["reasons"][0]["reason"],
+        "inaccurate",
+        "{}",
+        r.text()
+    );
+    let r = send(port, "GET", &q("w2", t0 + 1203, &phone1, 5.0), &[], None);
+    assert_eq!(r.status, 403, "{}", r.text());
+    let r = send(port, "GET", &q("w1", t0 + 1204, "wg_wrong", 5.0), &[], None);
+    assert_eq!(r.status, 401, "{}", r.text());
+    let traccar = json!({"device_id": "w1", "location": {"timestamp": t0 + 1205,
+        "coords": {"latitude": lat, "longitude": end, "accuracy": 4, "speed": -1, "heading": -1},
+        "battery": {"level": 0.7}}});
+    let (s, v) = call(port, "POST", "/api/osmand", &phone1, Some(&traccar));
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["accepted"], 1, "{v}");
 
     // A fresh fix makes w1 online; the list counts it.
     let live = json!([{"time": now() - 5, "lon": lon, "lat": lat}]);

@@ -62,6 +62,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(workers::list, workers::upload))
         .routes(routes!(workers::one))
         .routes(routes!(positions::ingest))
+        .routes(routes!(positions::osmand_get, positions::osmand_post))
         .routes(routes!(positions::patrols))
         .routes(routes!(positions::replay_track))
 }

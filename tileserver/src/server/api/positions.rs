@@ -121,6 +121,17 @@ pub(super) async fn ingest(
             ApiError::BadRequest(format!("crs {:?} is neither wgs84 nor gcj02", clip(c)))
         })?,
     };
+    let (reply, status) = ingest_value(&state, &who, crs, body).await?;
+    Ok((status, Json(reply)).into_response())
+}
+
+/// Reads, screens and stores a batch for `who`; the reply and its status.
+async fn ingest_value(
+    state: &AppState,
+    who: &Who,
+    crs: Crs,
+    body: serde_json::Value,
+) -> Result<(IngestReply, StatusCode), ApiError> {
     let phone = match (who.0.role, &who.0.worker) {
         (Role::Worker, Some(w)) => Some(
             WorkerId::parse(w)
@@ -174,7 +185,7 @@ pub(super) async fn ingest(
     }
     let limits = Limits {
         extent: match counties.first() {
-            Some(&c) => extent(&state, c).await,
+            Some(&c) => extent(state, c).await,
             None => None,
         },
         ..Limits::default()
@@ -201,7 +212,7 @@ pub(super) async fn ingest(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(reply)).into_response())
+    Ok((reply, status))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -387,4 +398,91 @@ pub(super) async fn replay_track(
     let (_, _, fixes, from, to) = worker_fixes(&state, &who, &id, &p).await?;
     let seg = segment(&fixes, &SegmentParams::default());
     Ok(Json(replay::replay(&seg.patrols, from, to)))
+}
+
+/// Why a fix came in by the OsmAnd protocol, and the reply it gets.
+async fn osmand_fix(
+    state: &AppState,
+    who: &Who,
+    fix: Result<Fix, BatchError>,
+) -> Result<Response, ApiError> {
+    let fix = fix.map_err(batch_error)?;
+    let body = serde_json::Value::Array(vec![serde_json::json!({
+        "worker": fix.worker.as_str(), "time": fix.time.0, "lon": fix.lon, "lat": fix.lat,
+        "accuracy": fix.accuracy, "speed": fix.speed, "heading": fix.heading, "battery": fix.battery,
+    })]);
+    let resp = ingest_value(state, who, Crs::Wgs84, body).await?;
+    // OsmAnd and Traccar Client resend anything but a 200 for ever: a fix
+    // the screen refused would come back at every report, so it is
+    // answered 200 with the reason in the body.
+    let (reply, _) = resp;
+    Ok((StatusCode::OK, Json(reply)).into_response())
+}
+
+fn osmand_opts(who: &Who) -> ReadOptions {
+    ReadOptions {
+        crs: Crs::Wgs84,
+        default_worker: who
+            .0
+            .worker
+            .as_deref()
+            .and_then(|w| WorkerId::parse(w).ok()),
+        max_points: 1,
+    }
+}
+
+#[utoipa::path(get, path = "/api/osmand", operation_id = "osmand_get", tag = "workers",
+    summary = "One fix by the OsmAnd protocol (Traccar Client, OsmAnd): id, lat, lon, timestamp, speed (knots), bearing, accuracy, batt; the token may come as `key`",
+    params(("id" = Option<String>, Query, description = "Worker id (default: the token's)"),
+        ("lat" = f64, Query, description = "Latitude, WGS84"), ("lon" = f64, Query, description = "Longitude, WGS84"),
+        ("timestamp" = String, Query, description = "Unix seconds or milliseconds, or RFC 3339"),
+        ("key" = Option<String>, Query, description = "The worker token, for apps that cannot send headers")),
+    responses((status = 200, body = IngestReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)),
+    security(("bearer" = ["worker", "admin"])))]
+pub(super) async fn osmand_get(
+    State(state): State<Arc<AppState>>,
+    who: Who,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs = crate::server::params::pairs(q.as_deref())?;
+    let fix = ops::positions::osmand::from_query(
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        &osmand_opts(&who),
+    );
+    osmand_fix(&state, &who, fix).await
+}
+
+#[utoipa::path(post, path = "/api/osmand", operation_id = "osmand_post", tag = "workers",
+    summary = "One fix by the OsmAnd protocol: the same query parameters, or Traccar Client's JSON body ({device_id, location: {timestamp, coords, battery}})",
+    params(("key" = Option<String>, Query, description = "The worker token, for apps that cannot send headers")),
+    request_body(content = Object, description = "Traccar Client's JSON, or nothing (query parameters)"),
+    responses((status = 200, body = IngestReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)),
+    security(("bearer" = ["worker", "admin"])))]
+pub(super) async fn osmand_post(
+    State(state): State<Arc<AppState>>,
+    who: Who,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::PayloadTooLarge("the request body is larger than this route takes".into())
+        }
+        _ => ApiError::BadRequest(format!("request body: {}", e.body_text())),
+    })?;
+    let opts = osmand_opts(&who);
+    let fix = if body.iter().all(u8::is_ascii_whitespace) {
+        let pairs = crate::server::params::pairs(q.as_deref())?;
+        ops::positions::osmand::from_query(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &opts,
+        )
+    } else {
+        let v: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("request body is not JSON: {e}")))?;
+        ops::positions::osmand::from_json(&v, &opts)
+    };
+    osmand_fix(&state, &who, fix).await
 }

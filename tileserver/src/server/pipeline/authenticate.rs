@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::Response;
 
 use super::Caller;
@@ -32,19 +32,26 @@ impl Check for Authenticate {
     type Ticket = ();
 
     fn before(&self, req: &mut Request) -> Result<(), Box<Response>> {
-        let caller = identify(&self.0, req.method(), req.headers());
+        let caller = identify(&self.0, req.method(), req.headers(), req.uri());
         req.extensions_mut().insert(caller);
         Ok(())
     }
 }
 
-fn identify(state: &AppState, method: &Method, headers: &HeaderMap) -> Caller {
+fn identify(state: &AppState, method: &Method, headers: &HeaderMap, uri: &Uri) -> Caller {
     let mut auth = headers.get_all(header::AUTHORIZATION).iter();
     if let Some(value) = auth.next() {
         if auth.next().is_some() {
             return Caller::Refused("more than one Authorization header");
         }
         return bearer(state, value.as_bytes());
+    }
+    // OsmAnd and Traccar Client send no headers of their own: their URL
+    // carries the worker token as `key` (logs show paths only, never it).
+    if uri.path() == OSMAND_PATH
+        && let Some(key) = query_key(uri)
+    {
+        return known_token(state, &key);
     }
     // A stale cookie (signed out elsewhere, expired) is no credential at
     // all: the caller is anonymous.
@@ -78,7 +85,19 @@ fn bearer(state: &AppState, value: &[u8]) -> Caller {
             "only Bearer tokens are accepted (`Authorization: Bearer <token>`)",
         );
     }
-    let token = token.trim();
+    known_token(state, token.trim())
+}
+
+/// The route phones of the OsmAnd protocol report to.
+pub const OSMAND_PATH: &str = "/api/osmand";
+
+fn query_key(uri: &Uri) -> Option<String> {
+    form_urlencoded::parse(uri.query()?.as_bytes())
+        .find(|(k, _)| k == "key")
+        .map(|(_, v)| v.into_owned())
+}
+
+fn known_token(state: &AppState, token: &str) -> Caller {
     if token.is_empty()
         || token.len() > MAX_TOKEN
         || !token
