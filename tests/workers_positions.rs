@@ -79,6 +79,86 @@ fn replayed(port: u16, token: &str, worker: &str) -> usize {
         .sum()
 }
 
+/// An SSE stream over a plain socket: the head, then events as they come.
+struct Sse {
+    reader: std::io::BufReader<std::net::TcpStream>,
+    head: String,
+}
+
+impl Sse {
+    fn open(port: u16, token: &str, last_id: Option<u64>) -> Self {
+        use std::io::{BufRead, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut req = format!(
+            "GET /api/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n"
+        );
+        if let Some(id) = last_id {
+            req.push_str(&format!("Last-Event-ID: {id}\r\n"));
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes()).unwrap();
+        let mut reader = std::io::BufReader::new(s);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        Self { reader, head }
+    }
+
+    /// The next event (kind, id, data), skipping keep-alive comments.
+    /// The body is chunked: chunk-size lines are not `field: value` lines.
+    fn next(&mut self) -> (String, Option<u64>, String) {
+        use std::io::BufRead;
+        let (mut kind, mut id, mut data) = (String::new(), None, String::new());
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.reader.read_line(&mut line).unwrap() > 0,
+                "the stream ended"
+            );
+            let line = line.trim_end();
+            if let Some(v) = line
+                .strip_prefix("event: ")
+                .or_else(|| line.strip_prefix("event:"))
+            {
+                kind = v.trim().to_string();
+            } else if let Some(v) = line
+                .strip_prefix("id: ")
+                .or_else(|| line.strip_prefix("id:"))
+            {
+                id = v.trim().parse().ok();
+            } else if let Some(v) = line
+                .strip_prefix("data: ")
+                .or_else(|| line.strip_prefix("data:"))
+            {
+                data.push_str(v.trim());
+            } else if line.is_empty() && !kind.is_empty() {
+                return (kind, id, data);
+            }
+        }
+    }
+
+    /// Events until one of `kind` about `worker` arrives.
+    fn until(&mut self, kind: &str, worker: &str) -> (Option<u64>, Value) {
+        loop {
+            let (k, id, data) = self.next();
+            if k == kind {
+                let v: Value = serde_json::from_str(&data).unwrap();
+                if v["worker"] == worker {
+                    return (id, v);
+                }
+            }
+        }
+    }
+}
+
 fn check_store(store: &[&str], dir: &std::path::Path) {
     prepare(store);
     // Two real grid codes of the plan in force, one that does not exist.
@@ -376,6 +456,64 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         .find(|w| w["id"] == "w3")
         .unwrap();
     assert_eq!(w3["stale_grids"], json!(["110108001001099"]));
+
+    // The live stream: a committed fix arrives as an event within the
+    // coalescing second; a client resuming with Last-Event-ID gets what it
+    // missed from the window.
+    let mut live = Sse::open(port, &viewer, None);
+    assert!(live.head.starts_with("HTTP/1.1 200"), "{}", live.head);
+    assert!(
+        live.head
+            .to_ascii_lowercase()
+            .contains("content-type: text/event-stream"),
+        "{}",
+        live.head
+    );
+    assert!(
+        live.head
+            .to_ascii_lowercase()
+            .contains("x-accel-buffering: no"),
+        "{}",
+        live.head
+    );
+    let t = now();
+    let (s, v) = call(
+        port,
+        "POST",
+        "/api/positions",
+        &phone1,
+        Some(&json!([{"time": t, "lon": lon, "lat": lat}])),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (first, data) = live.until("position", "w1");
+    assert_eq!(data["t"].as_i64(), Some(t * 1000), "{data}");
+    let first = first.expect("an event id");
+    let (s, _) = call(
+        port,
+        "POST",
+        "/api/positions",
+        &phone1,
+        Some(&json!([{"time": t + 1, "lon": lon, "lat": lat}])),
+    );
+    assert_eq!(s, 200);
+    let (second, _) = live.until("position", "w1");
+    let mut resumed = Sse::open(port, &viewer, Some(first));
+    let (again, data) = resumed.until("position", "w1");
+    assert_eq!(again, second, "the missed event comes first on resume");
+    assert_eq!(data["t"].as_i64(), Some((t + 1) * 1000));
+    let r = send(
+        port,
+        "GET",
+        "/api/live",
+        &[
+            ("Authorization", &format!("Bearer {viewer}")),
+            ("Last-Event-ID", "x"),
+        ],
+        None,
+    );
+    assert_eq!(r.status, 400);
+    let r = send(port, "GET", "/api/live", &[], None);
+    assert_eq!(r.status, 401);
 
     // The phone sees itself, not the others; unknown ids are 404.
     let (s, _) = call(port, "GET", "/api/workers/w1", &phone1, None);

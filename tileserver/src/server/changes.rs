@@ -58,14 +58,9 @@ async fn refresh(state: &AppState) {
 /// Acts on one change.
 pub async fn apply(state: &AppState, change: &Change) {
     Metrics::inc(&state.metrics.changes_heard);
+    tracing::info!(?change, "store changed");
     match change {
-        // Many a second under load: not worth an info line each.
-        Change::Positions { .. } => tracing::debug!(?change, "store changed"),
-        _ => tracing::info!(?change, "store changed"),
-    }
-    match change {
-        // Read from the store on each request: nothing held to refresh.
-        Change::Workers { .. } | Change::Positions { .. } => {}
+        Change::Workers { .. } => state.live.roster_changed(),
         Change::Layers { county } => {
             state.registry.layers_changed(*county);
             refresh(state).await;

@@ -10,6 +10,7 @@ mod errors;
 mod glyphs;
 pub mod heap;
 pub mod listener;
+pub mod live;
 mod meta;
 mod metrics;
 mod params;
@@ -149,6 +150,8 @@ pub struct AppState {
     /// Tile encoding's own threads, apart from rayon's global pool where a
     /// partition run from the API would make tiles wait.
     encoders: rayon::ThreadPool,
+    /// The live stream's events.
+    live: live::LiveHub,
 }
 
 impl AppState {
@@ -187,6 +190,7 @@ impl AppState {
                     path: "tile encoder threads".into(),
                     message: e.to_string(),
                 })?,
+            live: live::LiveHub::new(config.online_timeout),
             store,
             config,
         });
@@ -281,6 +285,7 @@ pub async fn serve(store: Store, config: ServerConfig) -> Result<(), ServeError>
     let watcher = state.clone();
     tokio::spawn(async move { watcher.store.watch_elsewhere(Duration::from_secs(1)).await });
     tokio::spawn(changes::follow(state.clone()));
+    tokio::spawn(live::run(state.clone()));
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;

@@ -40,12 +40,6 @@ pub enum Change {
     Workers {
         county: CountyCode,
     },
-    /// Fixes were stored for a county's workers (in-process only: far too
-    /// frequent for NOTIFY; the live stream has its own path).
-    Positions {
-        county: CountyCode,
-        stored: u64,
-    },
 }
 
 /// Where a change was made.

@@ -7,7 +7,6 @@ use ops::positions::{Fix, UnixMs};
 use ops::roster::WorkerId;
 
 use super::backend::{Backend, on_pool};
-use super::changes::{Change, Origin};
 use super::error::{SqlContext, finish};
 use super::{CountyCode, Store, StoreError};
 
@@ -212,10 +211,9 @@ impl Store {
             .await;
             finish(tx, result, "store positions").await?
         });
-        if stored > 0 {
-            self.feed()
-                .publish(Change::Positions { county, stored }, Origin::Here);
-        }
+        // Not on the change feed: thousands of batches a second would
+        // crowd out the changes its subscribers must not miss; the live
+        // stream hears of fixes from the ingest itself.
         Ok(stored)
     }
 

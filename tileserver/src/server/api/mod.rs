@@ -9,6 +9,7 @@ mod compare;
 mod counties;
 mod export;
 mod grids;
+mod live;
 mod locate;
 mod partitions;
 mod plans;
@@ -62,6 +63,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(workers::list, workers::upload))
         .routes(routes!(workers::one))
         .routes(routes!(positions::ingest))
+        .routes(routes!(live::live))
         .routes(routes!(positions::osmand_get, positions::osmand_post))
         .routes(routes!(positions::patrols))
         .routes(routes!(positions::replay_track))

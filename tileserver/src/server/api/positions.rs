@@ -198,7 +198,12 @@ async fn ingest_value(
         phone.as_ref(),
     );
     let stored = match counties.first() {
-        Some(&c) if !s.accepted.is_empty() => state.store.store_fixes(c, &s.accepted).await?,
+        Some(&c) if !s.accepted.is_empty() => {
+            let n = state.store.store_fixes(c, &s.accepted).await?;
+            // Committed: the live stream may tell.
+            state.live.fixes_stored(&s.accepted);
+            n
+        }
         _ => 0,
     };
     let reply = IngestReply {
