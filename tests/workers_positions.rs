@@ -560,6 +560,59 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     );
     assert_eq!(s, 400);
 
+    // Patrol KPIs per grid: w1's walk is patrol time in the grids it
+    // crossed; w1 and w2 serve g1; CSV and GeoJSON say the same.
+    let (s, k) = call(
+        port,
+        "GET",
+        &format!("/api/kpi/patrol?from={from}"),
+        &viewer,
+        None,
+    );
+    assert_eq!(s, 200, "{k}");
+    let rows = k["grids"].as_array().unwrap();
+    let row1 = rows.iter().find(|r| r["grid"] == g1.as_str()).unwrap();
+    assert_eq!(row1["workers"], 2, "{row1}");
+    let hours: f64 = rows
+        .iter()
+        .map(|r| r["patrol_hours"].as_f64().unwrap())
+        .sum();
+    assert!(
+        hours > 0.3,
+        "the 20-minute walk and the OsmAnd fixes: {hours} h"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| (0.0..=1.0).contains(&r["coverage"].as_f64().unwrap()))
+    );
+    let auth = format!("Bearer {viewer}");
+    let r = send(
+        port,
+        "GET",
+        &format!("/api/kpi/patrol?from={from}&format=csv"),
+        &[("Authorization", &auth)],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.text()
+            .starts_with("grid,buildings,buildings_covered,coverage,"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(r.text().lines().count(), rows.len() + 1);
+    let (s, g) = call(
+        port,
+        "GET",
+        &format!("/api/kpi/patrol?from={from}&format=geojson"),
+        &viewer,
+        None,
+    );
+    assert_eq!(s, 200);
+    assert_eq!(g["features"].as_array().unwrap().len(), rows.len());
+    let (s, _) = call(port, "GET", "/api/kpi/patrol?format=xlsx", &viewer, None);
+    assert_eq!(s, 400);
+
     // A planner uploads a roster over HTTP; a town-scoped one may not
     // assign grids outside its town.
     let planner = token(store, "planner", &[]);

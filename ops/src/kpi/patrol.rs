@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use geo::{BoundingRect, Contains, Distance, Euclidean};
-use geo_types::{Coord, Line, MultiPolygon, Point, Polygon, Rect};
+use geo_types::{Coord, Line, MultiPolygon, Point, Rect};
 use rstar::{AABB, RTree, RTreeObject};
 use serde::Serialize;
 
@@ -35,7 +35,7 @@ impl Default for PatrolKpiParams {
 pub struct GridInput {
     pub code: String,
     pub area: MultiPolygon<f64>,
-    pub buildings: Vec<Polygon<f64>>,
+    pub buildings: Vec<MultiPolygon<f64>>,
 }
 
 /// One worker's patrols and visits over the period.
@@ -108,7 +108,7 @@ fn plane_of(grids: &[GridInput]) -> LocalPlane {
     LocalPlane::new(r.map_or(Coord { x: 0.0, y: 0.0 }, |r| r.center()))
 }
 
-fn project_poly(plane: &LocalPlane, p: &Polygon<f64>) -> Polygon<f64> {
+fn project_poly(plane: &LocalPlane, p: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     use geo::MapCoords;
     p.map_coords(|c| plane.forward(c))
 }
@@ -303,6 +303,7 @@ mod tests {
     use crate::positions::UnixMs;
     use crate::roster::WorkerRole;
     use crate::tracks::measure::measure;
+    use geo_types::Polygon;
 
     fn square(plane: &LocalPlane, x0: f64, y0: f64, side: f64) -> Polygon<f64> {
         let c = |x: f64, y: f64| plane.inverse(Coord { x, y });
@@ -330,8 +331,8 @@ mod tests {
             area: MultiPolygon(vec![square(&plane, -500.0, -500.0, 1000.0)]),
             // One house 20 m north of the street, one 100 m north.
             buildings: vec![
-                square(&plane, 0.0, 20.0, 10.0),
-                square(&plane, 0.0, 100.0, 10.0),
+                MultiPolygon(vec![square(&plane, 0.0, 20.0, 10.0)]),
+                MultiPolygon(vec![square(&plane, 0.0, 100.0, 10.0)]),
             ],
         };
         let w = Worker {

@@ -9,6 +9,7 @@ mod compare;
 mod counties;
 mod export;
 mod grids;
+mod kpi;
 mod live;
 mod locate;
 mod partitions;
@@ -64,6 +65,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(workers::one))
         .routes(routes!(positions::ingest))
         .routes(routes!(live::live))
+        .routes(routes!(kpi::patrol_kpis))
         .routes(routes!(positions::osmand_get, positions::osmand_post))
         .routes(routes!(positions::patrols))
         .routes(routes!(positions::replay_track))

@@ -231,7 +231,7 @@ pub struct PeriodParams {
 }
 
 /// The period a query names, at most 31 days.
-fn period(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
+pub(super) fn period(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
     let parse = |s: &str, what: &str| {
         fix_time::from_text(s).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))
     };
