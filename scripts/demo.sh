@@ -7,7 +7,9 @@
 # 127.0.0.1 (WANGGE_ADDR to change) with anonymous reading on for the demo
 # (--public-read); writes need the planner token it prints, or signing in
 # as the demo planner. Nothing is fetched from the internet by the map:
-# basemap, fonts and tiles all come from this server.
+# basemap, fonts and tiles all come from this server. Simulated grid
+# workers (WANGGE_SIM_WORKERS, default 40; 0 for none) walk the grids'
+# streets and post their fixes through the API, so the map shows life.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -33,4 +35,15 @@ echo "map: http://$ADDR/  (anyone may look; sign in as planner / $PASSWORD to ch
 echo "API: http://$ADDR/openapi.json; planner token for scripts (valid 7 days):"
 echo "  curl -H 'Authorization: Bearer $TOKEN' -X POST http://$ADDR/api/plans/1/activate"
 echo "Ctrl-C stops."
-exec "$W" serve --store out/qinghuayuan.gpkg --addr "$ADDR" --web web-map/dist --public-read
+"$W" serve --store out/qinghuayuan.gpkg --addr "$ADDR" --web web-map/dist --public-read &
+SERVER=$!
+SIM=""
+trap 'kill $SIM $SERVER 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT TERM
+if [ "${WANGGE_SIM_WORKERS:-40}" -gt 0 ]; then
+  until curl -s -o /dev/null "http://$ADDR/healthz"; do sleep 0.5; done
+  "$W" simulate --store out/qinghuayuan.gpkg --url "http://$ADDR" --workers "${WANGGE_SIM_WORKERS:-40}" \
+    > out/simulate.log 2>&1 &
+  SIM=$!
+  echo "simulated workers: ${WANGGE_SIM_WORKERS:-40} (log: out/simulate.log)"
+fi
+wait $SERVER

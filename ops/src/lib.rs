@@ -10,4 +10,5 @@ pub mod coords;
 pub mod kpi;
 pub mod positions;
 pub mod roster;
+pub mod simulate;
 pub mod tracks;

@@ -6,6 +6,7 @@ mod partition_cmd;
 mod plans_cmd;
 mod progress;
 mod serve_cmd;
+mod simulate;
 mod store_arg;
 mod store_write;
 mod synth;
@@ -44,6 +45,9 @@ enum Command {
     Users(accounts_cmd::UsersArgs),
     /// Bearer tokens for programs, phones and big screens: issue, list, revoke.
     Tokens(accounts_cmd::TokensArgs),
+    /// Simulated grid workers walking their grids' streets, posting fixes
+    /// to a running server with the faults real phones have.
+    Simulate(Box<simulate::SimulateArgs>),
     /// The roster of grid workers: import from CSV or JSON, list.
     Workers(workers_cmd::WorkersArgs),
     /// Print the HTTP API's OpenAPI 3.1 document (what /openapi.json serves).
@@ -69,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plans(a) => plans_cmd::run(a),
         Command::Serve(a) => serve_cmd::run(*a),
         Command::Workers(a) => workers_cmd::run(a),
+        Command::Simulate(a) => simulate::run(*a),
         Command::Users(a) => accounts_cmd::users(a),
         Command::Tokens(a) => accounts_cmd::tokens(a),
         Command::Glyphs { font, ranges } => {

@@ -1,0 +1,397 @@
+//! `wangge simulate`: grid workers walking the streets of their grids,
+//! their phones posting fixes to a running server through the public HTTP
+//! API with worker tokens — with the faults real phones have (see
+//! `ops::simulate`). The demo's source of life and the ingest load test.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use clap::Args;
+use geo::{BoundingRect, Intersects};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use ops::coords::Crs;
+use ops::positions::UnixMs;
+use ops::roster::{Worker, WorkerId, WorkerRole};
+use ops::simulate::{Batch, Faults, Streets, Walker};
+use partition::LayerKind;
+use tileserver::auth::{Role, Scope, new_secret};
+use tileserver::store::accounts::{NewToken, now};
+use tileserver::store::{GridLevel, PlanSelector};
+use tokio::sync::Semaphore;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    store: super::store_arg::StoreArg,
+    /// The county whose workers walk (default: the store's only county).
+    #[arg(long)]
+    county: Option<String>,
+    /// The server the phones post to.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Workers walking; missing ones are added to the roster as
+    /// sim-0001… (one a grid, round the grids).
+    #[arg(long, default_value_t = 50)]
+    workers: usize,
+    /// Fixes a second each phone takes.
+    #[arg(long, default_value_t = 1.0)]
+    rate: f64,
+    /// Seconds between a phone's batches (when online).
+    #[arg(long, default_value_t = 5)]
+    batch_secs: i64,
+    /// Seconds to run (0: until Ctrl-C).
+    #[arg(long, default_value_t = 0)]
+    duration: u64,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Phones without faults (no offline spells, resends, jumps or GCJ-02).
+    #[arg(long)]
+    no_faults: bool,
+}
+
+#[derive(Default)]
+struct Stats {
+    fixes: AtomicU64,
+    batches: AtomicU64,
+    accepted: AtomicU64,
+    duplicates: AtomicU64,
+    rejected: AtomicU64,
+    failed: AtomicU64,
+    latencies_ms: std::sync::Mutex<Vec<u32>>,
+}
+
+impl Stats {
+    fn p(&self, q: f64) -> u32 {
+        let mut v = self
+            .latencies_ms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if v.is_empty() {
+            return 0;
+        }
+        v.sort_unstable();
+        v[((v.len() - 1) as f64 * q).round() as usize]
+    }
+
+    fn line(&self, started: Instant) -> String {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        format!(
+            "{:.0} s: {} fixes in {} batches; accepted {}, duplicates {}, rejected {}, failed (resent) {}; ack p50 {} ms, p99 {} ms",
+            started.elapsed().as_secs_f64(),
+            g(&self.fixes),
+            g(&self.batches),
+            g(&self.accepted),
+            g(&self.duplicates),
+            g(&self.rejected),
+            g(&self.failed),
+            self.p(0.5),
+            self.p(0.99)
+        )
+    }
+}
+
+struct Phone {
+    walker: std::sync::Mutex<Walker>,
+    token: String,
+    /// Batches not acknowledged yet: sent again, in order.
+    unsent: std::sync::Mutex<VecDeque<Batch>>,
+    /// A request of this phone is in flight (one at a time, in order).
+    sending: std::sync::atomic::AtomicBool,
+}
+
+fn batch_json(b: &Batch) -> Vec<u8> {
+    let items: Vec<serde_json::Value> = b
+        .fixes
+        .iter()
+        .map(|f| {
+            serde_json::json!({"time": f.time.0 as f64 / 1000.0, "lon": f.lon, "lat": f.lat,
+                "accuracy": f.accuracy, "speed": f.speed, "battery": f.battery})
+        })
+        .collect();
+    serde_json::to_vec(&items).unwrap_or_default()
+}
+
+/// Posts one batch; whether the server answered it (200 or 422: stored,
+/// or refused for good — either way not to be sent again).
+async fn post(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    url: &str,
+    token: &str,
+    b: &Batch,
+    stats: &Stats,
+) -> bool {
+    let path = match b.crs {
+        Crs::Gcj02 => "/api/positions?crs=gcj02",
+        Crs::Wgs84 => "/api/positions",
+    };
+    let req = hyper::Request::post(format!("{url}{path}"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(batch_json(b))));
+    let Ok(req) = req else { return false };
+    let t = Instant::now();
+    let Ok(resp) = client.request(req).await else {
+        return false;
+    };
+    let status = resp.status().as_u16();
+    let Ok(body) = resp.into_body().collect().await else {
+        return false;
+    };
+    if status != 200 && status != 422 {
+        return false;
+    }
+    stats
+        .latencies_ms
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(t.elapsed().as_millis() as u32);
+    let v: serde_json::Value = serde_json::from_slice(&body.to_bytes()).unwrap_or_default();
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    stats.accepted.fetch_add(n("accepted"), Ordering::Relaxed);
+    stats
+        .duplicates
+        .fetch_add(n("duplicates"), Ordering::Relaxed);
+    stats.rejected.fetch_add(n("rejected"), Ordering::Relaxed);
+    true
+}
+
+pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
+    if !(a.rate.is_finite() && a.rate > 0.0 && a.rate <= 10.0) {
+        bail!("--rate: fixes a second, above 0 and at most 10");
+    }
+    if a.workers == 0 || a.workers > 100_000 {
+        bail!("--workers: 1–100000");
+    }
+    if !(1..=3600).contains(&a.batch_secs) {
+        bail!("--batch-secs: 1–3600");
+    }
+    let url = a.url.trim_end_matches('/').to_string();
+    if !url.starts_with("http://") {
+        bail!("--url: an http:// address of a running `wangge serve`");
+    }
+    let rt = super::runtime()?;
+    rt.block_on(async move {
+        let st = a.store.open().await?;
+        let phones = super::store_arg::with_store(st, async |st| {
+            let county = st
+                .county(a.county.as_deref().map(str::parse).transpose()?)
+                .await?;
+            let plan = st
+                .resolve_plan(PlanSelector::Active(county))
+                .await
+                .with_context(|| {
+                    format!("county {county} has no plan in force: run `wangge partition` first")
+                })?;
+            let grids = st.plan_grids(plan, GridLevel::Grid).await?;
+            let grids: Vec<_> = grids
+                .into_iter()
+                .filter(|g| g.dedicated.is_none())
+                .collect();
+            if grids.is_empty() {
+                bail!("the plan in force has no ordinary grids to walk");
+            }
+            let mut roster: Vec<Worker> = st
+                .workers(Some(county))
+                .await?
+                .into_iter()
+                .map(|w| w.worker)
+                .collect();
+            if roster.len() < a.workers {
+                let have: std::collections::HashSet<String> =
+                    roster.iter().map(|w| w.id.to_string()).collect();
+                let mut added = Vec::new();
+                let mut i = 0;
+                while roster.len() + added.len() < a.workers {
+                    i += 1;
+                    let id = format!("sim-{i:04}");
+                    if have.contains(&id) {
+                        continue;
+                    }
+                    added.push(Worker {
+                        id: WorkerId::parse(&id)?,
+                        name: format!("模拟网格员{i}"),
+                        role: WorkerRole::FullTime,
+                        grids: vec![grids[(i - 1) % grids.len()].code.clone()],
+                        phone: None,
+                    });
+                }
+                st.upsert_workers(county, &added).await?;
+                eprintln!(
+                    "added {} simulated workers to the roster of county {county}",
+                    added.len()
+                );
+                roster.extend(added);
+            }
+            roster.truncate(a.workers);
+            let roads = st.read_layers(county, &[LayerKind::Roads]).await?.roads;
+            let expires = now() + a.duration.max(86_400) as i64 + 3_600;
+            let faults = if a.no_faults {
+                Faults::none()
+            } else {
+                Faults::default()
+            };
+            let mut phones = Vec::with_capacity(roster.len());
+            for (k, w) in roster.iter().enumerate() {
+                let grid = w
+                    .grids
+                    .iter()
+                    .find_map(|c| grids.iter().find(|g| &g.code == c))
+                    .unwrap_or(&grids[k % grids.len()]);
+                let Some(bb) = grid.geometry.bounding_rect() else {
+                    continue;
+                };
+                let lines: Vec<geo_types::LineString<f64>> = roads
+                    .iter()
+                    .filter(|r| r.geometry.intersects(&grid.geometry))
+                    .map(|r| r.geometry.clone())
+                    .collect();
+                let secret = new_secret("wg_");
+                st.insert_token(&NewToken {
+                    hash: secret.hash(),
+                    name: format!("simulate {}", w.id),
+                    role: Role::Worker,
+                    scope: Scope::Prefix(county.to_string()),
+                    user_id: None,
+                    worker_id: Some(w.id.to_string()),
+                    expires_at: Some(expires),
+                })
+                .await?;
+                phones.push(Phone {
+                    walker: std::sync::Mutex::new(Walker::new(
+                        w.id.clone(),
+                        Streets::new(&lines, bb.min(), bb.max()),
+                        a.seed.wrapping_mul(1_000_003).wrapping_add(k as u64),
+                        &faults,
+                    )),
+                    token: secret.expose().to_string(),
+                    unsent: Default::default(),
+                    sending: Default::default(),
+                });
+            }
+            Ok(phones)
+        })
+        .await?;
+        let faults = if a.no_faults {
+            Faults::none()
+        } else {
+            Faults::default()
+        };
+        simulate(phones, &url, &a, faults).await
+    })
+}
+
+async fn simulate(
+    phones: Vec<Phone>,
+    url: &str,
+    a: &SimulateArgs,
+    faults: Faults,
+) -> anyhow::Result<()> {
+    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(a.concurrency)
+        .build_http();
+    let stats = Arc::new(Stats::default());
+    let slots = Arc::new(Semaphore::new(a.concurrency));
+    let phones: Vec<Arc<Phone>> = phones.into_iter().map(Arc::new).collect();
+    eprintln!(
+        "{} workers walking, {} fix/s each, batches every {} s, posting to {url}{}",
+        phones.len(),
+        a.rate,
+        a.batch_secs,
+        if a.no_faults {
+            ""
+        } else {
+            " (with offline spells, resends, GPS jumps and GCJ-02 phones)"
+        }
+    );
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.enable_steady_tick(Duration::from_millis(250));
+    let started = Instant::now();
+    let dt = 1.0 / a.rate;
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(dt));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = &mut stop => break,
+        }
+        if a.duration > 0 && started.elapsed() >= Duration::from_secs(a.duration) {
+            break;
+        }
+        let t = UnixMs::now();
+        for phone in &phones {
+            let batches = {
+                let mut w = phone.walker.lock().unwrap_or_else(|p| p.into_inner());
+                let fix = w.step(t, dt, &faults);
+                w.carry(fix, a.batch_secs, &faults)
+            };
+            stats.fixes.fetch_add(1, Ordering::Relaxed);
+            let ready = {
+                let mut q = phone.unsent.lock().unwrap_or_else(|p| p.into_inner());
+                q.extend(batches);
+                !q.is_empty()
+            };
+            if !ready || phone.sending.load(Ordering::Acquire) {
+                continue;
+            }
+            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                continue; // every slot busy: this phone tries again next tick
+            };
+            if phone.sending.swap(true, Ordering::AcqRel) {
+                continue;
+            }
+            let (phone, client, stats, url) = (
+                phone.clone(),
+                client.clone(),
+                stats.clone(),
+                url.to_string(),
+            );
+            tokio::spawn(async move {
+                let _permit = permit;
+                loop {
+                    let next = phone
+                        .unsent
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .front()
+                        .cloned();
+                    let Some(b) = next else { break };
+                    stats.batches.fetch_add(1, Ordering::Relaxed);
+                    if post(&client, &url, &phone.token, &b, &stats).await {
+                        phone
+                            .unsent
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .pop_front();
+                    } else {
+                        stats.failed.fetch_add(1, Ordering::Relaxed);
+                        break;
+                    }
+                }
+                phone.sending.store(false, Ordering::Release);
+            });
+        }
+        bar.set_message(stats.line(started));
+    }
+    // Give the requests in flight their answers.
+    let _ = tokio::time::timeout(
+        Duration::from_secs(10),
+        slots.acquire_many(a.concurrency as u32),
+    )
+    .await;
+    bar.finish_and_clear();
+    println!("{}", stats.line(started));
+    Ok(())
+}
