@@ -127,6 +127,21 @@ impl PgCluster {
     }
 }
 
+impl PgCluster {
+    /// Restarts the server (`-m fast`: connections are cut, as when an
+    /// operator restarts PostgreSQL under load).
+    pub fn restart(&self) {
+        let mut c = as_postgres(&self.bin, "pg_ctl");
+        c.arg("-D")
+            .arg(self.dir.path().join("data"))
+            .args(["-m", "fast", "-w", "-t", "60", "-l"])
+            // A log file, or the new server keeps pg_ctl's output open.
+            .arg(self.dir.path().join("data").join("log"))
+            .arg("restart");
+        run(c, "pg_ctl restart");
+    }
+}
+
 impl Drop for PgCluster {
     fn drop(&mut self) {
         let mut c = as_postgres(&self.bin, "pg_ctl");
