@@ -20,6 +20,9 @@ STORE=$OUT/two-counties.gpkg
 "$W" partition --store "$STORE" --county 110108 --band households:300-500 --no-activate --name "by households" >> "$OUT/partition.log"
 "$W" synth --store "$STORE" --seed 3 --buildings 20000 --population 900000 --county 360681 >> "$OUT/import.log"
 "$W" partition --store "$STORE" --county 360681 >> "$OUT/partition.log"
+# Two grid workers of Qinghuayuan (the test posts their fixes).
+printf 'id,name,role,grids\nw1,张三,专职网格员,110108001001001\nw2,李四,网格长,110108001001002\n' > "$OUT/roster.csv"
+"$W" workers import --store "$STORE" --county 110108 "$OUT/roster.csv" > /dev/null
 echo "viewer-password-1" | "$W" users add --store "$STORE" wang --role viewer --password-stdin > /dev/null
 echo "planner-password-1" | "$W" users add --store "$STORE" li --role planner --password-stdin > /dev/null
 TOKEN=$("$W" tokens issue --store "$STORE" --role admin --name browser-test 2>/dev/null)

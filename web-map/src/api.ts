@@ -14,6 +14,22 @@ export type Job = S["JobView"];
 export type County = S["CountyView"];
 export type Session = S["SessionView"];
 export type NewPartition = S["NewPartition"];
+export type Worker = S["WorkerView"];
+export type WorkerList = S["WorkerList"];
+export type Patrols = S["PatrolsReply"];
+
+/** One grid's patrol KPIs (the document types the answer as an object). */
+export interface PatrolKpi {
+  grid: string;
+  buildings: number;
+  buildings_covered: number;
+  coverage: number;
+  patrol_hours: number;
+  distance_km: number;
+  visits: number;
+  workers: number;
+  workers_online: number;
+}
 
 /** West, south, east, north. */
 export type Bounds = [number, number, number, number];
@@ -107,6 +123,11 @@ export const api = {
   compare: (a: number, b: number) => json<Comparison>(`/api/compare${q({ a, b })}`),
   partition: (body: NewPartition) => post<Job>("/api/partitions", body),
   job: (id: number) => json<Job>(`/api/partitions/${id}`),
+  workers: (county: string) => json<WorkerList>(`/api/workers${q({ county })}`),
+  worker: (id: string) => json<Worker>(`/api/workers/${encodeURIComponent(id)}`),
+  patrols: (id: string) => json<Patrols>(`/api/workers/${encodeURIComponent(id)}/patrols`),
+  patrolKpis: (county: string) =>
+    json<{ grids: PatrolKpi[]; below: string[] }>(`/api/kpi/patrol${q({ county })}`),
   exportUrl: (plan: number, filter: Record<string, string>) =>
     `/api/plans/${plan}/export.geojson${q(filter)}`,
   /** Any number of grids, sent as a JSON body (a URL holds only so many codes). */

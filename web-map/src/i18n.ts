@@ -4,6 +4,20 @@ export type Lang = "zh" | "en";
 
 const zh = {
   title: "网格规划",
+  workers: "网格员",
+  online: "在线",
+  offline: "离线",
+  status: "状态",
+  lastFix: "最新定位",
+  workerGrids: "负责网格",
+  patrols: "走访段",
+  distance: "里程",
+  movingTime: "行走时间",
+  visits: "走访",
+  coverage: "覆盖率",
+  layerWorkers: "网格员与轨迹",
+  todayRoute: "今日轨迹",
+
   searchPlaceholder: "网格编码 / 村社区 / 乡镇街道",
   plan: "方案",
   activate: "设为当前方案",
@@ -82,6 +96,19 @@ const zh = {
 export type Key = keyof typeof zh;
 
 const en: Record<Key, string> = {
+  workers: "Grid workers",
+  online: "online",
+  offline: "offline",
+  status: "Status",
+  lastFix: "Latest fix",
+  workerGrids: "Grids",
+  patrols: "Patrols",
+  distance: "Distance",
+  movingTime: "Moving time",
+  visits: "Visits",
+  coverage: "Coverage",
+  layerWorkers: "Workers and tracks",
+  todayRoute: "Today's route",
   title: "Grid planning",
   searchPlaceholder: "Grid code / village / town",
   plan: "Plan",

@@ -27,6 +27,7 @@ import {
   switchCounty,
 } from "./map";
 import { showGrid, showReport } from "./panel";
+import { addWorkerLayers, clearWorker, followLive, loadWorkers, showWorker } from "./workers";
 import { find } from "./search";
 import { applyRole, clearNotice, notify, startSession } from "./session";
 
@@ -114,6 +115,7 @@ async function choosePlan(id: number): Promise<void> {
 /** Shows a county: its style (basemap and grids), its plans. */
 async function chooseCounty(code: string): Promise<void> {
   state.county = code;
+  clearWorker();
   localStorage.setItem("wangge.county", code);
   $<HTMLSelectElement>("county-select").value = code;
   clearSelection();
@@ -142,10 +144,29 @@ async function flyToCode(code: string): Promise<void> {
   await selectGrid(code, false);
 }
 
+/** The county's workers on the map and in the list. */
+async function refreshWorkers(): Promise<void> {
+  try {
+    await loadWorkers(state.county, (id) => void pickWorker(id));
+  } catch (err) {
+    notify(err);
+  }
+}
+
+async function pickWorker(id: string): Promise<void> {
+  try {
+    await showWorker(id, state.county);
+  } catch (err) {
+    notify(err);
+  }
+}
+
 /** The map's own events (made once the map is). */
 function wireMap(): void {
   hoverHighlight(map);
   map.on("style.load", () => {
+    addWorkerLayers(map);
+    void refreshWorkers();
     applyTheme();
     applyColours();
     if (state.plan && !state.detail?.active) showPlan(map, state.county, state.plan);
@@ -154,7 +175,12 @@ function wireMap(): void {
     }
   });
 
+  map.on("click", "workers-dot", (e) => {
+    const id = e.features?.[0]?.properties?.id as string | undefined;
+    if (id) void pickWorker(id);
+  });
   map.on("click", (e) => {
+    if (map.getLayer("workers-dot") && map.queryRenderedFeatures(e.point, { layers: ["workers-dot"] }).length) return;
     const f = gridAt(map, e.point);
     const code = f?.properties?.code as string | undefined;
     if (code) void selectGrid(code, e.originalEvent.shiftKey);
@@ -360,6 +386,7 @@ async function startOnce(s: Session): Promise<void> {
     map = createMap("map", county);
     (window as unknown as { wangge: unknown }).wangge = { map, state };
     wireMap();
+    followLive(() => void refreshWorkers());
     await loadPlans();
   } else {
     await chooseCounty(county);

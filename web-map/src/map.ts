@@ -9,6 +9,7 @@ export const GROUPS: Record<string, string[]> = {
   admin: ["admin-village", "admin-town", "village-label", "town-label"],
   blocks: ["blocks-line"],
   buildings: ["buildings"],
+  workers: ["track-line", "track-visits", "workers-dot", "workers-label"],
 };
 
 /** The style of a county (its basemap and its active plan's grids). */

@@ -404,6 +404,50 @@ await test("exporting 500 selected grids sends them in a body and downloads all 
   await page.waitForFunction(() => window.wangge.state.county === "110108" && window.wangge.state.grids[0]?.county === "110108", null, { timeout: 60000 });
 });
 
+await test("workers: the list, a worker's route and visits, a live position moving the dot", async () => {
+  const post = (body) =>
+    fetch(`${base}/api/positions`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }).then((r) => r.json());
+  // w1 walked east for ten minutes and is still out (its last fix now).
+  const grid = await api("/api/grids/110108001001001");
+  const [w, s, e, n] = grid.bbox;
+  const lon0 = (w + e) / 2 - 0.003;
+  const lat = (s + n) / 2;
+  const now = Math.floor(Date.now() / 1000);
+  const walk = Array.from({ length: 600 }, (_, i) => ({ worker: "w1", time: now - 600 + i, lon: lon0 + i * 1e-5, lat }));
+  const r = await post(walk);
+  assert(r.accepted === 600, `posted: ${JSON.stringify(r)}`);
+  await page.evaluate(() => window.wangge.state.county);
+  // The list is loaded with the style; reload the page's workers by a county round trip.
+  await page.reload();
+  await page.waitForSelector("#worker-list li[data-worker=w1].online", { timeout: 30000 });
+  assert((await page.locator("#worker-list li").count()) === 2, "two workers listed");
+  assert((await page.locator("#worker-list li.offline").count()) === 1, "w2 has no fix: offline");
+  await page.click("#worker-list li[data-worker=w1] a");
+  await page.waitForSelector("#worker-panel:not([hidden]) #worker-stats[data-distance]", { timeout: 20000 });
+  const d = Number(await page.getAttribute("#worker-stats", "data-distance"));
+  assert(Math.abs(d - 500) < 60, `route of about 500 m, panel says ${d}`);
+  await idle();
+  const drawn = await page.evaluate(() => window.wangge.map.queryRenderedFeatures({ layers: ["track-line"] }).length);
+  assert(drawn > 0, "the route is drawn");
+  // A new fix arrives by the live stream and moves w1's dot.
+  const moved = { worker: "w1", time: now + 1, lon: lon0 + 0.002, lat: lat + 0.001 };
+  const r2 = await post([moved]);
+  assert(r2.accepted === 1, JSON.stringify(r2));
+  await page.waitForFunction(
+    (want) => {
+      const f = window.wangge.map.querySourceFeatures("workers").find((x) => x.properties.id === "w1");
+      return f && Math.abs(f.geometry.coordinates[0] - want) < 1e-5;
+    },
+    moved.lon,
+    { timeout: 15000 },
+  );
+  await page.screenshot({ path: `${out}/workers.png` });
+});
+
 await test("no script errors", async () => {
   assert(errors.length === 0, errors.join("\n"));
   assert(outside.length === 0, `requests outside 127.0.0.1: ${outside.join(", ")}`);
