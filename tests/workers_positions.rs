@@ -631,6 +631,46 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         Some(&json!([{"id": "w5", "name": "", "role": "x"}])),
     );
     assert_eq!(s, 400, "{v}");
+
+    // Retention: a server with --keep-days 1 deletes a patrol of three
+    // days ago when it starts (and hourly), and keeps today's.
+    let old = now() - 3 * 86_400;
+    let (s, v) = call(
+        port,
+        "POST",
+        "/api/positions",
+        &phone1,
+        Some(&Value::Array(walk("w1", old, 60, lon, lat))),
+    );
+    assert_eq!((s, v["accepted"].as_u64()), (200, Some(60)), "{v}");
+    let today = replayed(port, &viewer, "w1");
+    drop(server);
+    let server = serve(store, &["--keep-days", "1"]);
+    accepted(server.port, &viewer);
+    let then = |port: u16| {
+        let (s, r) = call(
+            port,
+            "GET",
+            &format!("/api/workers/w1/replay?from={}&to={}", old - 10, old + 100),
+            &viewer,
+            None,
+        );
+        assert_eq!(s, 200, "{r}");
+        r["trips"].as_array().unwrap().len()
+    };
+    let start = std::time::Instant::now();
+    while then(server.port) > 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "old fixes not deleted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(
+        replayed(server.port, &viewer, "w1"),
+        today,
+        "today's fixes kept"
+    );
 }
 
 #[test]

@@ -99,6 +99,9 @@ pub struct ServeArgs {
     /// GPS fixes one batch may hold (413 past it).
     #[arg(long, default_value_t = 10_000)]
     max_batch: usize,
+    /// Delete GPS fixes older than this many days, hourly (default: keep all).
+    #[arg(long, value_name = "DAYS")]
+    keep_days: Option<u32>,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -147,6 +150,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     }
     config.online_timeout = std::time::Duration::from_secs(a.online_timeout);
     config.max_batch = a.max_batch;
+    if a.keep_days == Some(0) {
+        bail!("--keep-days: at least 1 (leave it out to keep every fix)");
+    }
+    config.keep_days = a.keep_days;
     let scheme = if config.tls.is_some() {
         "https"
     } else {

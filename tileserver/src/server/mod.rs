@@ -82,6 +82,8 @@ pub struct ServerConfig {
     pub online_timeout: Duration,
     /// Fixes a batch may hold.
     pub max_batch: usize,
+    /// Fixes older than this many days are deleted hourly; `None` keeps all.
+    pub keep_days: Option<u32>,
 }
 
 impl ServerConfig {
@@ -122,6 +124,7 @@ impl ServerConfig {
             glyph_helper: None,
             online_timeout: Duration::from_secs(300),
             max_batch: 10_000,
+            keep_days: None,
         }
     }
 }
@@ -269,6 +272,25 @@ pub enum ServeError {
 
 /// Serves until Ctrl-C or SIGTERM, then lets the requests under way
 /// finish (until the shutdown deadline).
+/// Deletes fixes past the retention period, once an hour.
+async fn retention(state: Arc<AppState>, days: u32) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let before =
+            ops::positions::UnixMs(ops::positions::UnixMs::now().0 - i64::from(days) * 86_400_000);
+        match state.store.delete_fixes_before(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                deleted = n,
+                days,
+                "GPS fixes past the retention period deleted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "deleting old GPS fixes"),
+        }
+    }
+}
+
 pub async fn serve(store: Store, config: ServerConfig) -> Result<(), ServeError> {
     let tls = match &config.tls {
         Some((cert, key)) => Some(tls::acceptor(cert, key)?),
@@ -286,6 +308,9 @@ pub async fn serve(store: Store, config: ServerConfig) -> Result<(), ServeError>
     tokio::spawn(async move { watcher.store.watch_elsewhere(Duration::from_secs(1)).await });
     tokio::spawn(changes::follow(state.clone()));
     tokio::spawn(live::run(state.clone()));
+    if let Some(days) = state.config.keep_days {
+        tokio::spawn(retention(state.clone(), days));
+    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
