@@ -9,6 +9,7 @@ mod credentials;
 mod errors;
 mod glyphs;
 pub mod heap;
+mod ingest;
 pub mod listener;
 pub mod live;
 mod meta;
@@ -155,6 +156,8 @@ pub struct AppState {
     encoders: rayon::ThreadPool,
     /// The live stream's events.
     live: live::LiveHub,
+    /// Phones' batches on their way to the store (group commit).
+    ingest: ingest::IngestQueue,
 }
 
 impl AppState {
@@ -194,6 +197,7 @@ impl AppState {
                     message: e.to_string(),
                 })?,
             live: live::LiveHub::new(config.online_timeout),
+            ingest: ingest::IngestQueue::start(store.clone()),
             store,
             config,
         });

@@ -50,6 +50,9 @@ pub enum StoreError {
     /// A write that contradicts what is stored (a worker of another county).
     #[error("{0}")]
     Conflict(String),
+    /// The store cannot take the write now (the server is stopping).
+    #[error("{0}")]
+    Unavailable(String),
     /// A stored row wangge cannot read back.
     #[error("the store holds a bad row: {what}")]
     Corrupt { what: String },
@@ -79,18 +82,27 @@ impl StoreError {
     /// its lock, a statement ran past its time limit, or no connection was
     /// free — rather than because something is wrong.
     pub fn is_busy(&self) -> bool {
+        if let Self::Unavailable(_) = self {
+            return true;
+        }
         let Self::Sql { source, .. } = self else {
             return false;
         };
         match source {
-            sqlx::Error::PoolTimedOut => true,
+            // The database went away (a restart): try again shortly.
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
             sqlx::Error::Database(d) => {
                 let code = d.code();
                 let code = code.as_deref().unwrap_or("");
                 // SQLite: SQLITE_BUSY (5) and SQLITE_LOCKED (6), with
                 // their extended codes; PostgreSQL: query canceled by
                 // statement_timeout (57014), lock_not_available (55P03).
-                matches!(code, "5" | "6" | "57014" | "55P03")
+                // Also PostgreSQL shutting down or starting (57P01–57P03)
+                // and connection exceptions (class 08).
+                matches!(
+                    code,
+                    "5" | "6" | "57014" | "55P03" | "57P01" | "57P02" | "57P03"
+                ) || code.starts_with("08")
                     || code
                         .parse::<i32>()
                         .is_ok_and(|c| c & 0xff == 5 || c & 0xff == 6)

@@ -140,51 +140,77 @@ impl Store {
     /// Stores screened fixes of one county in one transaction; returns how
     /// many were new (the rest were already stored: resends).
     pub async fn store_fixes(&self, county: CountyCode, fixes: &[Fix]) -> Result<u64, StoreError> {
-        if fixes.is_empty() {
-            return Ok(0);
+        Ok(self
+            .store_fix_batches(&[(county, fixes)])
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0))
+    }
+
+    /// Stores several batches (each of one county) in one transaction —
+    /// one commit for all, which is what a write costs — and returns how
+    /// many fixes of each were new.
+    pub async fn store_fix_batches(
+        &self,
+        batches: &[(CountyCode, &[Fix])],
+    ) -> Result<Vec<u64>, StoreError> {
+        let all: Vec<Fix> = batches
+            .iter()
+            .flat_map(|(_, f)| f.iter().cloned())
+            .collect();
+        if all.is_empty() {
+            return Ok(vec![0; batches.len()]);
         }
-        self.ensure_months(fixes).await?;
-        let county_s = county.to_string();
+        self.ensure_months(&all).await?;
         let received = super::accounts::now() * 1000;
-        // Each worker's latest fix of the batch.
-        let mut latest: std::collections::BTreeMap<&WorkerId, &Fix> = Default::default();
-        for f in fixes {
-            let e = latest.entry(&f.worker).or_insert(f);
-            if f.time > e.time {
-                *e = f;
+        // Each worker's latest fix of the batches, with its county.
+        let mut latest: std::collections::BTreeMap<&WorkerId, (CountyCode, &Fix)> =
+            Default::default();
+        for (county, fixes) in batches {
+            for f in fixes.iter() {
+                let e = latest.entry(&f.worker).or_insert((*county, f));
+                if f.time > e.1.time {
+                    *e = (*county, f);
+                }
             }
         }
-        let stored = on_pool!(self, pool => {
+        let counts = on_pool!(self, pool => {
             let mut tx = pool.begin().await.ctx(|| "starting to store positions".into())?;
             let result = async {
-                let mut stored = 0u64;
-                for chunk in fixes.chunks(CHUNK) {
-                    let sql = format!(
-                        "INSERT INTO positions ({FIX_COLUMNS}, county, received_at) VALUES {} \
-                         ON CONFLICT (worker_id, t) DO NOTHING",
-                        placeholders(chunk.len(), 10)
-                    );
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                    for f in chunk {
-                        q = q
-                            .bind(f.worker.as_str())
-                            .bind(f.time.0)
-                            .bind(f.lon)
-                            .bind(f.lat)
-                            .bind(f.accuracy)
-                            .bind(f.speed)
-                            .bind(f.heading)
-                            .bind(f.battery)
-                            .bind(&county_s)
-                            .bind(received);
+                let mut counts = Vec::with_capacity(batches.len());
+                for (county, fixes) in batches {
+                    let county_s = county.to_string();
+                    let mut stored = 0u64;
+                    for chunk in fixes.chunks(CHUNK) {
+                        let sql = format!(
+                            "INSERT INTO positions ({FIX_COLUMNS}, county, received_at) VALUES {} \
+                             ON CONFLICT (worker_id, t) DO NOTHING",
+                            placeholders(chunk.len(), 10)
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                        for f in chunk {
+                            q = q
+                                .bind(f.worker.as_str())
+                                .bind(f.time.0)
+                                .bind(f.lon)
+                                .bind(f.lat)
+                                .bind(f.accuracy)
+                                .bind(f.speed)
+                                .bind(f.heading)
+                                .bind(f.battery)
+                                .bind(&county_s)
+                                .bind(received);
+                        }
+                        stored += q
+                            .execute(&mut *tx)
+                            .await
+                            .ctx(|| format!("storing {} positions", chunk.len()))?
+                            .rows_affected();
                     }
-                    stored += q
-                        .execute(&mut *tx)
-                        .await
-                        .ctx(|| format!("storing {} positions", chunk.len()))?
-                        .rows_affected();
+                    counts.push(stored);
                 }
-                for f in latest.values() {
+                for (county, f) in latest.values() {
                     sqlx::query(
                         "INSERT INTO worker_latest (worker_id, county, t, lon, lat, accuracy, speed, heading, battery) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -194,7 +220,7 @@ impl Store {
                          WHERE excluded.t > worker_latest.t",
                     )
                     .bind(f.worker.as_str())
-                    .bind(&county_s)
+                    .bind(county.to_string())
                     .bind(f.time.0)
                     .bind(f.lon)
                     .bind(f.lat)
@@ -206,7 +232,7 @@ impl Store {
                     .await
                     .ctx(|| format!("updating the latest position of {}", f.worker))?;
                 }
-                Ok(stored)
+                Ok(counts)
             }
             .await;
             finish(tx, result, "store positions").await?
@@ -214,7 +240,7 @@ impl Store {
         // Not on the change feed: thousands of batches a second would
         // crowd out the changes its subscribers must not miss; the live
         // stream hears of fixes from the ingest itself.
-        Ok(stored)
+        Ok(counts)
     }
 
     /// One worker's fixes in `[from, to)`, by time.

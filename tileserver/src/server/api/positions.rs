@@ -199,7 +199,7 @@ async fn ingest_value(
     );
     let stored = match counties.first() {
         Some(&c) if !s.accepted.is_empty() => {
-            let n = state.store.store_fixes(c, &s.accepted).await?;
+            let n = state.ingest.store(c, s.accepted.clone()).await?;
             // Committed: the live stream may tell.
             state.live.fixes_stored(&s.accepted);
             n
