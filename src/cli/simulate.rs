@@ -57,6 +57,14 @@ pub struct SimulateArgs {
     /// Phones without faults (no offline spells, resends, jumps or GCJ-02).
     #[arg(long)]
     no_faults: bool,
+    /// Instead of walking in real time: the last SECS seconds of walking,
+    /// posted as fast as the server takes them (an ingest benchmark).
+    #[arg(long, value_name = "SECS")]
+    replay: Option<u64>,
+    /// With --replay: write the same fixes straight into the store, no
+    /// HTTP (the store's own bulk insert, the benchmark's baseline).
+    #[arg(long, requires = "replay")]
+    direct: bool,
 }
 
 #[derive(Default)]
@@ -242,6 +250,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
                 Faults::default()
             };
             let mut phones = Vec::with_capacity(roster.len());
+            let mut tokens = Vec::with_capacity(roster.len());
             for (k, w) in roster.iter().enumerate() {
                 let grid = w
                     .grids
@@ -257,7 +266,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
                     .map(|r| r.geometry.clone())
                     .collect();
                 let secret = new_secret("wg_");
-                st.insert_token(&NewToken {
+                tokens.push(NewToken {
                     hash: secret.hash(),
                     name: format!("simulate {}", w.id),
                     role: Role::Worker,
@@ -265,8 +274,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
                     user_id: None,
                     worker_id: Some(w.id.to_string()),
                     expires_at: Some(expires),
-                })
-                .await?;
+                });
                 phones.push(Phone {
                     walker: std::sync::Mutex::new(Walker::new(
                         w.id.clone(),
@@ -279,16 +287,222 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
                     sending: Default::default(),
                 });
             }
+            // Straight into the store needs no tokens.
+            if !a.direct {
+                st.insert_tokens(&tokens).await?;
+            }
             Ok(phones)
         })
         .await?;
+        if !a.direct {
+            wait_for_tokens(&url, &phones).await?;
+        }
         let faults = if a.no_faults {
             Faults::none()
         } else {
             Faults::default()
         };
-        simulate(phones, &url, &a, faults).await
+        match a.replay {
+            Some(secs) if a.direct => direct(phones, &a, faults, secs).await,
+            Some(secs) => replay(phones, &url, &a, faults, secs).await,
+            None => simulate(phones, &url, &a, faults).await,
+        }
     })
+}
+
+/// Waits until the server knows the phones' new tokens (a server on a
+/// GeoPackage hears of them within a second or two).
+async fn wait_for_tokens(url: &str, phones: &[Phone]) -> anyhow::Result<()> {
+    let Some(last) = phones.last() else {
+        return Ok(());
+    };
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let started = Instant::now();
+    loop {
+        let req = hyper::Request::get(format!("{url}/api/session"))
+            .header("authorization", format!("Bearer {}", last.token))
+            .body(Full::new(Bytes::new()))?;
+        if let Ok(resp) = client.request(req).await
+            && resp.status() == 200
+            && let Ok(body) = resp.into_body().collect().await
+            && serde_json::from_slice::<serde_json::Value>(&body.to_bytes())
+                .is_ok_and(|v| v["signed_in"] == true)
+        {
+            return Ok(());
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!(
+                "{url} did not accept the phones' tokens within 30 s: is it serving the same store?"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The same fixes as `replay` makes, written straight into the store by
+/// its own bulk insert (10,000 fixes a transaction), timed.
+async fn direct(
+    phones: Vec<Phone>,
+    a: &SimulateArgs,
+    faults: Faults,
+    secs: u64,
+) -> anyhow::Result<()> {
+    let dt = 1.0 / a.rate;
+    let steps = (secs as f64 * a.rate) as u64;
+    let t0 = UnixMs::now().0 - secs as i64 * 1000;
+    let mut fixes = Vec::new();
+    let mut phones = phones;
+    for k in 0..steps {
+        let t = UnixMs(t0 + (k as f64 * dt * 1000.0) as i64);
+        for phone in &mut phones {
+            let w = phone.walker.get_mut().unwrap_or_else(|p| p.into_inner());
+            let fix = w.step(t, dt, &faults);
+            for b in w.carry(fix, a.batch_secs, &faults) {
+                // The store holds WGS84, as the server would convert.
+                fixes.extend(b.fixes.into_iter().map(|mut f| {
+                    let c = b.crs.to_wgs84(f.coord());
+                    (f.lon, f.lat) = (c.x, c.y);
+                    f
+                }));
+            }
+        }
+    }
+    let st = a.store.open().await?;
+    super::store_arg::with_store(st, async |st| {
+        let county = st
+            .county(a.county.as_deref().map(str::parse).transpose()?)
+            .await?;
+        let started = Instant::now();
+        let mut stored = 0;
+        for chunk in fixes.chunks(10_000) {
+            stored += st.store_fixes(county, chunk).await?;
+        }
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "direct: {} fixes written ({stored} new) in {took:.2} s: {:.0} fixes/s",
+            fixes.len(),
+            fixes.len() as f64 / took
+        );
+        Ok(())
+    })
+    .await
+}
+
+/// Sends what a phone has, in order, until it is all acknowledged or a
+/// post fails (then the phone tries again later).
+async fn drain(
+    phone: Arc<Phone>,
+    client: Client<HttpConnector, Full<Bytes>>,
+    url: String,
+    stats: Arc<Stats>,
+) {
+    loop {
+        let next = phone
+            .unsent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .front()
+            .cloned();
+        let Some(b) = next else { break };
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        if post(&client, &url, &phone.token, &b, &stats).await {
+            phone
+                .unsent
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop_front();
+        } else {
+            stats.failed.fetch_add(1, Ordering::Relaxed);
+            break;
+        }
+    }
+    phone.sending.store(false, Ordering::Release);
+}
+
+/// The last `secs` seconds of walking, posted as fast as the server takes
+/// them: the phones' batches go out with at most `--concurrency` requests
+/// in flight. Prints fixes a second acknowledged.
+async fn replay(
+    phones: Vec<Phone>,
+    url: &str,
+    a: &SimulateArgs,
+    faults: Faults,
+    secs: u64,
+) -> anyhow::Result<()> {
+    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new())
+        .pool_max_idle_per_host(a.concurrency)
+        .build_http();
+    let stats = Arc::new(Stats::default());
+    let slots = Arc::new(Semaphore::new(a.concurrency));
+    let phones: Vec<Arc<Phone>> = phones.into_iter().map(Arc::new).collect();
+    let dt = 1.0 / a.rate;
+    let steps = (secs as f64 * a.rate) as u64;
+    let t0 = UnixMs::now().0 - secs as i64 * 1000;
+    // The fixes are made first, so the clock measures only the posting.
+    for k in 0..steps {
+        let t = UnixMs(t0 + (k as f64 * dt * 1000.0) as i64);
+        for phone in &phones {
+            let mut w = phone.walker.lock().unwrap_or_else(|p| p.into_inner());
+            let fix = w.step(t, dt, &faults);
+            let batches = w.carry(fix, a.batch_secs, &faults);
+            stats.fixes.fetch_add(1, Ordering::Relaxed);
+            phone
+                .unsent
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(batches);
+        }
+    }
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        let mut left = 0;
+        for phone in &phones {
+            if phone
+                .unsent
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_empty()
+            {
+                continue;
+            }
+            left += 1;
+            if phone.sending.swap(true, Ordering::AcqRel) {
+                continue;
+            }
+            let permit = slots.clone().acquire_owned().await?;
+            let (phone, client, stats, url) = (
+                phone.clone(),
+                client.clone(),
+                stats.clone(),
+                url.to_string(),
+            );
+            tasks.spawn(async move {
+                let _permit = permit;
+                drain(phone, client, url, stats).await;
+            });
+        }
+        if left == 0 {
+            break;
+        }
+        // Let a post in flight finish before looking again.
+        if tasks.join_next().await.is_none() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+    let secs_taken = started.elapsed().as_secs_f64();
+    let acked = stats.accepted.load(Ordering::Relaxed) + stats.duplicates.load(Ordering::Relaxed);
+    println!("{}", stats.line(started));
+    println!(
+        "replay: {acked} fixes acknowledged in {secs_taken:.2} s: {:.0} fixes/s, {:.0} requests/s; ack p50 {} ms, p99 {} ms",
+        acked as f64 / secs_taken,
+        stats.batches.load(Ordering::Relaxed) as f64 / secs_taken,
+        stats.p(0.5),
+        stats.p(0.99)
+    );
+    Ok(())
 }
 
 async fn simulate(
@@ -360,27 +574,7 @@ async fn simulate(
             );
             tokio::spawn(async move {
                 let _permit = permit;
-                loop {
-                    let next = phone
-                        .unsent
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .front()
-                        .cloned();
-                    let Some(b) = next else { break };
-                    stats.batches.fetch_add(1, Ordering::Relaxed);
-                    if post(&client, &url, &phone.token, &b, &stats).await {
-                        phone
-                            .unsent
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .pop_front();
-                    } else {
-                        stats.failed.fetch_add(1, Ordering::Relaxed);
-                        break;
-                    }
-                }
-                phone.sending.store(false, Ordering::Release);
+                drain(phone, client, url, stats).await;
             });
         }
         bar.set_message(stats.line(started));

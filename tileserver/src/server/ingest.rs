@@ -94,3 +94,63 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Job>) {
         }
     }
 }
+
+/// Audit rows take the same road: the rows of writes that finish at the
+/// same moment are committed together, each write answered once its row
+/// is in.
+pub struct AuditQueue {
+    tx: mpsc::Sender<(
+        crate::store::accounts::NewAudit,
+        oneshot::Sender<Result<(), StoreError>>,
+    )>,
+}
+
+/// Rows one audit transaction takes at most.
+const MAX_GROUP_AUDIT: usize = 2_000;
+
+impl AuditQueue {
+    pub fn start(store: Store) -> Self {
+        let (tx, mut rx) = mpsc::channel::<(
+            crate::store::accounts::NewAudit,
+            oneshot::Sender<Result<(), StoreError>>,
+        )>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut group = vec![first];
+                while group.len() < MAX_GROUP_AUDIT {
+                    match rx.try_recv() {
+                        Ok(j) => group.push(j),
+                        Err(_) => break,
+                    }
+                }
+                let rows: Vec<_> = group.iter().map(|(a, _)| a.clone()).collect();
+                match store.audit_many(&rows).await {
+                    Ok(()) => {
+                        for (_, done) in group {
+                            let _ = done.send(Ok(()));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, rows = rows.len(), "an audit group failed; writing its rows one by one");
+                        for (a, done) in group {
+                            let _ = done.send(store.audit(&a).await);
+                        }
+                    }
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    /// Writes a row; answers once it is committed.
+    pub async fn write(&self, row: crate::store::accounts::NewAudit) -> Result<(), StoreError> {
+        let (done, answer) = oneshot::channel();
+        self.tx
+            .send((row, done))
+            .await
+            .map_err(|_| StoreError::Unavailable("the server is stopping".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the server is stopping".into()))?
+    }
+}

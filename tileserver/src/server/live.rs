@@ -262,6 +262,13 @@ impl LiveHub {
         *known = next;
     }
 
+    /// The county of a worker on the roster as the hub last read it
+    /// (`None` when it is not there, or not yet).
+    pub fn county_of(&self, worker: &WorkerId) -> Option<CountyCode> {
+        let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+        known.get(worker).map(|k| k.county)
+    }
+
     /// Workers online now, by county.
     pub fn online(&self, county: CountyCode) -> usize {
         let known = self.known.lock().unwrap_or_else(|p| p.into_inner());

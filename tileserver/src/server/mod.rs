@@ -158,6 +158,8 @@ pub struct AppState {
     live: live::LiveHub,
     /// Phones' batches on their way to the store (group commit).
     ingest: ingest::IngestQueue,
+    /// Audit rows on their way to the store (group commit).
+    audit: ingest::AuditQueue,
 }
 
 impl AppState {
@@ -198,6 +200,7 @@ impl AppState {
                 })?,
             live: live::LiveHub::new(config.online_timeout),
             ingest: ingest::IngestQueue::start(store.clone()),
+            audit: ingest::AuditQueue::start(store.clone()),
             store,
             config,
         });

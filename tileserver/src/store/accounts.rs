@@ -325,6 +325,33 @@ impl Store {
         })
     }
 
+    /// Several tokens in one transaction (a fleet of phones); their ids.
+    pub async fn insert_tokens(&self, tokens: &[NewToken]) -> Result<Vec<i64>, StoreError> {
+        accounts_write!(self, "issue tokens", tx => {
+            let mut ids = Vec::with_capacity(tokens.len());
+            for t in tokens {
+                ids.push(
+                    sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO tokens (hash, name, role, scope, user_id, worker_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    )
+                    .bind(t.hash.to_hex())
+                    .bind(&t.name)
+                    .bind(t.role.as_str())
+                    .bind(t.scope.as_str())
+                    .bind(t.user_id)
+                    .bind(&t.worker_id)
+                    .bind(now())
+                    .bind(t.expires_at)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .ctx(|| "storing a token".into())?,
+                );
+            }
+            ids
+        })
+    }
+
     pub async fn tokens(&self) -> Result<Vec<Token>, StoreError> {
         let sql = format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY id");
         let rows: Vec<TokenTuple> = on_pool!(self, pool => {
@@ -480,6 +507,40 @@ impl Store {
                 .map(|_| ())
         })
         .ctx(|| "writing the audit log".into())?;
+        Ok(())
+    }
+
+    /// Several audit rows in one transaction (one commit for all: the
+    /// server groups the rows of writes finishing at the same moment).
+    pub async fn audit_many(&self, rows: &[NewAudit]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let at = now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.ctx(|| "starting to write the audit log".into())?;
+            let result = async {
+                for a in rows {
+                    sqlx::query("INSERT INTO audit (at, actor, role, action, target, address, outcome, status, county) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                        .bind(at)
+                        .bind(&a.actor)
+                        .bind(&a.role)
+                        .bind(&a.action)
+                        .bind(&a.target)
+                        .bind(&a.address)
+                        .bind(&a.outcome)
+                        .bind(a.status.map(i64::from))
+                        .bind(&a.county)
+                        .execute(&mut *tx)
+                        .await
+                        .ctx(|| "writing the audit log".into())?;
+                }
+                Ok(())
+            }
+            .await;
+            finish(tx, result, "write the audit log").await?
+        });
         Ok(())
     }
 

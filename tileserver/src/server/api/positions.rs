@@ -163,12 +163,24 @@ async fn ingest_value(
     let mut county_of: HashMap<WorkerId, Option<CountyCode>> = HashMap::new();
     for f in &fixes {
         if !county_of.contains_key(&f.worker) {
-            let c = state
-                .store
-                .worker(&f.worker)
-                .await?
-                .and_then(|w| w.county.parse().ok())
-                .filter(|&c| who.0.scope.allows_county(c));
+            // The roster in memory first; the store for a worker added
+            // since the hub last read it.
+            let c = match state.live.county_of(&f.worker) {
+                Some(c) => Some(c),
+                None => {
+                    let c = state
+                        .store
+                        .worker(&f.worker)
+                        .await?
+                        .and_then(|w| w.county.parse().ok());
+                    // Added by another process: the hub reads the roster again.
+                    if c.is_some() {
+                        state.live.roster_changed();
+                    }
+                    c
+                }
+            }
+            .filter(|&c| who.0.scope.allows_county(c));
             county_of.insert(f.worker.clone(), c);
         }
     }

@@ -114,8 +114,9 @@ where
                 status: Some(status.as_u16()),
                 county: note.county,
             };
-            if let Err(e) = state.store.audit(&entry).await {
-                tracing::error!(error = %e, action = %entry.action, "the audit log could not be written");
+            let action = entry.action.clone();
+            if let Err(e) = state.audit.write(entry).await {
+                tracing::error!(error = %e, %action, "the audit log could not be written");
             }
             Ok(res)
         }))
