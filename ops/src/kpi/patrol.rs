@@ -320,6 +320,56 @@ mod tests {
         )
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+        /// Fixes arriving in any order (and resent) give the same KPIs.
+        #[test]
+        fn kpis_do_not_depend_on_arrival_order(seed in proptest::prelude::any::<u64>()) {
+            use crate::positions::Fix;
+            use crate::tracks::{SegmentParams, segment};
+            let plane = LocalPlane::new(Coord { x: 117.05, y: 28.29 });
+            let grid = || GridInput {
+                code: "360681001001001".into(),
+                area: MultiPolygon(vec![square(&plane, -500.0, -500.0, 1000.0)]),
+                buildings: (0..20)
+                    .map(|i| MultiPolygon(vec![square(&plane, -400.0 + 40.0 * i as f64, 25.0 * (i % 3) as f64, 10.0)]))
+                    .collect(),
+            };
+            let id = WorkerId::parse("w1").unwrap();
+            let roster = vec![Worker {
+                id: id.clone(),
+                name: "张三".into(),
+                role: WorkerRole::FullTime,
+                grids: vec!["360681001001001".into()],
+                phone: None,
+            }];
+            // A walk east with a stop, 1 Hz.
+            let fixes: Vec<Fix> = (0..1500)
+                .map(|s| {
+                    let x = if (600..1300).contains(&s) { 200.0 } else { -450.0 + s as f64 * 0.6 };
+                    let c = plane.inverse(Coord { x, y: 5.0 });
+                    Fix { worker: id.clone(), time: UnixMs::seconds(1_800_000_000 + s), lon: c.x, lat: c.y,
+                          accuracy: None, speed: None, heading: None, battery: None }
+                })
+                .collect();
+            let kpis = |f: &[Fix]| {
+                let seg = segment(f, &SegmentParams::default());
+                let tracks = [WorkerTracks { worker: &id, patrols: &seg.patrols, visits: &seg.visits }];
+                patrol_kpis(&[grid()], &roster, &tracks, &HashSet::new(), &PatrolKpiParams::default())
+            };
+            let expected = kpis(&fixes);
+            let mut shuffled = fixes.clone();
+            shuffled.extend(fixes[..100].iter().cloned());
+            let mut s = seed;
+            for i in (1..shuffled.len()).rev() {
+                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                shuffled.swap(i, (s >> 33) as usize % (i + 1));
+            }
+            proptest::prop_assert_eq!(kpis(&shuffled), expected);
+        }
+    }
+
     #[test]
     fn buildings_near_the_track_are_covered() {
         let plane = LocalPlane::new(Coord {
