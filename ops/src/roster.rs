@@ -348,7 +348,7 @@ mod tests {
         assert!(e.to_string().starts_with("line 2: worker w1: role"), "{e}");
         let e = from_csv("id,name,grids\n").unwrap_err();
         assert!(matches!(e, RosterError::Header(_)), "{e}");
-        let e = from_csv(&format!("id,name,role,grids\nw1,a,leader,123\n")).unwrap_err();
+        let e = from_csv("id,name,role,grids\nw1,a,leader,123\n").unwrap_err();
         assert!(e.to_string().contains("not 15 digits"), "{e}");
         let e = from_csv(&format!(
             "id,name,role,grids\nw1,a,leader,{G1}\nw1,b,leader,{G2}\n"

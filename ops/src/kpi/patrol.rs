@@ -417,7 +417,7 @@ mod tests {
         let online: HashSet<WorkerId> = [w.id.clone()].into();
         let k = patrol_kpis(
             &[grid],
-            &[w.clone()],
+            std::slice::from_ref(&w),
             &tracks,
             &online,
             &PatrolKpiParams::default(),

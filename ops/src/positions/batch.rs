@@ -326,7 +326,7 @@ mod tests {
         assert!(matches!(read("[1,", &opts()), Err(BatchError::Syntax(_))));
         assert!(matches!(read("{\"a\":1}", &opts()), Err(BatchError::Shape)));
         assert!(matches!(read("[]", &opts()), Err(BatchError::Empty)));
-        let many = format!("[{}]", vec!["{}"; 11].join(","));
+        let many = format!("[{}]", ["{}"; 11].join(","));
         assert!(matches!(
             read(&many, &opts()),
             Err(BatchError::TooMany { count: 11, max: 10 })
