@@ -389,6 +389,28 @@ async fn direct(
     .await
 }
 
+/// What posting phones share: the HTTP client, the figures, the slots
+/// for requests in flight.
+struct Posting {
+    client: Client<HttpConnector, Full<Bytes>>,
+    stats: Arc<Stats>,
+    slots: Arc<Semaphore>,
+    phones: Vec<Arc<Phone>>,
+}
+
+impl Posting {
+    fn new(phones: Vec<Phone>, concurrency: usize) -> Self {
+        Self {
+            client: Client::builder(TokioExecutor::new())
+                .pool_max_idle_per_host(concurrency)
+                .build_http(),
+            stats: Arc::new(Stats::default()),
+            slots: Arc::new(Semaphore::new(concurrency)),
+            phones: phones.into_iter().map(Arc::new).collect(),
+        }
+    }
+}
+
 /// Sends what a phone has, in order, until it is all acknowledged or a
 /// post fails (then the phone tries again later).
 async fn drain(
@@ -430,12 +452,12 @@ async fn replay(
     faults: Faults,
     secs: u64,
 ) -> anyhow::Result<()> {
-    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(a.concurrency)
-        .build_http();
-    let stats = Arc::new(Stats::default());
-    let slots = Arc::new(Semaphore::new(a.concurrency));
-    let phones: Vec<Arc<Phone>> = phones.into_iter().map(Arc::new).collect();
+    let Posting {
+        client,
+        stats,
+        slots,
+        phones,
+    } = Posting::new(phones, a.concurrency);
     let dt = 1.0 / a.rate;
     let steps = (secs as f64 * a.rate) as u64;
     let t0 = UnixMs::now().0 - secs as i64 * 1000;
@@ -511,12 +533,12 @@ async fn simulate(
     a: &SimulateArgs,
     faults: Faults,
 ) -> anyhow::Result<()> {
-    let client: Client<HttpConnector, Full<Bytes>> = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(a.concurrency)
-        .build_http();
-    let stats = Arc::new(Stats::default());
-    let slots = Arc::new(Semaphore::new(a.concurrency));
-    let phones: Vec<Arc<Phone>> = phones.into_iter().map(Arc::new).collect();
+    let Posting {
+        client,
+        stats,
+        slots,
+        phones,
+    } = Posting::new(phones, a.concurrency);
     eprintln!(
         "{} workers walking, {} fix/s each, batches every {} s, posting to {url}{}",
         phones.len(),

@@ -306,28 +306,15 @@ impl Store {
     }
 
     pub async fn insert_token(&self, t: &NewToken) -> Result<i64, StoreError> {
-        accounts_write!(self, "issue a token", tx => {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO tokens (hash, name, role, scope, user_id, worker_id, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(t.hash.to_hex())
-            .bind(&t.name)
-            .bind(t.role.as_str())
-            .bind(t.scope.as_str())
-            .bind(t.user_id)
-            .bind(&t.worker_id)
-            .bind(now())
-            .bind(t.expires_at)
-            .fetch_one(&mut *tx)
-            .await
-            .ctx(|| "storing the token".into())?
+        let ids = self.insert_tokens(std::slice::from_ref(t)).await?;
+        ids.first().copied().ok_or_else(|| StoreError::Corrupt {
+            what: "a token insert returned no id".into(),
         })
     }
 
     /// Several tokens in one transaction (a fleet of phones); their ids.
     pub async fn insert_tokens(&self, tokens: &[NewToken]) -> Result<Vec<i64>, StoreError> {
-        accounts_write!(self, "issue tokens", tx => {
+        accounts_write!(self, "issue a token", tx => {
             let mut ids = Vec::with_capacity(tokens.len());
             for t in tokens {
                 ids.push(

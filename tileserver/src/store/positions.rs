@@ -258,18 +258,10 @@ impl Store {
         from: UnixMs,
         to: UnixMs,
     ) -> Result<Vec<Fix>, StoreError> {
-        let sql = format!(
-            "SELECT {FIX_COLUMNS} FROM positions WHERE worker_id = $1 AND t >= $2 AND t < $3 ORDER BY t"
-        );
-        let rows: Vec<FixRow> = on_pool!(self, pool => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(worker.as_str())
-                .bind(from.0)
-                .bind(to.0)
-                .fetch_all(pool)
-                .await
-        })
-        .ctx(|| format!("reading the positions of {worker}"))?;
+        let rows = self
+            .fixes_where("worker_id", worker.as_str(), from, to)
+            .await
+            .ctx(|| format!("reading the positions of {worker}"))?;
         rows.into_iter().map(fix_of).collect()
     }
 
@@ -280,19 +272,32 @@ impl Store {
         from: UnixMs,
         to: UnixMs,
     ) -> Result<Vec<Fix>, StoreError> {
+        let rows = self
+            .fixes_where("county", &county.to_string(), from, to)
+            .await
+            .ctx(|| format!("reading the positions of county {county}"))?;
+        rows.into_iter().map(fix_of).collect()
+    }
+
+    /// Fixes whose `column` (a name written here, never input) is `key`.
+    async fn fixes_where(
+        &self,
+        column: &'static str,
+        key: &str,
+        from: UnixMs,
+        to: UnixMs,
+    ) -> Result<Vec<FixRow>, sqlx::Error> {
         let sql = format!(
-            "SELECT {FIX_COLUMNS} FROM positions WHERE county = $1 AND t >= $2 AND t < $3 ORDER BY worker_id, t"
+            "SELECT {FIX_COLUMNS} FROM positions WHERE {column} = $1 AND t >= $2 AND t < $3 ORDER BY worker_id, t"
         );
-        let rows: Vec<FixRow> = on_pool!(self, pool => {
+        on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(county.to_string())
+                .bind(key)
                 .bind(from.0)
                 .bind(to.0)
                 .fetch_all(pool)
                 .await
         })
-        .ctx(|| format!("reading the positions of county {county}"))?;
-        rows.into_iter().map(fix_of).collect()
     }
 
     /// Each worker's latest fix (a county's, or every county's).
