@@ -582,20 +582,23 @@ async fn simulate(
             if !ready || phone.sending.load(Ordering::Acquire) {
                 continue;
             }
-            let Ok(permit) = slots.clone().try_acquire_owned() else {
-                continue; // every slot busy: this phone tries again next tick
-            };
             if phone.sending.swap(true, Ordering::AcqRel) {
                 continue;
             }
-            let (phone, client, stats, url) = (
+            let (phone, client, stats, url, slots) = (
                 phone.clone(),
                 client.clone(),
                 stats.clone(),
                 url.to_string(),
+                slots.clone(),
             );
+            // The phone waits for a slot in its own task: the walk goes
+            // on every second whatever the server's pace.
             tokio::spawn(async move {
-                let _permit = permit;
+                let Ok(_permit) = slots.acquire_owned().await else {
+                    phone.sending.store(false, Ordering::Release);
+                    return;
+                };
                 drain(phone, client, url, stats).await;
             });
         }

@@ -50,6 +50,9 @@ struct PositionData<'a> {
     heading: Option<f32>,
     battery: Option<f32>,
     online: bool,
+    /// When the server committed it (Unix ms): a client's lag is its
+    /// clock minus this.
+    committed: i64,
 }
 
 #[derive(Serialize)]
@@ -65,14 +68,16 @@ struct Known {
     grids: Arc<[String]>,
     last: Option<UnixMs>,
     online: bool,
+    /// When its last position event went out (server clock).
+    sent: Option<UnixMs>,
 }
 
 pub struct LiveHub {
     tx: broadcast::Sender<Arc<LiveEvent>>,
     window: Mutex<VecDeque<Arc<LiveEvent>>>,
     next_id: AtomicU64,
-    /// The newest fix of each worker since the last flush.
-    pending: Mutex<HashMap<WorkerId, Fix>>,
+    /// The newest fix of each worker not sent yet, with its commit time.
+    pending: Mutex<HashMap<WorkerId, (Fix, UnixMs)>>,
     known: Mutex<HashMap<WorkerId, Known>>,
     roster_stale: AtomicBool,
     timeout: Duration,
@@ -117,12 +122,13 @@ impl LiveHub {
 
     /// Fixes just committed (any order); sent at the next flush.
     pub fn fixes_stored(&self, fixes: &[Fix]) {
+        let committed = UnixMs::now();
         let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         for f in fixes {
             match p.get(&f.worker) {
-                Some(old) if old.time >= f.time => {}
+                Some((old, _)) if old.time >= f.time => {}
                 _ => {
-                    p.insert(f.worker.clone(), f.clone());
+                    p.insert(f.worker.clone(), (f.clone(), committed));
                 }
             }
         }
@@ -156,21 +162,28 @@ impl LiveHub {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
         let timeout = self.timeout.as_millis() as i64;
         let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
-        let mut fixes: Vec<Fix> = pending.into_values().collect();
-        fixes.sort_by(|a, b| a.worker.cmp(&b.worker));
+        let mut fixes: Vec<(Fix, UnixMs)> = pending.into_values().collect();
+        fixes.sort_by(|a, b| a.0.worker.cmp(&b.0.worker));
         let mut unknown = Vec::new();
-        for f in fixes {
+        let mut later = Vec::new();
+        for (f, committed) in fixes {
             let Some(k) = known.get_mut(&f.worker) else {
                 // Added to the roster since the hub read it: kept for the
                 // next flush, after the reload.
-                unknown.push(f);
+                unknown.push((f, committed));
                 continue;
             };
             if k.last.is_some_and(|l| l >= f.time) {
                 // A late fix from a phone's buffer: stored, but not news.
                 continue;
             }
+            // One position a worker a second: a newer one waits its turn.
+            if k.sent.is_some_and(|s| now.0 - s.0 < MIN_SPACING_MS) {
+                later.push((f, committed));
+                continue;
+            }
             k.last = Some(f.time);
+            k.sent = Some(now);
             let online = now.0 - f.time.0 <= timeout;
             if online && !k.online {
                 k.online = true;
@@ -191,15 +204,19 @@ impl LiveHub {
                 heading: f.heading,
                 battery: f.battery,
                 online: k.online,
+                committed: committed.0,
             })
             .unwrap_or_default();
             self.emit("position", k.county, k.grids.clone(), data);
         }
         if !unknown.is_empty() {
             self.roster_stale.store(true, Ordering::Relaxed);
+        }
+        if !unknown.is_empty() || !later.is_empty() {
+            // Back in the queue unless a newer fix came meanwhile.
             let mut p = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            for f in unknown {
-                p.entry(f.worker.clone()).or_insert(f);
+            for (f, c) in unknown.into_iter().chain(later) {
+                p.entry(f.worker.clone()).or_insert((f, c));
             }
         }
         let mut gone: Vec<(&WorkerId, &mut Known)> = known
@@ -256,6 +273,7 @@ impl LiveHub {
                     grids: w.worker.grids.into(),
                     last,
                     online,
+                    sent: None,
                 },
             );
         }
@@ -279,11 +297,15 @@ impl LiveHub {
     }
 }
 
-/// Runs the hub until the server stops: a flush a second, so positions
-/// go out at most once a worker a second and an offline transition
-/// within a second of its timeout.
+/// A worker's position events are at least this far apart.
+const MIN_SPACING_MS: i64 = 1000;
+
+/// Runs the hub until the server stops: a flush every 250 ms, so a fix
+/// goes out within a quarter second of its commit (or of its worker's
+/// previous event plus a second), and an offline transition within a
+/// quarter second of its timeout.
 pub async fn run(state: Arc<AppState>) {
-    let mut every = tokio::time::interval(Duration::from_secs(1));
+    let mut every = tokio::time::interval(Duration::from_millis(250));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
@@ -307,6 +329,7 @@ mod tests {
                 grids: vec!["110108001001001".to_string()].into(),
                 last: None,
                 online: false,
+                sent: None,
             },
         );
         hub
@@ -350,6 +373,35 @@ mod tests {
         // A town elsewhere sees none of it.
         let other = Scope::Prefix("110108002".into());
         assert!(hub.since(0, &other).0.is_empty());
+    }
+
+    #[test]
+    fn a_worker_gets_one_position_a_second_and_the_newest_goes_out() {
+        let hub = hub_with("w1");
+        let now = 1_800_000_000_000;
+        hub.fixes_stored(&[fix("w1", now)]);
+        hub.flush(UnixMs(now + 100));
+        hub.fixes_stored(&[fix("w1", now + 300)]);
+        hub.flush(UnixMs(now + 350));
+        hub.fixes_stored(&[fix("w1", now + 600)]);
+        hub.flush(UnixMs(now + 600));
+        let positions = |hub: &LiveHub| {
+            hub.since(0, &Scope::All)
+                .0
+                .iter()
+                .filter(|e| e.kind == "position")
+                .count()
+        };
+        assert_eq!(positions(&hub), 1, "the second and third wait their turn");
+        hub.flush(UnixMs(now + 1100));
+        let (events, _) = hub.since(0, &Scope::All);
+        let last = events.last().unwrap();
+        assert_eq!(positions(&hub), 2);
+        assert!(
+            last.data.contains(&format!("\"t\":{}", now + 600)),
+            "{}",
+            last.data
+        );
     }
 
     #[test]
