@@ -15,7 +15,23 @@ const DEGREE_DIGITS: f64 = 1e6;
 pub struct Trip {
     pub path: Vec<[f64; 2]>,
     /// Seconds from `Replay::start`, one per vertex.
+    #[serde(serialize_with = "whole_as_integers")]
     pub timestamps: Vec<f32>,
+}
+
+/// Whole seconds as `12`, not `12.0`, and tenths as `12.3`: a day at
+/// 1 Hz is 86,400 of them, a large part of the replay's bytes.
+fn whole_as_integers<S: serde::Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for &x in v {
+        if x.fract() == 0.0 && x.abs() < 16_777_216.0 {
+            seq.serialize_element(&(x as i64))?;
+        } else {
+            seq.serialize_element(&x)?;
+        }
+    }
+    seq.end()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -41,9 +57,12 @@ pub fn replay(patrols: &[Patrol], from: UnixMs, to: UnixMs) -> Replay {
                 .collect();
             (pts.len() >= 2).then(|| Trip {
                 path: pts.iter().map(|(_, c)| [round(c.x), round(c.y)]).collect(),
+                // Tenths of a second: finer than a replay at 1× shows,
+                // and a day's worth stays short (f32 holds them exactly
+                // enough: 1/128 s at 86,400 s).
                 timestamps: pts
                     .iter()
-                    .map(|(t, _)| ((t.0 - start * 1000) as f64 / 1000.0) as f32)
+                    .map(|(t, _)| (((t.0 - start * 1000) as f64 / 100.0).round() / 10.0) as f32)
                     .collect(),
             })
         })
@@ -85,5 +104,11 @@ mod tests {
         let ts = &r.trips[0].timestamps;
         assert_eq!(ts.len(), 86_400);
         assert!(ts.iter().enumerate().all(|(i, t)| *t == i as f32));
+        let json = serde_json::to_string(&r.trips[0]).unwrap();
+        assert!(
+            json.contains("\"timestamps\":[0,1,2,3,"),
+            "{}",
+            &json[json.len() - 200..]
+        );
     }
 }
