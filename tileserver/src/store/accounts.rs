@@ -477,24 +477,7 @@ impl Store {
 
     /// Writes one audit row (committed before this returns).
     pub async fn audit(&self, a: &NewAudit) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("INSERT INTO audit (at, actor, role, action, target, address, outcome, status, county) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(now())
-                .bind(&a.actor)
-                .bind(&a.role)
-                .bind(&a.action)
-                .bind(&a.target)
-                .bind(&a.address)
-                .bind(&a.outcome)
-                .bind(a.status.map(i64::from))
-                .bind(&a.county)
-                .execute(pool)
-                .await
-                .map(|_| ())
-        })
-        .ctx(|| "writing the audit log".into())?;
-        Ok(())
+        self.audit_many(std::slice::from_ref(a)).await
     }
 
     /// Several audit rows in one transaction (one commit for all: the

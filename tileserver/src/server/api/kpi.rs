@@ -103,6 +103,7 @@ pub(super) async fn patrol_kpis(
         .map(|f| f.worker)
         .collect();
     let scope = scope.clone();
+    let grids_of_plan = set.clone();
     let kpis = tokio::task::spawn_blocking(move || {
         // Buildings to the grid holding their interior point.
         let mut per_grid: Vec<Vec<geo_types::MultiPolygon<f64>>> =
@@ -178,8 +179,7 @@ pub(super) async fn patrol_kpis(
         "geojson" => {
             let by_code: HashMap<&str, &patrol::GridPatrolKpi> =
                 kpis.grids.iter().map(|k| (k.grid.as_str(), k)).collect();
-            let set = super::grid_set(&state, &plan, GridLevel::Grid).await?;
-            let features: Vec<serde_json::Value> = set
+            let features: Vec<serde_json::Value> = grids_of_plan
                 .grids
                 .iter()
                 .filter_map(|g| {

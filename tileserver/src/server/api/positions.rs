@@ -121,37 +121,39 @@ pub(super) async fn ingest(
             ApiError::BadRequest(format!("crs {:?} is neither wgs84 nor gcj02", clip(c)))
         })?,
     };
-    let (reply, status) = ingest_value(&state, &who, crs, body).await?;
-    Ok((status, Json(reply)).into_response())
-}
-
-/// Reads, screens and stores a batch for `who`; the reply and its status.
-async fn ingest_value(
-    state: &AppState,
-    who: &Who,
-    crs: Crs,
-    body: serde_json::Value,
-) -> Result<(IngestReply, StatusCode), ApiError> {
-    let phone = match (who.0.role, &who.0.worker) {
-        (Role::Worker, Some(w)) => Some(
-            WorkerId::parse(w)
-                .map_err(|_| ApiError::Forbidden("the token's worker id is not valid".into()))?,
-        ),
-        (Role::Worker, None) => {
-            return Err(ApiError::Forbidden(
-                "this worker token names no worker".into(),
-            ));
-        }
-        _ => None,
-    };
+    let phone = phone_of(&who)?;
     let opts = ReadOptions {
         crs,
         default_worker: phone.clone(),
         max_points: state.config.max_batch,
     };
     let fixes = batch::from_value(body, &opts).map_err(batch_error)?;
+    let (reply, status) = ingest_fixes(&state, &who, phone.as_ref(), fixes).await?;
+    Ok((status, Json(reply)).into_response())
+}
+
+/// The worker a phone's token posts for (`None` for an admin).
+fn phone_of(who: &Who) -> Result<Option<WorkerId>, ApiError> {
+    match (who.0.role, &who.0.worker) {
+        (Role::Worker, Some(w)) => WorkerId::parse(w)
+            .map(Some)
+            .map_err(|_| ApiError::Forbidden("the token's worker id is not valid".into())),
+        (Role::Worker, None) => Err(ApiError::Forbidden(
+            "this worker token names no worker".into(),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// Screens and stores fixes already read for `who`; the reply and its status.
+async fn ingest_fixes(
+    state: &AppState,
+    who: &Who,
+    phone: Option<&WorkerId>,
+    fixes: Vec<Fix>,
+) -> Result<(IngestReply, StatusCode), ApiError> {
     // A phone posts for itself: a batch naming anyone else is refused whole.
-    if let Some(me) = &phone
+    if let Some(me) = phone
         && let Some(f) = fixes.iter().find(|f| f.worker != *me)
     {
         return Err(ApiError::Forbidden(format!(
@@ -207,7 +209,7 @@ async fn ingest_value(
         &limits,
         UnixMs::now(),
         |w| county_of.get(w).is_some_and(Option::is_some),
-        phone.as_ref(),
+        phone,
     );
     let stored = match counties.first() {
         Some(&c) if !s.accepted.is_empty() => {
@@ -424,15 +426,11 @@ async fn osmand_fix(
     fix: Result<Fix, BatchError>,
 ) -> Result<Response, ApiError> {
     let fix = fix.map_err(batch_error)?;
-    let body = serde_json::Value::Array(vec![serde_json::json!({
-        "worker": fix.worker.as_str(), "time": fix.time.0, "lon": fix.lon, "lat": fix.lat,
-        "accuracy": fix.accuracy, "speed": fix.speed, "heading": fix.heading, "battery": fix.battery,
-    })]);
-    let resp = ingest_value(state, who, Crs::Wgs84, body).await?;
+    let phone = phone_of(who)?;
+    let (reply, _) = ingest_fixes(state, who, phone.as_ref(), vec![fix]).await?;
     // OsmAnd and Traccar Client resend anything but a 200 for ever: a fix
     // the screen refused would come back at every report, so it is
     // answered 200 with the reason in the body.
-    let (reply, _) = resp;
     Ok((StatusCode::OK, Json(reply)).into_response())
 }
 

@@ -115,7 +115,7 @@ where
                 county: note.county,
             };
             let action = entry.action.clone();
-            if let Err(e) = state.audit.write(entry).await {
+            if let Err(e) = state.audit.row(entry).await {
                 tracing::error!(error = %e, %action, "the audit log could not be written");
             }
             Ok(res)
