@@ -8,6 +8,7 @@ use ops::roster::WorkerId;
 
 use super::backend::{Backend, on_pool};
 use super::error::{SqlContext, finish};
+use super::gpkg::fix_reader::{FixesOf, read_fixes};
 use super::{CountyCode, Store, StoreError};
 
 /// Rows a statement inserts at most: 10 values a row stays under both
@@ -258,6 +259,9 @@ impl Store {
         from: UnixMs,
         to: UnixMs,
     ) -> Result<Vec<Fix>, StoreError> {
+        if let Backend::Gpkg(g) = self.backend() {
+            return read_fixes(g.pool(), FixesOf::Worker, worker.as_str(), from, to).await;
+        }
         let rows = self
             .fixes_where("worker_id", worker.as_str(), from, to)
             .await
@@ -272,6 +276,9 @@ impl Store {
         from: UnixMs,
         to: UnixMs,
     ) -> Result<Vec<Fix>, StoreError> {
+        if let Backend::Gpkg(g) = self.backend() {
+            return read_fixes(g.pool(), FixesOf::County, &county.to_string(), from, to).await;
+        }
         let rows = self
             .fixes_where("county", &county.to_string(), from, to)
             .await

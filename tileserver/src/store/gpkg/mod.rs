@@ -2,6 +2,7 @@
 //! as it is, written and read through sqlx's SQLite driver.
 
 mod dialect;
+pub(crate) mod fix_reader;
 mod functions;
 pub(crate) mod geometry;
 mod plans;
