@@ -5,7 +5,7 @@
 //! nothing stored, the worker list with online state, patrols and replay.
 
 mod common;
-use common::http::{accepted, send, serve, token};
+use common::http::{accepted, send, serve, tile_of, token};
 use common::postgis::PgCluster;
 use common::*;
 
@@ -83,6 +83,8 @@ fn replayed(port: u16, token: &str, worker: &str) -> usize {
 struct Sse {
     reader: std::io::BufReader<std::net::TcpStream>,
     head: String,
+    /// Every event read so far: (kind, data).
+    seen: Vec<(String, String)>,
 }
 
 impl Sse {
@@ -109,7 +111,11 @@ impl Sse {
             }
             head.push_str(&line);
         }
-        Self { reader, head }
+        Self {
+            reader,
+            head,
+            seen: Vec::new(),
+        }
     }
 
     /// The next event (kind, id, data), skipping keep-alive comments.
@@ -140,9 +146,36 @@ impl Sse {
             {
                 data.push_str(v.trim());
             } else if line.is_empty() && !kind.is_empty() {
+                self.seen.push((kind.clone(), data.clone()));
                 return (kind, id, data);
             }
         }
+    }
+
+    /// Every event that arrives within `d` (the stream stays open).
+    fn for_a_while(&mut self, d: std::time::Duration) -> Vec<(String, String)> {
+        use std::io::BufRead;
+        let stream = self.reader.get_ref();
+        stream.set_read_timeout(Some(d)).unwrap();
+        let mut out = Vec::new();
+        let mut data = String::new();
+        let mut kind = String::new();
+        loop {
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let line = line.trim_end();
+            if let Some(v) = line.strip_prefix("event:") {
+                kind = v.trim().to_string();
+            } else if let Some(v) = line.strip_prefix("data:") {
+                data.push_str(v.trim());
+            } else if line.is_empty() && !kind.is_empty() {
+                out.push((std::mem::take(&mut kind), std::mem::take(&mut data)));
+            }
+        }
+        out
     }
 
     /// Events until one of `kind` about `worker` arrives.
@@ -613,6 +646,8 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     let (s, _) = call(port, "GET", "/api/kpi/patrol?format=xlsx", &viewer, None);
     assert_eq!(s, 400);
 
+    check_worker_tiles_and_scopes(store, port, (lon, lat), &g1, &phone1, &viewer);
+
     // A planner uploads a roster over HTTP; a town-scoped one may not
     // assign grids outside its town.
     let planner = token(store, "planner", &[]);
@@ -671,6 +706,181 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         today,
         "today's fixes kept"
     );
+}
+
+/// A decoded tile's features in `layer`: their properties by name.
+fn tile_features(body: &[u8], layer: &str) -> Vec<serde_json::Map<String, Value>> {
+    use geozero::mvt::{Message, Tile};
+    let t = Tile::decode(body).expect("an MVT");
+    let mut out = Vec::new();
+    for l in t.layers.iter().filter(|l| l.name == layer) {
+        for f in &l.features {
+            let mut m = serde_json::Map::new();
+            for kv in f.tags.chunks(2) {
+                let v = &l.values[kv[1] as usize];
+                let j = if let Some(s) = &v.string_value {
+                    json!(s)
+                } else if let Some(b) = v.bool_value {
+                    json!(b)
+                } else if let Some(i) = v.int_value.or(v.sint_value) {
+                    json!(i)
+                } else {
+                    json!(v.double_value.or(v.float_value.map(f64::from)))
+                };
+                m.insert(l.keys[kv[0] as usize].clone(), j);
+            }
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// The tracks, positions and visits tile sources, and what tokens of
+/// another village, another county and a worker see of them and of the
+/// worker API, the KPIs and the live stream.
+fn check_worker_tiles_and_scopes(
+    store: &[&str],
+    port: u16,
+    (lon, lat): (f64, f64),
+    g1: &str,
+    phone1: &str,
+    viewer: &str,
+) {
+    let tile = |path: &str, token: &str| {
+        let auth = format!("Bearer {token}");
+        send(port, "GET", path, &[("Authorization", &auth)], None)
+    };
+    let (x, y) = tile_of(lon + 0.005, lat, 14);
+    let at = format!("14/{x}/{y}.mvt");
+    // Today's patrols: w1's 20-minute walk of about 1,200 m is one line.
+    let r = tile(&format!("/tiles/tracks/{at}"), viewer);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.header("cache-control").contains("max-age=15"));
+    let tracks = tile_features(&r.body, "tracks");
+    let walk = tracks
+        .iter()
+        .find(|f| f["worker"] == "w1" && f["fixes"].as_i64() >= Some(1200))
+        .unwrap_or_else(|| panic!("w1's walk in {tracks:?}"));
+    let d = walk["distance_m"].as_f64().unwrap();
+    assert!((d - 1200.0).abs() < 60.0, "{walk:?}");
+    assert_eq!(walk["name"], "张三");
+    // A window without fixes, a worker filter, and malformed windows.
+    let r = tile(
+        &format!("/tiles/tracks/{at}?from=2020-01-01&to=2020-01-02"),
+        viewer,
+    );
+    assert_eq!(r.status, 204);
+    let r = tile(&format!("/tiles/tracks/{at}?worker=w2"), viewer);
+    assert_eq!(r.status, 204);
+    let r = tile(&format!("/tiles/tracks/{at}?worker=w1"), viewer);
+    assert_eq!(r.status, 200);
+    for bad in [
+        "from=yesterday",
+        "from=2020-01-01&to=2021-01-01",
+        "to=2019-01-01",
+    ] {
+        let r = tile(&format!("/tiles/tracks/{at}?{bad}"), viewer);
+        assert_eq!(r.status, 400, "{bad}: {}", r.text());
+    }
+    let r = tile(&format!("/tiles/grids/{at}?worker=w1"), viewer);
+    assert_eq!(r.status, 400, "grids take no worker: {}", r.text());
+    // Latest positions: w1 stands where its last fix was, online.
+    let (px, py) = tile_of(lon, lat, 12);
+    let r = tile(&format!("/tiles/positions/12/{px}/{py}.mvt"), viewer);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let pos = tile_features(&r.body, "positions");
+    let w1 = pos
+        .iter()
+        .find(|f| f["worker"] == "w1")
+        .expect("w1's position");
+    assert_eq!(w1["online"], true, "{w1:?}");
+    assert_eq!(w1["grids"], g1);
+    // The TileJSON lists the three layers with their fields.
+    let r = tile("/tiles/tracks,positions,visits.json", viewer);
+    assert_eq!(r.status, 200);
+    let tj = r.json();
+    let ids: Vec<&str> = tj["vector_layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["tracks", "positions", "visits"]);
+
+    // A phone sees its own track only; another worker is not confirmed.
+    let r = tile(&format!("/tiles/tracks/{at}"), phone1);
+    assert_eq!(r.status, 200);
+    assert!(
+        tile_features(&r.body, "tracks")
+            .iter()
+            .all(|f| f["worker"] == "w1")
+    );
+    let r = tile(&format!("/tiles/tracks/{at}?worker=w2"), phone1);
+    assert_eq!(r.status, 404);
+
+    // A token of another village of the town (the extract's grids all lie
+    // in one) sees none of the workers — in tiles, the worker list, a
+    // worker's patrols and replay, the KPIs and the live stream.
+    let village2 = format!("{}002", &g1[..9]);
+    let viewer_v2 = token(store, "viewer", &["--scope", &village2]);
+    accepted(port, &viewer_v2);
+    let r = tile(&format!("/tiles/tracks/{at}"), &viewer_v2);
+    assert_eq!(r.status, 204, "w1 serves g1 only");
+    let r = tile(&format!("/tiles/positions/12/{px}/{py}.mvt"), &viewer_v2);
+    assert_eq!(r.status, 204, "w1's position is outside the scope");
+    let (s, list) = call(port, "GET", "/api/workers", &viewer_v2, None);
+    assert_eq!(s, 200, "{list}");
+    assert_eq!(list["workers"].as_array().unwrap().len(), 0, "{list}");
+    for path in [
+        "/api/workers/w1",
+        "/api/workers/w1/patrols",
+        "/api/workers/w1/replay",
+    ] {
+        let (s, v) = call(port, "GET", path, &viewer_v2, None);
+        assert_eq!(s, 404, "{path}: {v}");
+    }
+    let (s, k) = call(port, "GET", "/api/kpi/patrol", &viewer_v2, None);
+    assert_eq!(s, 200, "{k}");
+    assert!(
+        k["grids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["grid"].as_str().unwrap().starts_with(&village2)),
+        "{k}"
+    );
+    let mut scoped = Sse::open(port, &viewer_v2, None);
+    let mut all = Sse::open(port, viewer, None);
+    let t = now();
+    let (s, _) = call(
+        port,
+        "POST",
+        "/api/positions",
+        phone1,
+        Some(&json!([{"time": t, "lon": lon, "lat": lat}])),
+    );
+    assert_eq!(s, 200);
+    // Both streams get the same flushes: once the county-wide one has the
+    // fix, the scoped one would have had it too.
+    all.until("position", "w1");
+    let heard = scoped.for_a_while(std::time::Duration::from_millis(1500));
+    assert!(
+        !heard.iter().any(|(_, d)| d.contains("\"w1\"")),
+        "a fix of w1 reached a token of another village: {heard:?}"
+    );
+
+    // A token of another county: the county is not its to read.
+    let other = token(store, "viewer", &["--scope", "360681"]);
+    accepted(port, &other);
+    for path in [
+        "/api/workers?county=110108",
+        "/api/workers/w1",
+        "/api/kpi/patrol?county=110108",
+        "/tiles/tracks/12/0/0.mvt?county=110108",
+    ] {
+        let (s, v) = call(port, "GET", path, &other, None);
+        assert_eq!(s, 404, "{path}: {v}");
+    }
 }
 
 #[test]

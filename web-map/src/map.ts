@@ -2,6 +2,7 @@
 // highlight by feature state, selection, layer groups and plan switching.
 
 import maplibregl, { type MapGeoJSONFeature } from "maplibre-gl";
+import { WORKER_LAYERS } from "./workers";
 
 /** Style layers by the switcher's groups. */
 export const GROUPS: Record<string, string[]> = {
@@ -9,7 +10,7 @@ export const GROUPS: Record<string, string[]> = {
   admin: ["admin-village", "admin-town", "village-label", "town-label"],
   blocks: ["blocks-line"],
   buildings: ["buildings"],
-  workers: ["track-line", "track-visits", "workers-dot", "workers-label"],
+  workers: WORKER_LAYERS,
 };
 
 /** The style of a county (its basemap and its active plan's grids). */

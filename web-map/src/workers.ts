@@ -8,7 +8,7 @@ import { type PatrolKpi, type Patrols, type Worker, api } from "./api";
 import { num, t } from "./i18n";
 
 /** The map layers of workers and a worker's route, for the layer switch. */
-export const WORKER_LAYERS = ["track-line", "track-visits", "workers-dot", "workers-label"];
+export const WORKER_LAYERS = ["patrols-line", "patrols-visits", "track-line", "track-visits", "workers-dot", "workers-label"];
 
 const FONT = ["Noto Sans CJK SC Regular"];
 const empty = (): GeoJSON.FeatureCollection => ({ type: "FeatureCollection", features: [] });
@@ -52,9 +52,49 @@ function schedule(): void {
   setTimeout(draw, wait);
 }
 
+/** The county whose patrols the `patrols` tiles show. */
+let patrolCounty: string | undefined;
+
+/** Every worker's patrols and visits of today, as vector tiles (the
+ * server rebuilds them every 15 s; the map refetches on a county change
+ * or a reload), under the selected worker's route. */
+function addPatrolLayers(m: maplibregl.Map): void {
+  if (!patrolCounty) return;
+  const tiles = [`${location.origin}/tiles/tracks,visits/{z}/{x}/{y}.mvt?county=${patrolCounty}`];
+  const src = m.getSource("patrols") as maplibregl.VectorTileSource | undefined;
+  if (src) {
+    src.setTiles(tiles);
+    return;
+  }
+  m.addSource("patrols", { type: "vector", tiles, attribution: "" });
+  const before = m.getLayer("track-line") ? "track-line" : undefined;
+  m.addLayer(
+    {
+      id: "patrols-line",
+      type: "line",
+      source: "patrols",
+      "source-layer": "tracks",
+      paint: { "line-color": "#f08c00", "line-width": 1.5, "line-opacity": 0.6 },
+    },
+    before,
+  );
+  m.addLayer(
+    {
+      id: "patrols-visits",
+      type: "circle",
+      source: "patrols",
+      "source-layer": "visits",
+      minzoom: 13,
+      paint: { "circle-radius": 4, "circle-color": "#ffd43b", "circle-stroke-color": "#f08c00", "circle-stroke-width": 1 },
+    },
+    before,
+  );
+}
+
 /** The sources and layers (again after every style load). */
 export function addWorkerLayers(m: maplibregl.Map): void {
   map = m;
+  addPatrolLayers(m);
   if (m.getSource("workers")) return;
   m.addSource("workers", { type: "geojson", data: empty() });
   m.addSource("track", { type: "geojson", data: empty() });
@@ -107,6 +147,8 @@ export function addWorkerLayers(m: maplibregl.Map): void {
 
 /** Loads the county's workers into the layer and the list. */
 export async function loadWorkers(county: string, onPick: (id: string) => void): Promise<Worker[]> {
+  patrolCounty = county;
+  if (map) addPatrolLayers(map);
   const list = await api.workers(county);
   shown.clear();
   for (const w of list.workers) {

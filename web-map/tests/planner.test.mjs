@@ -433,6 +433,12 @@ await test("workers: the list, a worker's route and visits, a live position movi
   await idle();
   const drawn = await page.evaluate(() => window.wangge.map.queryRenderedFeatures({ layers: ["track-line"] }).length);
   assert(drawn > 0, "the route is drawn");
+  // Every worker's patrols of today come as vector tiles (tracks,visits).
+  await page.waitForFunction(
+    () => window.wangge.map.queryRenderedFeatures({ layers: ["patrols-line"] }).some((f) => f.properties.worker === "w1"),
+    null,
+    { timeout: 20000 },
+  );
   // A new fix arrives by the live stream and moves w1's dot.
   const moved = { worker: "w1", time: now + 1, lon: lon0 + 0.002, lat: lat + 0.001 };
   const r2 = await post([moved]);

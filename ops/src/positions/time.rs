@@ -104,6 +104,14 @@ impl LocalDays {
             .unwrap_or(0)
     }
 
+    /// The first instant of the local day holding `t`.
+    pub fn day_start(&self, t: UnixMs) -> UnixMs {
+        jiff::Timestamp::from_millisecond(t.0)
+            .ok()
+            .and_then(|ts| ts.to_zoned(self.0.clone()).start_of_day().ok())
+            .map_or(t, |z| UnixMs(z.timestamp().as_millisecond()))
+    }
+
     /// The local date of an instant, `YYYY-MM-DD`.
     pub fn date_of(&self, t: UnixMs) -> String {
         jiff::Timestamp::from_millisecond(t.0)
@@ -132,6 +140,14 @@ mod tests {
     #[test]
     fn local_midnight_is_at_16_utc() {
         let days = LocalDays::china();
+        assert_eq!(
+            days.day_start(from_text("2026-11-30T15:59:59Z").unwrap()),
+            from_text("2026-11-29T16:00:00Z").unwrap()
+        );
+        assert_eq!(
+            days.day_start(from_text("2026-11-30T16:00:00Z").unwrap()),
+            from_text("2026-11-30T16:00:00Z").unwrap()
+        );
         let before = from_text("2026-11-30T15:59:59Z").unwrap();
         let after = from_text("2026-11-30T16:00:00Z").unwrap();
         assert_eq!(days.day_of(before) + 1, days.day_of(after));

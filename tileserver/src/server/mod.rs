@@ -30,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::source::{BuildAt, Builtin, SourceBasis};
+use crate::source::{BuildAt, Builtin, FixSource, SourceBasis};
 use crate::store::{Store, StoreError};
 
 pub use errors::ApiError;
@@ -174,7 +174,10 @@ impl AppState {
         let tile_roles = authz.roles(&axum::http::Method::GET, tiles::TILE_ROUTE);
         let state = Arc::new(Self {
             registry: registry::Registry::with_budget(
-                Builtin::all(),
+                Builtin::all()
+                    .into_iter()
+                    .chain(FixSource::all(config.online_timeout))
+                    .collect(),
                 config.sources_mb.saturating_mul(1 << 20),
             ),
             plans: plan_index::PlanIndex::default(),
@@ -214,15 +217,13 @@ impl AppState {
     pub async fn prewarm(&self) -> Result<(), StoreError> {
         let snap = self.plans.snapshot();
         for c in &snap.counties {
-            let at = BuildAt {
-                county: c.code,
-                plan: snap.active(c.code),
-            };
+            let at = BuildAt::new(c.code, snap.active(c.code));
             for id in self.registry.ids() {
                 let spec = self.registry.spec(id);
                 let wanted = match spec.basis {
                     SourceBasis::Layers => true,
                     SourceBasis::Plan => at.plan.is_some() && spec.name == "grids",
+                    SourceBasis::Fixes => false,
                 };
                 if wanted {
                     self.registry.get(&self.store, id, at).await?;

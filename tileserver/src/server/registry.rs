@@ -25,6 +25,8 @@ struct Entry {
     bytes: AtomicU64,
     /// Milliseconds since the registry started, at the last use.
     used: AtomicU64,
+    /// Milliseconds since the registry started, when it was built.
+    built_at: AtomicU64,
 }
 
 type Slot = Arc<Entry>;
@@ -92,16 +94,27 @@ impl Registry {
         at: BuildAt,
     ) -> Result<Arc<Built>, StoreError> {
         let factory = &self.factories[usize::from(id.0)];
-        let at = match factory.spec().basis {
-            SourceBasis::Layers => BuildAt { plan: None, ..at },
-            SourceBasis::Plan => at,
+        let spec = factory.spec();
+        let at = match spec.basis {
+            SourceBasis::Layers => BuildAt {
+                plan: None,
+                window: None,
+                ..at
+            },
+            SourceBasis::Plan => BuildAt { window: None, ..at },
+            SourceBasis::Fixes => at,
         };
+        let now = self.started.elapsed().as_millis() as u64;
         let slot = {
             let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
+            if spec.basis == SourceBasis::Fixes {
+                // Fixes keep arriving: a source older than its tiles may
+                // be kept is built again (those holding it finish with it).
+                m.retain(|(i, _), e| !self.expired(*i, e, now));
+            }
             m.entry((id, at)).or_default().clone()
         };
-        slot.used
-            .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        slot.used.store(now, Ordering::Relaxed);
         let mut fresh = false;
         let built = slot
             .cell
@@ -124,11 +137,22 @@ impl Registry {
         if fresh {
             slot.bytes
                 .store(built.tiles().heap_bytes() as u64, Ordering::Relaxed);
-            if at.plan.is_some() {
+            slot.built_at
+                .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+            if at.plan.is_some() || spec.basis == SourceBasis::Fixes {
                 self.enforce_budget((id, at));
             }
         }
         Ok(built)
+    }
+
+    /// Whether a built source of fixes is older than its tiles' max-age.
+    fn expired(&self, id: SourceId, e: &Entry, now: u64) -> bool {
+        let spec = self.spec(id);
+        spec.basis == SourceBasis::Fixes
+            && e.cell.initialized()
+            && now.saturating_sub(e.built_at.load(Ordering::Relaxed))
+                > u64::from(spec.cache.max_age) * 1000
     }
 
     /// Drops the least recently used sources of plans not in force until
@@ -141,7 +165,9 @@ impl Registry {
             .clone();
         let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
         let evictable = |k: &(SourceId, BuildAt), e: &Slot| {
-            *k != keep && e.cell.initialized() && k.1.plan.is_some_and(|p| !pinned.contains(&p))
+            *k != keep
+                && e.cell.initialized()
+                && (k.1.window.is_some() || k.1.plan.is_some_and(|p| !pinned.contains(&p)))
         };
         let mut total: u64 = m
             .iter()
@@ -210,5 +236,81 @@ impl Registry {
     pub fn built_count(&self) -> usize {
         let m = self.built.lock().unwrap_or_else(|p| p.into_inner());
         m.values().filter(|c| c.cell.initialized()).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::source::{BuildFuture, CachePolicy, WorkerSource};
+    use crate::store::StoreTarget;
+
+    /// A source of fixes that counts its builds.
+    struct Counting {
+        spec: SourceSpec,
+        builds: Arc<AtomicUsize>,
+    }
+
+    impl SourceFactory for Counting {
+        fn spec(&self) -> &SourceSpec {
+            &self.spec
+        }
+
+        fn build<'a>(&'a self, _store: &'a Store, _at: BuildAt) -> BuildFuture<'a> {
+            self.builds.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async {
+                Ok(Built::Tiles(Arc::new(WorkerSource::new(
+                    "positions",
+                    &[],
+                    Vec::new(),
+                ))))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn sources_of_fixes_are_built_again_once_older_than_their_max_age() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = StoreTarget::File(dir.path().join("s.gpkg"));
+        let store = Store::create_or_open(&target).await.unwrap();
+        let builds = Arc::new(AtomicUsize::new(0));
+        let factory = Counting {
+            spec: SourceSpec {
+                name: "positions",
+                description: "",
+                min_zoom: 0,
+                max_zoom: 22,
+                basis: SourceBasis::Fixes,
+                cache: CachePolicy {
+                    max_age: 1,
+                    server_cache: false,
+                },
+                params: &[],
+            },
+            builds: builds.clone(),
+        };
+        let r = Registry::with_budget(vec![Box::new(factory)], u64::MAX);
+        let id = r.id("positions").unwrap();
+        let county: CountyCode = "110108".parse().unwrap();
+        let at = BuildAt::new(county, None);
+        r.get(&store, id, at).await.unwrap();
+        r.get(&store, id, at).await.unwrap();
+        assert_eq!(builds.load(Ordering::SeqCst), 1, "fresh: built once");
+        // Each window is its own source.
+        let day = BuildAt {
+            window: Some((
+                ops::positions::UnixMs(0),
+                ops::positions::UnixMs(86_400_000),
+            )),
+            ..at
+        };
+        r.get(&store, id, day).await.unwrap();
+        assert_eq!(builds.load(Ordering::SeqCst), 2);
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        r.get(&store, id, at).await.unwrap();
+        assert_eq!(builds.load(Ordering::SeqCst), 3, "stale: built again");
+        assert_eq!(r.built_count(), 1, "the stale window was dropped too");
     }
 }

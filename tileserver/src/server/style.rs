@@ -184,11 +184,7 @@ pub(crate) async fn style(
     // Centre on the county.
     if let Ok(b) = state
         .registry
-        .get_kind(
-            &state.store,
-            SourceKind::Admin,
-            BuildAt { county, plan: None },
-        )
+        .get_kind(&state.store, SourceKind::Admin, BuildAt::new(county, None))
         .await
         && let Some(bb) = b.tiles().bounds()
     {

@@ -20,7 +20,11 @@ use super::pipeline::authorize::authorize;
 use super::pipeline::{Caller, Peer};
 use super::tile_request::{SourceSet, TilePath};
 use super::{ApiError, AppState};
-use crate::auth::{Actor, Principal};
+use ops::positions::UnixMs;
+use ops::positions::time::LocalDays;
+
+use super::api::{PeriodParams, period};
+use crate::auth::{Actor, Principal, Role};
 use crate::mvt::{MAX_ZOOM, encode_tile};
 use crate::source::{BuildAt, SourceBasis, TileSource};
 use crate::store::{CountyCode, PlanId};
@@ -70,6 +74,18 @@ pub(crate) fn resolve(
         .ids()
         .any(|id| state.registry.spec(id).basis == SourceBasis::Plan);
     let pinned = plan.is_some_and(|p| p != "active");
+    let of_fixes = sources
+        .ids()
+        .any(|id| state.registry.spec(id).basis == SourceBasis::Fixes);
+    if of_fixes && !per_plan && !pinned {
+        // Workers' sources place visits in the plan in force, if any.
+        let county = state.plans.county(county, &who.scope)?;
+        return Ok(Resolved {
+            county,
+            plan: state.plans.snapshot().active(county),
+            pinned: false,
+        });
+    }
     if per_plan || pinned {
         let p = state.plans.resolve(plan, county, &who.scope)?;
         Ok(Resolved {
@@ -141,10 +157,13 @@ pub(crate) async fn tilejson(
         q.plan.as_deref(),
         &who.0,
     )?;
-    let at = BuildAt {
-        county: r.county,
-        plan: r.plan,
-    };
+    let mut at = BuildAt::new(r.county, r.plan);
+    if sources
+        .ids()
+        .any(|id| state.registry.spec(id).basis == SourceBasis::Fixes)
+    {
+        at.window = Some(fix_window(&PeriodParams::default())?);
+    }
     let made = built(&state, &sources, at).await?;
     let base = base_url(&state, &parts.headers, parts.extensions.get());
     Ok(axum::Json(tilejson_doc(&state, &sources, &made, &r, &base)).into_response())
@@ -283,11 +302,10 @@ pub(crate) async fn catalog(
             bounds: None,
             layers: None,
         };
-        if !per_plan || active.is_some() {
-            let at = BuildAt {
-                county,
-                plan: active,
-            };
+        // Workers' sources are built per window and expire in seconds:
+        // listing them builds nothing.
+        if spec.basis != SourceBasis::Fixes && (!per_plan || active.is_some()) {
+            let at = BuildAt::new(county, active);
             let s = state.registry.get(&state.store, id, at).await?.tiles();
             entry.features = Some(s.feature_count());
             entry.bounds = s.bounds();
@@ -308,7 +326,10 @@ pub(crate) async fn catalog(
     summary = "A vector tile of one or more sources",
     params(("sources" = String, Path, description = "Comma-separated source names (see /catalog)"),
         ("z" = u8, Path, description = "Zoom 0–22"), ("x" = u32, Path, description = "Column"),
-        ("y" = String, Path, description = "Row, then `.mvt`"), TileQuery),
+        ("y" = String, Path, description = "Row, then `.mvt`"), TileQuery,
+        ("from" = Option<String>, Query, description = "tracks, visits: start of the window, RFC 3339 or Unix seconds (default: local midnight today)"),
+        ("to" = Option<String>, Query, description = "tracks, visits: end of the window (default: a day after `from`; at most 31 days)"),
+        ("worker" = Option<String>, Query, description = "tracks, visits, positions: one worker's features (a worker token sees only its own)")),
     responses((status = 200, description = "Mapbox Vector Tile (gzip or br when accepted)", content_type = "application/vnd.mapbox-vector-tile"),
         (status = 204, description = "Nothing in this tile"), (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
@@ -340,29 +361,34 @@ async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, A
         .ok_or_else(|| ApiError::NotFound("no such endpoint; see /openapi.json".into()))?;
     let (sources, tile) = path.address(&state.registry)?;
     let (mut county, mut plan) = (None, None);
+    let mut period = PeriodParams::default();
+    let mut worker = None;
     if req.uri.query().is_some() {
         for (k, v) in pairs(req.uri.query())? {
+            let taken = sources
+                .ids()
+                .any(|id| state.registry.spec(id).params.contains(&k.as_str()));
             match k.as_str() {
                 "county" => county = Some(v),
                 "plan" => plan = Some(v),
-                _ if sources
-                    .ids()
-                    .any(|id| state.registry.spec(id).params.contains(&k.as_str())) =>
-                {
-                    return Err(ApiError::BadRequest(format!(
-                        "parameter {:?} is not served yet",
-                        clip(&k)
-                    )));
-                }
+                "from" if taken => period.from = Some(v),
+                "to" if taken => period.to = Some(v),
+                "worker" if taken => worker = Some(v),
                 _ => {
                     return Err(ApiError::BadRequest(format!(
-                        "unknown query parameter {:?}; tiles take county and plan",
-                        clip(&k)
+                        "unknown query parameter {:?}; these tiles take county and plan{}",
+                        clip(&k),
+                        sources
+                            .ids()
+                            .flat_map(|id| state.registry.spec(id).params.iter())
+                            .map(|p| format!(", {p}"))
+                            .collect::<String>()
                     )));
                 }
             }
         }
     }
+    let worker = worker_filter(who, worker)?;
     let r = resolve(state, &sources, county.as_deref(), plan.as_deref(), who)?;
     let within: Option<Arc<str>> = who.scope.within_county().map(Arc::from);
     let public = who.actor == Actor::Anonymous;
@@ -374,10 +400,13 @@ async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, A
     let server_cache = sources
         .ids()
         .all(|id| state.registry.spec(id).cache.server_cache);
-    let at = BuildAt {
-        county: r.county,
-        plan: r.plan,
-    };
+    let mut at = BuildAt::new(r.county, r.plan);
+    if sources
+        .ids()
+        .any(|id| state.registry.spec(id).basis == SourceBasis::Fixes)
+    {
+        at.window = Some(fix_window(&period)?);
+    }
     let key = Key {
         sources,
         county: r.county,
@@ -411,7 +440,7 @@ async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, A
             state.encoders.spawn(move || {
                 let layers: Vec<_> = made
                     .iter()
-                    .flat_map(|s| s.layers(tile, within.as_deref()))
+                    .flat_map(|s| s.layers_of(tile, within.as_deref(), worker.as_deref()))
                     .collect();
                 let raw = if layers.is_empty() {
                     Vec::new()
@@ -481,6 +510,35 @@ async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, A
         }
     }
     Ok(response)
+}
+
+/// The window of the workers' sources: `from` (default: local midnight
+/// today) to `to` (default: a day after `from`), at most 31 days. A
+/// default window is the same all day, so one built source serves it.
+fn fix_window(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
+    let (from, to) = period(p)?;
+    let from = match p.from {
+        Some(_) => from,
+        None => LocalDays::china().day_start(UnixMs::now()),
+    };
+    let to = match p.to {
+        Some(_) => to,
+        None => UnixMs(from.0 + 86_400_000),
+    };
+    Ok((from, to))
+}
+
+/// The worker a tile of workers' sources is cut to: a worker's own token
+/// sees only itself (another id is not confirmed to exist).
+fn worker_filter(who: &Principal, asked: Option<String>) -> Result<Option<String>, ApiError> {
+    if who.role != Role::Worker {
+        return Ok(asked);
+    }
+    let own = who.worker.clone().unwrap_or_default();
+    match asked {
+        Some(w) if w != own => Err(ApiError::NotFound(format!("no worker {:?}", clip(&w)))),
+        _ => Ok(Some(own)),
+    }
 }
 
 const X_TILE_CACHE: HeaderName = HeaderName::from_static("x-tile-cache");

@@ -5,15 +5,21 @@
 mod admin;
 mod build;
 mod features;
+mod fixes;
 mod index;
+mod moving;
 mod polygons;
 mod registry;
 
 pub use admin::AdminSource;
 pub use build::{Built, GridSet, SourceKind, build_source};
 pub use features::{BasemapFeature, FeatureSource, Shape};
+pub use fixes::FixSource;
+pub use moving::{Movement, WorkerFeature, WorkerSource};
 pub use polygons::{PolygonFeature, PolygonSource};
-pub use registry::{BuildAt, Builtin, CachePolicy, SourceBasis, SourceFactory, SourceSpec};
+pub use registry::{
+    BuildAt, BuildFuture, Builtin, CachePolicy, SourceBasis, SourceFactory, SourceSpec,
+};
 
 use crate::mvt::{LayerBuilder, TileId};
 
@@ -38,6 +44,16 @@ pub trait TileSource: Send + Sync {
     /// scoped to a town or village sees nothing else); sources without
     /// codes (the basemap) ignore it.
     fn layers(&self, tile: TileId, within: Option<&str>) -> Vec<LayerBuilder>;
+    /// The layers cut to one grid worker's features too (`?worker=`);
+    /// sources without workers ignore it.
+    fn layers_of(
+        &self,
+        tile: TileId,
+        within: Option<&str>,
+        _worker: Option<&str>,
+    ) -> Vec<LayerBuilder> {
+        self.layers(tile, within)
+    }
 }
 
 /// TileJSON's name for a tile value's type.

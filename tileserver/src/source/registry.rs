@@ -8,6 +8,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::{Built, SourceKind, build_source};
+use ops::positions::UnixMs;
+
 use crate::mvt::MAX_ZOOM;
 use crate::store::{CountyCode, PlanId, Store, StoreError};
 
@@ -19,6 +21,9 @@ pub enum SourceBasis {
     /// One plan's grids or blocks: built per plan, never stale (plans do
     /// not change once saved).
     Plan,
+    /// Workers' fixes over a time window: rebuilt once older than the
+    /// tiles' `max_age` (fixes keep arriving, late ones too).
+    Fixes,
 }
 
 /// How tiles of a source may be kept.
@@ -44,11 +49,24 @@ pub struct SourceSpec {
     pub params: &'static [&'static str],
 }
 
-/// Which county (and plan) a source is built for.
+/// Which county (and plan, and time window) a source is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BuildAt {
     pub county: CountyCode,
     pub plan: Option<PlanId>,
+    /// `[from, to)` of the fixes a `Fixes` source is built from.
+    pub window: Option<(UnixMs, UnixMs)>,
+}
+
+impl BuildAt {
+    /// A county's layers, or one of its plans.
+    pub fn new(county: CountyCode, plan: Option<PlanId>) -> Self {
+        Self {
+            county,
+            plan,
+            window: None,
+        }
+    }
 }
 
 pub type BuildFuture<'a> = Pin<Box<dyn Future<Output = Result<Built, StoreError>> + Send + 'a>>;

@@ -155,10 +155,7 @@ pub(super) async fn compare_plans(
                 grid_set(&state, &a, GridLevel::Grid).await?,
                 grid_set(&state, &b, GridLevel::Grid).await?,
             );
-            let at = BuildAt {
-                county: a.county,
-                plan: None,
-            };
+            let at = BuildAt::new(a.county, None);
             let buildings = match &*state
                 .registry
                 .get_kind(&state.store, SourceKind::Buildings, at)

@@ -77,7 +77,7 @@ pub(super) async fn patrol_kpis(
         .get_kind(
             &state.store,
             SourceKind::Buildings,
-            BuildAt { county, plan: None },
+            BuildAt::new(county, None),
         )
         .await?
     {

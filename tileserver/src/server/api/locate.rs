@@ -93,11 +93,7 @@ pub(super) async fn locate(
     let county = state.plans.county(q.county.as_deref(), scope)?;
     let admin = state
         .registry
-        .get_kind(
-            &state.store,
-            SourceKind::Admin,
-            BuildAt { county, plan: None },
-        )
+        .get_kind(&state.store, SourceKind::Admin, BuildAt::new(county, None))
         .await?;
     let (town, village) = match &*admin {
         Built::Admin(a) => (unit(a.towns(), c, scope), unit(a.villages(), c, scope)),

@@ -20,6 +20,7 @@ mod workers;
 
 pub use compare::Comparisons;
 pub use partitions::Jobs;
+pub(crate) use positions::{PeriodParams, period};
 pub use session::LoginLimiter;
 
 use std::sync::Arc;
@@ -137,10 +138,7 @@ async fn grid_set(
         GridLevel::Cell => SourceKind::Cells,
         GridLevel::Grid => SourceKind::Grids,
     };
-    let at = BuildAt {
-        county: plan.county,
-        plan: Some(plan.id),
-    };
+    let at = BuildAt::new(plan.county, Some(plan.id));
     match &*state.registry.get_kind(&state.store, kind, at).await? {
         Built::Grids(g) => Ok(g.clone()),
         _ => Err(ApiError::Internal("grid source of the wrong kind".into())),

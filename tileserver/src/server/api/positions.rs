@@ -80,11 +80,7 @@ fn refusals(rejected: &[(usize, Rejection)]) -> Vec<Refusals> {
 async fn extent(state: &AppState, county: CountyCode) -> Option<geo_types::Rect<f64>> {
     let built = state
         .registry
-        .get_kind(
-            &state.store,
-            SourceKind::Admin,
-            BuildAt { county, plan: None },
-        )
+        .get_kind(&state.store, SourceKind::Admin, BuildAt::new(county, None))
         .await
         .ok()?;
     let b = built.tiles().bounds()?;
@@ -245,7 +241,7 @@ pub struct PeriodParams {
 }
 
 /// The period a query names, at most 31 days.
-pub(super) fn period(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
+pub(crate) fn period(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
     let parse = |s: &str, what: &str| {
         fix_time::from_text(s).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))
     };
@@ -256,16 +252,7 @@ pub(super) fn period(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
     };
     let from = match &p.from {
         Some(f) => parse(f, "from")?,
-        None => {
-            let days = LocalDays::china();
-            let today = days.day_of(now);
-            // Step back from now to the first instant of the local day.
-            let mut t = UnixMs(now.0 - (now.0.rem_euclid(3_600_000)));
-            while days.day_of(t) == today {
-                t = UnixMs(t.0 - 3_600_000);
-            }
-            UnixMs(t.0 + 3_600_000)
-        }
+        None => LocalDays::china().day_start(now),
     };
     if to <= from {
         return Err(ApiError::BadRequest("'to' must be after 'from'".into()));

@@ -1,0 +1,200 @@
+//! Features of grid workers — their positions, patrols and visits — as a
+//! tile source. Unlike the county's layers each feature belongs to a
+//! worker and carries the grid codes it is seen under, so a tile can be
+//! cut to one worker and to a town- or village-scoped caller's grids.
+
+use geo::{BoundingRect, Simplify};
+use geo_types::{Coord, Geometry, LineString, Point, Rect};
+use rstar::RTree;
+
+use super::index::{Indexed, build_index, hits, tree_bounds};
+use super::{TileSource, field_type, pixel_degrees};
+use crate::mvt::{LayerBuilder, TileId, TileValue};
+
+/// A worker's feature's geometry.
+#[derive(Debug, Clone)]
+pub enum Movement {
+    /// A position or a visit.
+    At(Coord<f64>),
+    /// A patrol's display line.
+    Path(LineString<f64>),
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerFeature {
+    pub id: u64,
+    pub worker: String,
+    /// The grids it is seen under: a scoped caller sees it when one of
+    /// them lies in its town or village.
+    pub grids: Vec<String>,
+    /// Values in the order of the source's keys (`None`: left out, as a
+    /// phone that reports no battery level).
+    pub values: Vec<Option<TileValue>>,
+    pub shape: Movement,
+}
+
+pub struct WorkerSource {
+    name: &'static str,
+    keys: &'static [&'static str],
+    features: Vec<WorkerFeature>,
+    index: RTree<Indexed>,
+}
+
+impl WorkerSource {
+    pub fn new(
+        name: &'static str,
+        keys: &'static [&'static str],
+        features: Vec<WorkerFeature>,
+    ) -> Self {
+        let index = build_index(features.iter().enumerate().filter_map(|(i, f)| {
+            let r = match &f.shape {
+                Movement::At(c) => Some(Rect::new(*c, *c)),
+                Movement::Path(l) => l.bounding_rect(),
+            }?;
+            Some((i, r))
+        }));
+        Self {
+            name,
+            keys,
+            features,
+            index,
+        }
+    }
+
+    pub fn features(&self) -> &[WorkerFeature] {
+        &self.features
+    }
+}
+
+const EXTENT: u32 = 4096;
+const BUFFER: u32 = 64;
+
+impl TileSource for WorkerSource {
+    fn layer_names(&self) -> Vec<String> {
+        vec![self.name.to_string()]
+    }
+
+    fn bounds(&self) -> Option<[f64; 4]> {
+        tree_bounds(&self.index)
+    }
+
+    fn fields(&self) -> Vec<(String, &'static str)> {
+        let mut out = vec![("worker".to_string(), "String")];
+        for (i, k) in self.keys.iter().enumerate() {
+            let kind = self
+                .features
+                .iter()
+                .find_map(|f| f.values.get(i).and_then(Option::as_ref))
+                .map_or("Number", field_type);
+            out.push((k.to_string(), kind));
+        }
+        out
+    }
+
+    fn feature_count(&self) -> usize {
+        self.features.len()
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.features
+            .iter()
+            .map(|f| {
+                let coords = match &f.shape {
+                    Movement::At(_) => 1,
+                    Movement::Path(l) => l.0.len(),
+                };
+                coords * 16 + 200 + f.values.len() * 32
+            })
+            .sum()
+    }
+
+    fn layers(&self, tile: TileId, within: Option<&str>) -> Vec<LayerBuilder> {
+        self.layers_of(tile, within, None)
+    }
+
+    fn layers_of(
+        &self,
+        tile: TileId,
+        within: Option<&str>,
+        worker: Option<&str>,
+    ) -> Vec<LayerBuilder> {
+        let mut layer = LayerBuilder::new(self.name, tile, EXTENT, BUFFER);
+        let pad = f64::from(BUFFER) / f64::from(EXTENT);
+        // A patrol line was simplified to 5 m for display; at low zooms a
+        // quarter pixel is coarser still.
+        let tol = pixel_degrees(tile.z) / 4.0;
+        for i in hits(&self.index, tile.lonlat_bounds(), pad) {
+            let f = &self.features[i];
+            if worker.is_some_and(|w| w != f.worker)
+                || within.is_some_and(|p| !f.grids.iter().any(|g| g.starts_with(p)))
+            {
+                continue;
+            }
+            let mut props: Vec<(&str, TileValue)> = Vec::with_capacity(self.keys.len() + 1);
+            props.push(("worker", TileValue::Str(f.worker.clone())));
+            props.extend(
+                self.keys
+                    .iter()
+                    .copied()
+                    .zip(&f.values)
+                    .filter_map(|(k, v)| Some((k, v.clone()?))),
+            );
+            match &f.shape {
+                Movement::At(c) => {
+                    layer.add(f.id, &Geometry::Point(Point(*c)), props);
+                }
+                Movement::Path(l) if tile.z >= 16 => {
+                    layer.add_lines(f.id, std::slice::from_ref(l), props);
+                }
+                Movement::Path(l) => {
+                    layer.add_lines(f.id, &[l.simplify(tol)], props);
+                }
+            }
+        }
+        if layer.is_empty() {
+            Vec::new()
+        } else {
+            vec![layer]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feature(id: u64, worker: &str, grid: &str, c: Coord<f64>) -> WorkerFeature {
+        WorkerFeature {
+            id,
+            worker: worker.into(),
+            grids: vec![grid.into()],
+            values: vec![Some(TileValue::Bool(true))],
+            shape: Movement::At(c),
+        }
+    }
+
+    #[test]
+    fn tiles_are_cut_to_a_worker_and_a_scope() {
+        let c = Coord { x: 116.33, y: 40.0 };
+        let s = WorkerSource::new(
+            "positions",
+            &["online"],
+            vec![
+                feature(1, "a", "110108001001001", c),
+                feature(2, "b", "110108002001001", c),
+            ],
+        );
+        let tile = TileId::new(14, 13486, 6202).unwrap();
+        let count = |within, worker| {
+            s.layers_of(tile, within, worker)
+                .into_iter()
+                .map(|l| l.build().features.len())
+                .sum::<usize>()
+        };
+        assert_eq!(count(None, None), 2);
+        assert_eq!(count(None, Some("a")), 1);
+        assert_eq!(count(Some("110108002"), None), 1);
+        assert_eq!(count(Some("110108002"), Some("a")), 0);
+        assert_eq!(s.fields()[0], ("worker".to_string(), "String"));
+    }
+}
