@@ -43,6 +43,10 @@ fn fix_of(r: FixRow) -> Result<Fix, StoreError> {
     })
 }
 
+fn all_len(batches: &[(CountyCode, &[Fix])]) -> u64 {
+    batches.iter().map(|(_, f)| f.len() as u64).sum()
+}
+
 /// The UTC month holding `t`: its start and the next month's, Unix ms.
 fn month_of(t: i64) -> (i64, i64) {
     let ts = jiff::Timestamp::from_millisecond(t).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -184,62 +188,113 @@ impl Store {
             }
         }
         let positional = matches!(self.backend(), Backend::Gpkg(_));
+        let counties: Vec<String> = batches.iter().map(|(c, _)| c.to_string()).collect();
+        let rows_of = |i: usize| -> Vec<(&str, &Fix)> {
+            batches[i]
+                .1
+                .iter()
+                .map(|f| (counties[i].as_str(), f))
+                .collect()
+        };
+        let per_batch: Vec<Vec<(&str, &Fix)>> = (0..batches.len()).map(rows_of).collect();
+        let together: Vec<Vec<(&str, &Fix)>> = vec![per_batch.iter().flatten().copied().collect()];
+        let latest: Vec<(String, &Fix)> = latest
+            .into_values()
+            .map(|(c, f)| (c.to_string(), f))
+            .collect();
         let counts = on_pool!(self, pool => {
             let mut tx = pool.begin().await.ctx(|| "starting to store positions".into())?;
             let result = async {
-                let mut counts = Vec::with_capacity(batches.len());
-                for (county, fixes) in batches {
-                    let county_s = county.to_string();
-                    let mut stored = 0u64;
-                    for chunk in fixes.chunks(CHUNK) {
-                        let sql = format!(
-                            "INSERT INTO positions ({FIX_COLUMNS}, county, received_at) VALUES {} \
-                             ON CONFLICT (worker_id, t) DO NOTHING",
-                            placeholders(chunk.len(), 10, positional)
-                        );
-                        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                        for f in chunk {
-                            q = q
-                                .bind(f.worker.as_str())
-                                .bind(f.time.0)
-                                .bind(f.lon)
-                                .bind(f.lat)
-                                .bind(f.accuracy)
-                                .bind(f.speed)
-                                .bind(f.heading)
-                                .bind(f.battery)
-                                .bind(&county_s)
-                                .bind(received);
+                // Each unit's fixes in statements of CHUNK rows; how many
+                // of each unit were new.
+                macro_rules! insert {
+                    ($units:expr) => {{
+                        let units: &[Vec<(&str, &Fix)>] = $units;
+                        let mut counts = Vec::with_capacity(units.len());
+                        for unit in units {
+                            let mut stored = 0u64;
+                            for chunk in unit.chunks(CHUNK) {
+                                let sql = format!(
+                                    "INSERT INTO positions ({FIX_COLUMNS}, county, received_at) VALUES {} \
+                                     ON CONFLICT (worker_id, t) DO NOTHING",
+                                    placeholders(chunk.len(), 10, positional)
+                                );
+                                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                                for (county, f) in chunk {
+                                    q = q
+                                        .bind(f.worker.as_str())
+                                        .bind(f.time.0)
+                                        .bind(f.lon)
+                                        .bind(f.lat)
+                                        .bind(f.accuracy)
+                                        .bind(f.speed)
+                                        .bind(f.heading)
+                                        .bind(f.battery)
+                                        .bind(*county)
+                                        .bind(received);
+                                }
+                                stored += q
+                                    .execute(&mut *tx)
+                                    .await
+                                    .ctx(|| format!("storing {} positions", chunk.len()))?
+                                    .rows_affected();
+                            }
+                            counts.push(stored);
                         }
-                        stored += q
-                            .execute(&mut *tx)
-                            .await
-                            .ctx(|| format!("storing {} positions", chunk.len()))?
-                            .rows_affected();
-                    }
-                    counts.push(stored);
+                        counts
+                    }};
                 }
-                for (county, f) in latest.values() {
-                    sqlx::query(
+                // Every batch's fixes in full statements: a statement is a
+                // round trip to the store's thread, and a group holds
+                // hundreds of phones' batches of a few fixes. Only when
+                // some were already stored (resends) is it done again
+                // batch by batch, for each batch's count.
+                sqlx::query("SAVEPOINT fixes")
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| "marking a savepoint".into())?;
+                let all = insert!(&together);
+                let counts = if all.first().copied() == Some(all_len(batches)) {
+                    batches.iter().map(|(_, f)| f.len() as u64).collect()
+                } else {
+                    sqlx::query("ROLLBACK TO SAVEPOINT fixes")
+                        .execute(&mut *tx)
+                        .await
+                        .ctx(|| "rolling back to the savepoint".into())?;
+                    insert!(&per_batch)
+                };
+                sqlx::query("RELEASE SAVEPOINT fixes")
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| "releasing the savepoint".into())?;
+                // Each worker's latest fix, many workers a statement (no
+                // worker twice in one, which PostgreSQL would refuse).
+                for chunk in latest.chunks(CHUNK) {
+                    let sql = format!(
                         "INSERT INTO worker_latest (worker_id, county, t, lon, lat, accuracy, speed, heading, battery) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         VALUES {} \
                          ON CONFLICT (worker_id) DO UPDATE SET county = excluded.county, t = excluded.t, \
                          lon = excluded.lon, lat = excluded.lat, accuracy = excluded.accuracy, speed = excluded.speed, \
                          heading = excluded.heading, battery = excluded.battery \
                          WHERE excluded.t > worker_latest.t",
-                    )
-                    .bind(f.worker.as_str())
-                    .bind(county.to_string())
-                    .bind(f.time.0)
-                    .bind(f.lon)
-                    .bind(f.lat)
-                    .bind(f.accuracy)
-                    .bind(f.speed)
-                    .bind(f.heading)
-                    .bind(f.battery)
-                    .execute(&mut *tx)
-                    .await
-                    .ctx(|| format!("updating the latest position of {}", f.worker))?;
+                        placeholders(chunk.len(), 9, positional)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                    for (county, f) in chunk {
+                        q = q
+                            .bind(f.worker.as_str())
+                            .bind(county.as_str())
+                            .bind(f.time.0)
+                            .bind(f.lon)
+                            .bind(f.lat)
+                            .bind(f.accuracy)
+                            .bind(f.speed)
+                            .bind(f.heading)
+                            .bind(f.battery);
+                    }
+                    q.execute(&mut *tx)
+                        .await
+                        .ctx(|| format!("updating the latest positions of {} workers", chunk.len()))?;
                 }
                 Ok(counts)
             }
@@ -339,6 +394,65 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn walk(worker: &str, t0: i64, n: i64) -> Vec<Fix> {
+        (0..n)
+            .map(|i| Fix {
+                worker: WorkerId::parse(worker).unwrap(),
+                time: UnixMs((t0 + i) * 1000),
+                lon: 116.3 + i as f64 * 1e-5,
+                lat: 40.0,
+                accuracy: None,
+                speed: None,
+                heading: None,
+                battery: Some(50.0),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_group_with_resent_batches_counts_each_batch_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create_or_open(&crate::store::StoreTarget::File(dir.path().join("s.gpkg")))
+                .await
+                .unwrap();
+        let county: CountyCode = "110108".parse().unwrap();
+        let (a, b, c) = (
+            walk("a", 1_795_996_800, 5),
+            walk("b", 1_795_996_800, 7),
+            walk("c", 1_795_996_800, 3),
+        );
+        // All new: the fast path, one statement for the group.
+        let n = store
+            .store_fix_batches(&[(county, &a[..]), (county, &b[..])])
+            .await
+            .unwrap();
+        assert_eq!(n, [5, 7]);
+        // A resend of `a` beside a new batch `c` and half of `b` again.
+        let n = store
+            .store_fix_batches(&[(county, &a[..]), (county, &c[..]), (county, &b[3..])])
+            .await
+            .unwrap();
+        assert_eq!(n, [0, 3, 0]);
+        let stored = store
+            .fixes(&WorkerId::parse("b").unwrap(), UnixMs(0), UnixMs(i64::MAX))
+            .await
+            .unwrap();
+        assert_eq!(stored, b, "stored once, read back as written");
+        let latest = store.latest_fixes(Some(county)).await.unwrap();
+        assert_eq!(latest.len(), 3);
+        assert!(latest.iter().all(|f| f.time
+            == UnixMs(
+                (1_795_996_800
+                    + match f.worker.as_str() {
+                        "a" => 4,
+                        "b" => 6,
+                        _ => 2,
+                    })
+                    * 1000
+            )));
+    }
 
     #[test]
     fn months_run_from_the_first_to_the_first() {
