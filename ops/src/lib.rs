@@ -4,9 +4,13 @@
 //! server stores, streams and serves what this computes.
 //!
 //! Data flow: `roster` → `positions` (batch / osmand → screen) → store →
-//! `tracks` (segment → measure, simplify, replay) → `kpi`.
+//! `tracks` (segment → measure, simplify, replay) → `kpi`. Cases: report →
+//! `cases::workflow` (check → event → apply) → store → `cases::kpi`;
+//! their locations → `hotspots` (H3 counts → Gi* → FDR bins).
 
+pub mod cases;
 pub mod coords;
+pub mod hotspots;
 pub mod kpi;
 pub mod positions;
 pub mod roster;

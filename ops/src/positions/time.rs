@@ -85,6 +85,11 @@ impl LocalDays {
         )
     }
 
+    /// The zone itself.
+    pub fn zone(&self) -> &jiff::tz::TimeZone {
+        &self.0
+    }
+
     /// An IANA zone name such as `Asia/Urumqi`.
     pub fn named(name: &str) -> Result<Self, String> {
         jiff::tz::TimeZone::get(name)

@@ -1,0 +1,7 @@
+//! Hot and cold spots of cases: counts on H3 cells and Getis-Ord Gi*.
+
+pub mod cells;
+pub mod gistar;
+
+pub use cells::{HotCell, HotspotError, HotspotParams, hotspots};
+pub use gistar::{GiStar, benjamini_hochberg, bins, gi_star, permutation_p, two_sided_p};
