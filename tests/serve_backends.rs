@@ -291,9 +291,21 @@ fn suite(
             "buildings",
             "roads",
             "water",
-            "landuse"
+            "landuse",
+            "positions",
+            "tracks",
+            "visits"
         ]
     );
+    // The workers' sources take a window and a worker, and list no figures
+    // (they are built per window and expire in seconds).
+    let tracks = &cat["sources"][9];
+    assert_eq!(
+        tracks["params"],
+        serde_json::json!(["from", "to", "worker"])
+    );
+    assert_eq!(tracks["cache_max_age"], 15);
+    assert!(tracks["features"].is_null());
     let grids_entry = &cat["sources"][0];
     assert_eq!(
         grids_entry["features"].as_u64().unwrap() as usize,
