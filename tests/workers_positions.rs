@@ -5,42 +5,11 @@
 //! nothing stored, the worker list with online state, patrols and replay.
 
 mod common;
-use common::http::{accepted, send, serve, tile_of, token};
+use common::http::{accepted, call, send, serve, tile_of, token};
 use common::postgis::PgCluster;
 use common::*;
 
 use serde_json::{Value, json};
-
-const EXTRACT: &str = "cn_beijing_haidian_qinghuayuan_2017.osm.pbf";
-
-fn prepare(store: &[&str]) {
-    let pbf = data(&format!("osm/{EXTRACT}"));
-    let mut args = vec!["import"];
-    args.extend_from_slice(store);
-    args.extend_from_slice(&[p(&pbf), "--county", "110108", "--population-total", "44166"]);
-    let r = wangge(&args);
-    assert_eq!(r.code, 0, "{}", r.all());
-    let mut args = vec!["partition"];
-    args.extend_from_slice(store);
-    let r = wangge(&args);
-    assert_eq!(r.code, 0, "{}", r.all());
-}
-
-fn call(port: u16, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, Value) {
-    let auth = format!("Bearer {token}");
-    let bytes = body.map(|b| serde_json::to_vec(b).unwrap());
-    let mut headers = vec![("Authorization", auth.as_str())];
-    if bytes.is_some() {
-        headers.push(("Content-Type", "application/json"));
-    }
-    let r = send(port, method, path, &headers, bytes.as_deref());
-    let v = if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    };
-    (r.status, v)
-}
 
 /// Unix seconds now.
 fn now() -> i64 {
@@ -193,7 +162,7 @@ impl Sse {
 }
 
 fn check_store(store: &[&str], dir: &std::path::Path) {
-    prepare(store);
+    prepared(store);
     // Two real grid codes of the plan in force, one that does not exist.
     let out = dir.join("grids.geojson");
     let mut args = vec!["export"];

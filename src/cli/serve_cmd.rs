@@ -102,6 +102,14 @@ pub struct ServeArgs {
     /// Delete GPS fixes older than this many days, hourly (default: keep all).
     #[arg(long, value_name = "DAYS")]
     keep_days: Option<u32>,
+    /// The case categories as JSON ({"categories": [{code, name,
+    /// deadline_hours: [grid, village, town, county], target_change}]});
+    /// default: the plans' 15 categories.
+    #[arg(long, value_name = "FILE.json")]
+    case_categories: Option<std::path::PathBuf>,
+    /// Seconds between looks for overdue cases to escalate.
+    #[arg(long, default_value_t = 30)]
+    escalate_every: u64,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -154,6 +162,13 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         bail!("--keep-days: at least 1 (leave it out to keep every fix)");
     }
     config.keep_days = a.keep_days;
+    config.escalate_every = Duration::from_secs(a.escalate_every.clamp(1, 3600));
+    if let Some(path) = &a.case_categories {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the case categories {}", path.display()))?;
+        config.case_categories = ops::cases::Catalogue::from_json(&text)
+            .with_context(|| format!("the case categories {}", path.display()))?;
+    }
     let scheme = if config.tls.is_some() {
         "https"
     } else {

@@ -228,3 +228,27 @@ pub fn accepted(port: u16, token: &str) {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A JSON request with a bearer token: the status and the JSON answer
+/// (`Null` for an empty body).
+pub fn call(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let auth = format!("Bearer {token}");
+    let bytes = body.map(|b| serde_json::to_vec(b).unwrap());
+    let mut headers = vec![("Authorization", auth.as_str())];
+    if bytes.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    let r = send(port, method, path, &headers, bytes.as_deref());
+    let v = if r.body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        r.json()
+    };
+    (r.status, v)
+}

@@ -103,3 +103,18 @@ pub fn imported(extract: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, R
     assert_eq!(run.code, 0, "import of {extract} failed:\n{}", run.all());
     (dir, store, run)
 }
+
+/// A store with the Qinghuayuan extract imported (county 110108, its
+/// census population) and partitioned: a plan in force.
+pub fn prepared(store: &[&str]) {
+    let pbf = data("osm/cn_beijing_haidian_qinghuayuan_2017.osm.pbf");
+    let mut args = vec!["import"];
+    args.extend_from_slice(store);
+    args.extend_from_slice(&[p(&pbf), "--county", "110108", "--population-total", "44166"]);
+    let r = wangge(&args);
+    assert_eq!(r.code, 0, "{}", r.all());
+    let mut args = vec!["partition"];
+    args.extend_from_slice(store);
+    let r = wangge(&args);
+    assert_eq!(r.code, 0, "{}", r.all());
+}

@@ -173,6 +173,26 @@ pub enum Satisfaction {
     Unsatisfied,
 }
 
+impl Satisfaction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Satisfied => "satisfied",
+            Self::Partly => "partly",
+            Self::Unsatisfied => "unsatisfied",
+        }
+    }
+
+    /// The English word or the Chinese one (满意, 基本满意, 不满意).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "satisfied" | "满意" => Some(Self::Satisfied),
+            "partly" | "基本满意" => Some(Self::Partly),
+            "unsatisfied" | "不满意" => Some(Self::Unsatisfied),
+            _ => None,
+        }
+    }
+}
+
 /// Who acts on a case, and how far their account reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -186,6 +206,31 @@ pub enum Actor {
     Admin,
     /// wangge itself: escalation past a deadline.
     System,
+}
+
+impl Actor {
+    /// `worker`, `office:2`, `admin`, `system` (as stored).
+    pub fn to_text(self) -> String {
+        match self {
+            Self::Worker => "worker".into(),
+            Self::Office(l) => format!("office:{}", l.get()),
+            Self::Admin => "admin".into(),
+            Self::System => "system".into(),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "worker" => Some(Self::Worker),
+            "admin" => Some(Self::Admin),
+            "system" => Some(Self::System),
+            _ => s
+                .strip_prefix("office:")
+                .and_then(|l| l.parse::<u8>().ok())
+                .and_then(|l| Level::new(l).ok())
+                .map(Self::Office),
+        }
+    }
 }
 
 /// One change of a case.

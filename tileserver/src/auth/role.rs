@@ -17,6 +17,10 @@ pub enum Role {
     Worker,
     /// A command-centre big screen: read-only and long-lived.
     Screen,
+    /// An office that works cases (指挥中心, 乡镇/村 offices): accepts,
+    /// dispatches, verifies and closes cases up to its scope's level —
+    /// a village account level 2, a town's 3, the county's 4.
+    Dispatcher,
 }
 
 /// What a route needs of its caller.
@@ -33,19 +37,22 @@ pub enum Permission {
     Admin,
     /// A worker's own reports (positions, cases).
     Report,
+    /// Working cases: accepting, dispatching, verifying, closing.
+    Dispatch,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}; roles: viewer, planner, admin, worker, screen")]
+#[error("unknown role {0:?}; roles: viewer, planner, admin, worker, screen, dispatcher")]
 pub struct UnknownRole(pub String);
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Viewer,
         Role::Planner,
         Role::Admin,
         Role::Worker,
         Role::Screen,
+        Role::Dispatcher,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +62,7 @@ impl Role {
             Self::Admin => "admin",
             Self::Worker => "worker",
             Self::Screen => "screen",
+            Self::Dispatcher => "dispatcher",
         }
     }
 
@@ -65,6 +73,7 @@ impl Role {
             Permission::Plan => matches!(self, Self::Planner | Self::Admin),
             Permission::Admin => self == Self::Admin,
             Permission::Report => matches!(self, Self::Worker | Self::Admin),
+            Permission::Dispatch => matches!(self, Self::Dispatcher | Self::Admin),
         }
     }
 }
@@ -77,6 +86,7 @@ impl Permission {
             Self::Plan => "plan",
             Self::Admin => "admin",
             Self::Report => "report",
+            Self::Dispatch => "dispatch",
         }
     }
 
@@ -87,6 +97,7 @@ impl Permission {
             Self::Plan,
             Self::Admin,
             Self::Report,
+            Self::Dispatch,
         ]
         .into_iter()
         .find(|p| p.as_str() == s)
@@ -125,6 +136,10 @@ mod tests {
         assert!(Role::Screen.may(Permission::Read));
         assert!(!Role::Screen.may(Permission::Plan));
         assert!(!Role::Viewer.may(Permission::Report));
+        assert_eq!(
+            Permission::Dispatch.roles(),
+            [Role::Admin, Role::Dispatcher]
+        );
         for r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
         }

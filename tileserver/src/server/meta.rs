@@ -41,7 +41,7 @@ pub(crate) async fn healthz(State(state): State<Arc<AppState>>) -> axum::Json<He
 #[utoipa::path(get, path = "/metrics", tag = "server", summary = "Prometheus metrics",
     responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
-    security(("bearer" = ["admin", "screen", "viewer", "planner"]), ("session" = ["admin", "screen", "viewer", "planner"])))]
+    security(("bearer" = ["admin", "screen", "viewer", "planner", "dispatcher"]), ("session" = ["admin", "screen", "viewer", "planner", "dispatcher"])))]
 pub(crate) async fn metrics_text(State(state): State<Arc<AppState>>) -> Response {
     let (tiles, bytes) = state.cache.stats();
     let c = &state.connections;

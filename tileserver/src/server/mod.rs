@@ -7,6 +7,7 @@ mod cache;
 mod changes;
 mod credentials;
 mod errors;
+pub mod escalation;
 mod glyphs;
 pub mod heap;
 mod ingest;
@@ -85,6 +86,10 @@ pub struct ServerConfig {
     pub max_batch: usize,
     /// Fixes older than this many days are deleted hourly; `None` keeps all.
     pub keep_days: Option<u32>,
+    /// The case categories, their deadlines and targets.
+    pub case_categories: ops::cases::Catalogue,
+    /// How often overdue cases are escalated.
+    pub escalate_every: Duration,
 }
 
 impl ServerConfig {
@@ -126,6 +131,8 @@ impl ServerConfig {
             online_timeout: Duration::from_secs(300),
             max_batch: 10_000,
             keep_days: None,
+            case_categories: ops::cases::Catalogue::standard(),
+            escalate_every: escalation::EVERY,
         }
     }
 }
@@ -316,6 +323,7 @@ pub async fn serve(store: Store, config: ServerConfig) -> Result<(), ServeError>
     tokio::spawn(async move { watcher.store.watch_elsewhere(Duration::from_secs(1)).await });
     tokio::spawn(changes::follow(state.clone()));
     tokio::spawn(live::run(state.clone()));
+    tokio::spawn(escalation::run(state.clone()));
     if let Some(days) = state.config.keep_days {
         tokio::spawn(retention(state.clone(), days));
     }

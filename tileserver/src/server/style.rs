@@ -152,7 +152,7 @@ fn county_only(query: &str) -> &str {
     params(TileQuery),
     responses((status = 200, description = "MapLibre style v8", content_type = "application/json", body = Object),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(crate) async fn style(
     State(state): State<Arc<AppState>>,
     who: Who,

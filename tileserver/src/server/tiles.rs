@@ -137,7 +137,7 @@ pub struct TileQuery {
     params(("file" = String, Path, description = "Comma-separated source names, then `.json`"), TileQuery),
     responses((status = 200, description = "TileJSON 3.0", content_type = "application/json", body = Object),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(crate) async fn tilejson(
     State(state): State<Arc<AppState>>,
     who: Who,
@@ -270,7 +270,7 @@ pub struct CountyQuery {
     params(CountyQuery),
     responses((status = 200, body = Catalog), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(crate) async fn catalog(
     State(state): State<Arc<AppState>>,
     who: Who,
@@ -333,7 +333,7 @@ pub(crate) async fn catalog(
     responses((status = 200, description = "Mapbox Vector Tile (gzip or br when accepted)", content_type = "application/vnd.mapbox-vector-tile"),
         (status = 204, description = "Nothing in this tile"), (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(crate) async fn tile_route(State(state): State<Arc<AppState>>, req: Request) -> Response {
     tile(state, req).await
 }

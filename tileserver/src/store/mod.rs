@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub(crate) mod backend;
+pub mod cases;
 pub mod changes;
 mod error;
 pub mod gpkg;

@@ -42,7 +42,7 @@ pub struct NoParams {}
     params(NoParams),
     responses((status = 200, body = CountyList), (status = 400, body = crate::server::errors::ErrorBody),
         (status = 401, body = crate::server::errors::ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn list(
     State(state): State<Arc<AppState>>,
     who: Who,

@@ -92,7 +92,7 @@ const MAX_SELECTION: usize = 100_000;
     params(("plan" = String, Path, description = "Plan id, or `active`"), ExportQuery),
     responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn geojson(
     State(state): State<Arc<AppState>>,
     who: Who,
@@ -128,7 +128,7 @@ pub(super) async fn geojson(
     responses((status = 200, description = "GeoJSON FeatureCollection", content_type = "application/geo+json"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn selection(
     State(state): State<Arc<AppState>>,
     who: Who,

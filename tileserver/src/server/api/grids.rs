@@ -169,7 +169,7 @@ pub(super) fn picked(
     params(("plan" = String, Path, description = "Plan id, or `active`"), GridFilter),
     responses((status = 200, body = GridList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn list(
     State(state): State<Arc<AppState>>,
     who: Who,
@@ -202,7 +202,7 @@ pub(super) async fn list(
     params(("code" = String, Path, description = "Grid code (15 digits) or cell code"), PlanQuery),
     responses((status = 200, body = GridView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn one(
     State(state): State<Arc<AppState>>,
     who: Who,

@@ -46,7 +46,7 @@ pub struct KpiParams {
     params(KpiParams),
     responses((status = 200, description = "JSON, CSV or GeoJSON", body = Object), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "screen"]), ("session" = ["viewer", "planner", "admin", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "screen", "dispatcher"])))]
 pub(super) async fn patrol_kpis(
     State(state): State<Arc<AppState>>,
     who: Who,

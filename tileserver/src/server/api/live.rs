@@ -39,7 +39,7 @@ fn reset(next: u64) -> Event {
     params(NoParams, ("Last-Event-ID" = Option<String>, Header, description = "The last event id received")),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "screen"]), ("session" = ["viewer", "planner", "admin", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "screen", "dispatcher"])))]
 pub(super) async fn live(
     State(state): State<Arc<AppState>>,
     who: Who,

@@ -75,7 +75,7 @@ fn unit(src: &PolygonSource, c: Coord<f64>, scope: &crate::auth::Scope) -> Optio
     params(LocateQuery),
     responses((status = 200, body = Located), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn locate(
     State(state): State<Arc<AppState>>,
     who: Who,

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod cases;
 mod compare;
 mod counties;
 mod export;
@@ -70,6 +71,11 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(positions::osmand_get, positions::osmand_post))
         .routes(routes!(positions::patrols))
         .routes(routes!(positions::replay_track))
+        .routes(routes!(cases::report, cases::list))
+        .routes(routes!(cases::categories))
+        .routes(routes!(cases::one))
+        .routes(routes!(cases::transition))
+        .routes(routes!(cases::kpis))
 }
 
 /// The authorised caller of a route (set by the authorisation layer).

@@ -86,7 +86,7 @@ pub struct CountyFilter {
     params(CountyFilter),
     responses((status = 200, body = PlanList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn list(
     State(state): State<Arc<AppState>>,
     who: Who,
@@ -121,7 +121,7 @@ pub struct OneQuery {
     params(("plan" = String, Path, description = "Plan id, or `active`"), OneQuery),
     responses((status = 200, body = PlanDetail), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen"]), ("session" = ["viewer", "planner", "admin", "worker", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "worker", "screen", "dispatcher"])))]
 pub(super) async fn one(
     State(state): State<Arc<AppState>>,
     who: Who,

@@ -320,7 +320,7 @@ async fn worker_fixes(
     params(("id" = String, Path, description = "Worker id"), PeriodParams),
     responses((status = 200, body = PatrolsReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "screen", "worker"]), ("session" = ["viewer", "planner", "admin", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "screen", "worker", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "screen", "dispatcher"])))]
 pub(super) async fn patrols(
     State(state): State<Arc<AppState>>,
     who: Who,
@@ -394,7 +394,7 @@ async fn grid_locator(state: &AppState, county: &str) -> Option<Locate> {
     params(("id" = String, Path, description = "Worker id"), PeriodParams),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "screen", "worker"]), ("session" = ["viewer", "planner", "admin", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "screen", "worker", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "screen", "dispatcher"])))]
 pub(super) async fn replay_track(
     State(state): State<Arc<AppState>>,
     who: Who,

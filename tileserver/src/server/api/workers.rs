@@ -153,7 +153,7 @@ async fn view(
     params(CountyParam),
     responses((status = 200, body = WorkerList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "screen"]), ("session" = ["viewer", "planner", "admin", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "screen", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "screen", "dispatcher"])))]
 pub(super) async fn list(
     State(state): State<Arc<AppState>>,
     who: Who,
@@ -203,7 +203,7 @@ pub(super) async fn visible_worker(
     summary = "One grid worker with the latest position and online state",
     params(("id" = String, Path, description = "Worker id")),
     responses((status = 200, body = WorkerView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
-    security(("bearer" = ["viewer", "planner", "admin", "screen", "worker"]), ("session" = ["viewer", "planner", "admin", "screen"])))]
+    security(("bearer" = ["viewer", "planner", "admin", "screen", "worker", "dispatcher"]), ("session" = ["viewer", "planner", "admin", "screen", "dispatcher"])))]
 pub(super) async fn one(
     State(state): State<Arc<AppState>>,
     who: Who,

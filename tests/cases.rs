@@ -1,0 +1,406 @@
+//! Cases on both stores, over real HTTP: a worker reports in its grid, a
+//! village office works the case through its loop with the worker, an
+//! illegal move is 409 naming the allowed ones, another village's office
+//! and a viewer are refused, the bad-input corpus stores nothing, lists
+//! filter and respect scopes, the KPIs count what happened, and an
+//! overdue case escalates by itself.
+
+mod common;
+use common::http::{accepted, call, send, serve, token};
+use common::postgis::PgCluster;
+use common::*;
+
+use serde_json::{Value, json};
+
+fn total(port: u16, token: &str, query: &str) -> i64 {
+    let (s, v) = call(port, "GET", &format!("/api/cases{query}"), token, None);
+    assert_eq!(s, 200, "{v}");
+    v["total"].as_i64().unwrap()
+}
+
+fn check_store(store: &[&str], dir: &std::path::Path) {
+    prepared(store);
+    let out = dir.join("grids.geojson");
+    let mut args = vec!["export"];
+    args.extend_from_slice(store);
+    args.extend_from_slice(&["-o", p(&out)]);
+    assert_eq!(wangge(&args).code, 0);
+    let grids: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let code = |i: usize| {
+        grids["features"][i]["properties"]["code"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (g1, g2) = (code(0), code(1));
+    let roster = dir.join("roster.csv");
+    std::fs::write(
+        &roster,
+        format!("id,name,role,grids\nw1,张三,专职网格员,{g1}\n"),
+    )
+    .unwrap();
+    let mut args = vec!["workers", "import"];
+    args.extend_from_slice(store);
+    args.push(p(&roster));
+    assert_eq!(wangge(&args).code, 0);
+    // A category whose deadlines run out in about two seconds, to see escalation.
+    let cats = dir.join("categories.json");
+    std::fs::write(
+        &cats,
+        r#"{"categories": [
+            {"code": "property", "name": "物业管理", "deadline_hours": [24, 48, 72, 120], "target_change": -0.1},
+            {"code": "dispute", "name": "矛盾纠纷", "deadline_hours": [4, 8, 24, 48]},
+            {"code": "drill", "name": "演练", "deadline_hours": [0.0006, 0.0006, 0.0006, 0.0006]}
+        ]}"#,
+    )
+    .unwrap();
+    let village = &g1[..12];
+    let phone = token(store, "worker", &["--worker", "w1"]);
+    let office = token(store, "dispatcher", &["--scope", village]);
+    let other_office = token(
+        store,
+        "dispatcher",
+        &["--scope", &format!("{}002", &g1[..9])],
+    );
+    let viewer = token(store, "viewer", &[]);
+    let admin = token(store, "admin", &[]);
+    let server = serve(
+        store,
+        &["--case-categories", p(&cats), "--escalate-every", "1"],
+    );
+    let port = server.port;
+    for t in [&phone, &office, &other_office, &viewer, &admin] {
+        accepted(port, t);
+    }
+    // A point inside a grid: the centre of its box may fall outside a
+    // concave grid, so step over the box until /api/locate says so.
+    let point_in = |g: &str| -> (f64, f64) {
+        let (s, v) = call(port, "GET", &format!("/api/grids/{g}"), &viewer, None);
+        assert_eq!(s, 200, "{v}");
+        let b: Vec<f64> = v["bbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        for i in 0..361 {
+            let fx = f64::from((i % 19 + 9) % 19 + 1) / 20.0;
+            let fy = f64::from((i / 19 + 9) % 19 + 1) / 20.0;
+            let (lon, lat) = (b[0] + (b[2] - b[0]) * fx, b[1] + (b[3] - b[1]) * fy);
+            let path = format!("/api/locate?lon={lon}&lat={lat}");
+            let (_, at) = call(port, "GET", &path, &viewer, None);
+            if at["grid"]["code"] == g {
+                return (lon, lat);
+            }
+        }
+        panic!("no point found inside {g}");
+    };
+    let (lon, lat) = point_in(&g1);
+    let (lon2, lat2) = point_in(&g2);
+
+    // The worker reports a case in its grid.
+    let (s, c) = call(
+        port,
+        "POST",
+        "/api/cases",
+        &phone,
+        Some(&json!({"category": "物业管理", "lon": lon, "lat": lat, "description": "楼道堆物"})),
+    );
+    assert_eq!(s, 201, "{c}");
+    assert_eq!(c["grid"], g1.as_str());
+    assert_eq!(c["village"], village);
+    let id = c["id"].as_i64().unwrap();
+
+    // The bad-input corpus: each refused with its reason, nothing stored.
+    let before = total(port, &admin, "");
+    let cases: Vec<(&str, &str, Value, u16, &str)> = vec![
+        (
+            "unknown category",
+            &phone,
+            json!({"category": "ufo", "lon": lon, "lat": lat}),
+            400,
+            "unknown category",
+        ),
+        (
+            "outside the county",
+            &phone,
+            json!({"category": "property", "lon": lon + 1.0, "lat": lat}),
+            400,
+            "outside every grid",
+        ),
+        (
+            "NaN-like position",
+            &office,
+            json!({"category": "property", "lon": 1000.0, "lat": lat}),
+            400,
+            "not a WGS84 position",
+        ),
+        (
+            "in 2099",
+            &office,
+            json!({"category": "property", "lon": lon, "lat": lat, "time": "2099-01-01T00:00:00Z"}),
+            400,
+            "future",
+        ),
+        (
+            "an unknown field",
+            &office,
+            json!({"category": "property", "lon": lon, "lat": lat, "priority": 1}),
+            400,
+            "priority",
+        ),
+        (
+            "a viewer reporting",
+            &viewer,
+            json!({"category": "property", "lon": lon, "lat": lat}),
+            403,
+            "",
+        ),
+        (
+            "another village's office",
+            &other_office,
+            json!({"category": "property", "lon": lon, "lat": lat}),
+            403,
+            "outside the scope",
+        ),
+        (
+            "a worker outside its grids",
+            &phone,
+            json!({"category": "property", "lon": lon2, "lat": lat2}),
+            403,
+            "not one of this worker's grids",
+        ),
+    ];
+    for (what, who, body, status, says) in &cases {
+        let (s, v) = call(port, "POST", "/api/cases", who, Some(body));
+        assert_eq!(s, *status, "{what}: {v}");
+        assert!(v.to_string().contains(says), "{what}: {v}");
+    }
+    let r = send(
+        port,
+        "POST",
+        "/api/cases",
+        &[("Content-Type", "application/json")],
+        Some(b"{}"),
+    );
+    assert_eq!(r.status, 401);
+    let r = send(
+        port,
+        "POST",
+        "/api/cases",
+        &[
+            ("Authorization", &format!("Bearer {office}")),
+            ("Content-Type", "application/json"),
+        ],
+        Some(b"{\"category\": "),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        total(port, &admin, ""),
+        before,
+        "nothing stored from a refused report"
+    );
+
+    // The loop: the village office accepts and dispatches, the worker
+    // handles, the office verifies, closes and follows up.
+    let go = |who: &str, body: Value| {
+        call(
+            port,
+            "POST",
+            &format!("/api/cases/{id}/transitions"),
+            who,
+            Some(&body),
+        )
+    };
+    let (s, v) = go(&office, json!({"to": "closed"}));
+    assert_eq!(s, 409, "{v}");
+    assert!(
+        v.to_string()
+            .contains("it may become accepted, rejected, duplicate"),
+        "{v}"
+    );
+    let (s, v) = go(&other_office, json!({"to": "accepted"}));
+    assert_eq!(s, 404, "another village's office does not see it: {v}");
+    let (s, v) = go(&viewer, json!({"to": "accepted"}));
+    assert_eq!(s, 403, "{v}");
+    let (s, v) = go(&phone, json!({"to": "accepted"}));
+    assert_eq!(s, 403, "a worker does not accept: {v}");
+    let (s, v) = go(
+        &office,
+        json!({"to": "accepted", "note": "属实", "seen": 0}),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "accepted");
+    let (s, v) = go(&office, json!({"to": "dispatched", "seen": 0}));
+    assert_eq!(s, 409, "a stale view: {v}");
+    let (s, v) = go(
+        &office,
+        json!({"to": "dispatched", "unit": "物业公司", "level": 3}),
+    );
+    assert_eq!(s, 403, "a village office sends no case to the town: {v}");
+    let (s, v) = go(&office, json!({"to": "dispatched"}));
+    assert_eq!(s, 400, "a dispatch names its unit: {v}");
+    let (s, v) = go(&office, json!({"to": "dispatched", "unit": "物业公司"}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = go(&phone, json!({"to": "handled", "note": "已清理"}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = go(&office, json!({"to": "verified"}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = go(&office, json!({"to": "closed"}));
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = go(&office, json!({"to": "followed_up"}));
+    assert_eq!(s, 400, "a follow-up names the satisfaction: {v}");
+    let (s, v) = go(
+        &office,
+        json!({"to": "followed_up", "satisfaction": "满意"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["history"].as_array().unwrap().len(), 6);
+    assert_eq!(v["history"][2]["actor"], "worker");
+    assert_eq!(v["allowed"], json!(["reopened"]));
+    let (s, v) = call(
+        port,
+        "GET",
+        &format!("/api/cases/{id}"),
+        &other_office,
+        None,
+    );
+    assert_eq!(s, 404, "{v}");
+    let (s, v) = call(port, "GET", "/api/cases/999999", &admin, None);
+    assert_eq!(s, 404, "{v}");
+
+    // A hotline work order reported twice is one case.
+    let order = json!({"category": "dispute", "lon": lon, "lat": lat, "source": "hotline", "external_id": "12345-0001"});
+    let (s, a) = call(port, "POST", "/api/cases", &office, Some(&order));
+    assert_eq!(s, 201, "{a}");
+    let (s, b) = call(port, "POST", "/api/cases", &office, Some(&order));
+    assert_eq!(
+        (s, &b["id"], &b["created"]),
+        (200, &a["id"], &json!(false)),
+        "{b}"
+    );
+
+    // Lists: filters, and scopes that hide what lies outside them.
+    assert_eq!(total(port, &office, ""), 2);
+    assert_eq!(total(port, &office, "?status=followed_up"), 1);
+    assert_eq!(total(port, &office, "?status=open"), 1);
+    assert_eq!(total(port, &office, "?source=hotline"), 1);
+    assert_eq!(total(port, &office, "?category=物业管理"), 1);
+    assert_eq!(total(port, &office, &format!("?within={g1}")), 2);
+    assert_eq!(total(port, &other_office, ""), 0);
+    let (s, _) = call(port, "GET", "/api/cases?status=lost", &office, None);
+    assert_eq!(s, 400);
+    let (s, _) = call(port, "GET", "/api/cases?within=11a", &office, None);
+    assert_eq!(s, 400);
+
+    // KPIs by village: two cases, one closed, satisfied.
+    let (s, k) = call(port, "GET", "/api/kpi/cases?by=village", &viewer, None);
+    assert_eq!(s, 200, "{k}");
+    let area = k["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["area"] == village)
+        .unwrap();
+    assert_eq!(area["reported"], 2, "{area}");
+    assert_eq!(area["closed"], 1);
+    assert_eq!(area["satisfaction_rate"], 1.0);
+    assert_eq!(area["grids_reporting"], 1, "the worker reported in g1");
+    let prop = k["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "property")
+        .unwrap();
+    assert_eq!(prop["count"], 1);
+
+    // A drill case overdue in two seconds goes up a level by itself.
+    let (s, d) = call(
+        port,
+        "POST",
+        "/api/cases",
+        &office,
+        Some(&json!({"category": "drill", "lon": lon, "lat": lat})),
+    );
+    assert_eq!(s, 201, "{d}");
+    let did = d["id"].as_i64().unwrap();
+    for to in ["accepted", "dispatched"] {
+        let (s, v) = call(
+            port,
+            "POST",
+            &format!("/api/cases/{did}/transitions"),
+            &office,
+            Some(&json!({"to": to, "unit": "演练组"})),
+        );
+        assert_eq!(s, 200, "{v}");
+    }
+    // Overdue again at the village level, it goes on to the town, out of
+    // the village office's reach.
+    let start = std::time::Instant::now();
+    loop {
+        let (_, v) = call(port, "GET", &format!("/api/cases/{did}"), &admin, None);
+        if v["level"].as_i64() >= Some(3) {
+            let h = v["history"].as_array().unwrap();
+            let system: Vec<&Value> = h.iter().filter(|e| e["actor"] == "system").collect();
+            assert_eq!(system.len(), 2, "{v}");
+            assert!(
+                system[0]["note"]
+                    .as_str()
+                    .unwrap()
+                    .contains("escalated to level 2"),
+                "{v}"
+            );
+            assert_eq!(v["escalations"], 2);
+            break;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "not escalated: {v}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    let (s, v) = call(
+        port,
+        "POST",
+        &format!("/api/cases/{did}/transitions"),
+        &office,
+        Some(&json!({"to": "handled"})),
+    );
+    assert_eq!(s, 403, "{v}");
+    assert!(v.to_string().contains("above this account's level"), "{v}");
+    // At the county it can go no higher: it stays on the overdue list
+    // (and the closed case never is on it).
+    let start = std::time::Instant::now();
+    loop {
+        let (s, v) = call(port, "GET", "/api/cases?overdue=true", &admin, None);
+        assert_eq!(s, 200, "{v}");
+        let ids: Vec<i64> = v["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect();
+        assert!(!ids.contains(&id), "{v}");
+        if ids == [did] && v["cases"][0]["level"] == 4 {
+            assert_eq!(v["cases"][0]["overdue"], true);
+            break;
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "{v}");
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn cases_on_a_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.gpkg");
+    check_store(&["--store", p(&store)], dir.path());
+}
+
+#[test]
+fn cases_on_postgis() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = PgCluster::start();
+    let url = cluster.database("cases");
+    check_store(&["--db", url.as_str()], dir.path());
+}

@@ -1,0 +1,73 @@
+//! Cases past their stage's deadline go one level up by themselves: every
+//! 30 seconds the open cases overdue at levels below the county get an
+//! escalation event by the system (so within 60 s of the deadline).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ops::cases::{Level, Status};
+use ops::positions::UnixMs;
+
+use super::AppState;
+use crate::store::StoreError;
+use crate::store::cases::CaseFilter;
+
+/// How often overdue cases are looked for, by default.
+pub const EVERY: Duration = Duration::from_secs(30);
+
+pub(super) async fn run(state: Arc<AppState>) {
+    let mut every = tokio::time::interval(state.config.escalate_every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match escalate_overdue(&state, UnixMs::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(cases = n, "overdue cases escalated"),
+            Err(e) => tracing::warn!(error = %e, "escalating overdue cases"),
+        }
+    }
+}
+
+/// Escalates every overdue case that can go up; returns how many did.
+pub async fn escalate_overdue(state: &AppState, now: UnixMs) -> Result<usize, StoreError> {
+    let catalogue = &state.config.case_categories;
+    let overdue: Vec<_> = catalogue
+        .categories
+        .iter()
+        .flat_map(|c| {
+            [Level::GRID, Level::VILLAGE, Level::TOWN]
+                .map(|l| (c.code.clone(), l, UnixMs(now.0 - c.deadline_ms(l))))
+        })
+        .collect();
+    let mut done = 0;
+    loop {
+        let (page, _) = state
+            .store
+            .list_cases(&CaseFilter {
+                statuses: vec![Status::Accepted, Status::Dispatched, Status::Reopened],
+                overdue: Some(overdue.clone()),
+                limit: 500,
+                ..CaseFilter::default()
+            })
+            .await?;
+        let mut moved = 0;
+        for c in &page {
+            let s = c.state();
+            let Some(e) = s.escalation(now) else { continue };
+            match state
+                .store
+                .apply_case_event(c.id, c.events, &e, &s.apply(&e))
+                .await
+            {
+                Ok(()) => moved += 1,
+                // Someone moved it meanwhile: it is looked at next time.
+                Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        done += moved;
+        if moved == 0 || page.len() < 500 {
+            return Ok(done);
+        }
+    }
+}

@@ -1,0 +1,438 @@
+//! Cases and their events on either store (the same SQL runs on both). A
+//! transition is one transaction: the case's row moves only from the state
+//! the move was checked against (its event count), and the event is
+//! written with it — a concurrent move is a conflict, never a lost event.
+
+use ops::cases::{Actor, CaseState, Event, Level, Satisfaction, Status};
+use ops::positions::UnixMs;
+use serde::Serialize;
+
+use super::accounts::now;
+use super::backend::on_pool;
+use super::error::{SqlContext, finish};
+use super::{CountyCode, Store, StoreError};
+
+/// A case as stored: what its events leave, and where and what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct StoredCase {
+    pub id: i64,
+    pub county: String,
+    /// Unix milliseconds.
+    pub reported_at: i64,
+    pub lon: f64,
+    pub lat: f64,
+    /// The grid of the plan in force it lies in ('' when none).
+    pub grid_code: String,
+    pub village_code: String,
+    pub town_code: String,
+    pub category: String,
+    pub description: String,
+    /// worker, hotline, citizen or import.
+    pub source: String,
+    pub reporter: String,
+    /// A hotline work order's number.
+    pub external_id: Option<String>,
+    /// The level it was reported at (its events start from there).
+    pub reported_level: i32,
+    pub level: i32,
+    pub status: String,
+    /// Unix milliseconds since the current stage began.
+    pub since: i64,
+    pub dispatched_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub satisfaction: Option<String>,
+    pub escalations: i32,
+    pub reopened: i32,
+    /// How many events it has had.
+    pub events: i32,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, county, reported_at, lon, lat, grid_code, village_code, town_code, category, \
+    description, source, reporter, external_id, reported_level, level, status, since, dispatched_at, closed_at, \
+    satisfaction, escalations, reopened, events, updated_at";
+
+impl StoredCase {
+    pub fn level(&self) -> Level {
+        Level::new(self.level.clamp(1, 4) as u8).unwrap_or(Level::GRID)
+    }
+
+    pub fn reported_level(&self) -> Level {
+        Level::new(self.reported_level.clamp(1, 4) as u8).unwrap_or(Level::GRID)
+    }
+
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Reported)
+    }
+
+    /// The state its columns hold (what its events left).
+    pub fn state(&self) -> CaseState {
+        CaseState {
+            status: self.status(),
+            level: self.level(),
+            reported: UnixMs(self.reported_at),
+            dispatched: self.dispatched_at.map(UnixMs),
+            closed: self.closed_at.map(UnixMs),
+            since: UnixMs(self.since),
+            satisfaction: self.satisfaction.as_deref().and_then(Satisfaction::parse),
+            escalations: self.escalations.max(0) as u32,
+            reopened: self.reopened.max(0) as u32,
+        }
+    }
+}
+
+/// A case to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCase {
+    pub county: CountyCode,
+    pub reported_at: UnixMs,
+    pub lon: f64,
+    pub lat: f64,
+    pub grid_code: String,
+    pub category: String,
+    pub description: String,
+    pub source: ops::cases::Source,
+    pub reporter: String,
+    pub external_id: Option<String>,
+    pub level: Level,
+}
+
+/// What storing a case did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New(i64),
+    /// A work order imported before (same county, source and number).
+    Existing(i64),
+}
+
+/// Which cases a list holds.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub county: Option<CountyCode>,
+    /// A grid, village or town code (or any prefix of one).
+    pub within: Option<String>,
+    pub statuses: Vec<Status>,
+    pub category: Option<String>,
+    pub level: Option<Level>,
+    pub source: Option<String>,
+    pub from: Option<UnixMs>,
+    pub to: Option<UnixMs>,
+    /// Only open cases past these deadlines: (category, level, the stage
+    /// began before this instant).
+    pub overdue: Option<Vec<(String, Level, UnixMs)>>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+type EventRow = (
+    i64,
+    i32,
+    i64,
+    Option<String>,
+    String,
+    i32,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
+
+fn event_of(r: EventRow) -> Result<Event, StoreError> {
+    let bad = |what: String| StoreError::Corrupt {
+        what: format!("event {} of case {}: {what}", r.1, r.0),
+    };
+    Ok(Event {
+        at: UnixMs(r.2),
+        from: r
+            .3
+            .as_deref()
+            .map(|s| Status::parse(s).ok_or_else(|| bad(format!("status {s:?}"))))
+            .transpose()?,
+        to: Status::parse(&r.4).ok_or_else(|| bad(format!("status {:?}", r.4)))?,
+        level: Level::new(r.5.clamp(0, 255) as u8).map_err(bad)?,
+        actor: Actor::parse(&r.6).ok_or_else(|| bad(format!("actor {:?}", r.6)))?,
+        by: r.7,
+        note: r.8,
+        unit: r.9,
+        satisfaction: r.10.as_deref().and_then(Satisfaction::parse),
+        duplicate_of: r.11,
+    })
+}
+
+impl Store {
+    /// Stores a reported case; a work order already imported (same
+    /// county, source and number) is not stored again.
+    pub async fn create_case(&self, c: &NewCase) -> Result<Created, StoreError> {
+        let county = c.county.to_string();
+        let village = c.grid_code.get(..12).unwrap_or_default().to_string();
+        let town = c.grid_code.get(..9).unwrap_or_default().to_string();
+        let t = now() * 1000;
+        let source = match c.source {
+            ops::cases::Source::Worker => "worker",
+            ops::cases::Source::Hotline => "hotline",
+            ops::cases::Source::Citizen => "citizen",
+            ops::cases::Source::Import => "import",
+        };
+        let id: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO cases (county, reported_at, lon, lat, grid_code, village_code, town_code, category, \
+                 description, source, reporter, external_id, reported_level, level, status, since, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 'reported', $2, $14) \
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(&county)
+            .bind(c.reported_at.0)
+            .bind(c.lon)
+            .bind(c.lat)
+            .bind(&c.grid_code)
+            .bind(&village)
+            .bind(&town)
+            .bind(&c.category)
+            .bind(&c.description)
+            .bind(source)
+            .bind(&c.reporter)
+            .bind(&c.external_id)
+            .bind(i32::from(c.level.get()))
+            .bind(t)
+            .fetch_optional(pool)
+            .await
+        })
+        .ctx(|| "storing a case".into())?;
+        if let Some(id) = id {
+            return Ok(Created::New(id));
+        }
+        let existing: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM cases WHERE county = $1 AND source = $2 AND external_id = $3")
+                .bind(&county)
+                .bind(source)
+                .bind(&c.external_id)
+                .fetch_optional(pool)
+                .await
+        })
+        .ctx(|| "looking up an imported work order".into())?;
+        existing.map(Created::Existing).ok_or_else(|| {
+            StoreError::Conflict("the case was neither stored nor found stored".into())
+        })
+    }
+
+    pub async fn case(&self, id: i64) -> Result<Option<StoredCase>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} FROM cases WHERE id = $1");
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .ctx(|| format!("reading case {id}"))
+    }
+
+    /// A case's events, in order.
+    pub async fn case_events(&self, id: i64) -> Result<Vec<Event>, StoreError> {
+        self.events_of(&[id])
+            .await
+            .map(|mut v| v.pop().map(|x| x.1).unwrap_or_default())
+    }
+
+    /// The events of several cases, by case (cases without events left out).
+    pub async fn events_of(&self, ids: &[i64]) -> Result<Vec<(i64, Vec<Event>)>, StoreError> {
+        let mut out: Vec<(i64, Vec<Event>)> = Vec::new();
+        for chunk in ids.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            // The ids are integers written here, never input text.
+            let sql = format!(
+                "SELECT case_id, seq, at, from_status, to_status, level, actor, by_name, note, unit, \
+                 satisfaction, duplicate_of FROM case_events WHERE case_id IN ({list}) ORDER BY case_id, seq"
+            );
+            let rows: Vec<EventRow> = on_pool!(self, pool => {
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await
+            })
+            .ctx(|| "reading case events".into())?;
+            for r in rows {
+                let id = r.0;
+                let e = event_of(r)?;
+                match out.last_mut() {
+                    Some((last, v)) if *last == id => v.push(e),
+                    _ => out.push((id, vec![e])),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes a checked event and the state it leads to, if the case has
+    /// had exactly `seen` events meanwhile; else a conflict.
+    pub async fn apply_case_event(
+        &self,
+        id: i64,
+        seen: i32,
+        e: &Event,
+        state: &CaseState,
+    ) -> Result<(), StoreError> {
+        let t = now() * 1000;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.ctx(|| format!("starting to move case {id}"))?;
+            let result = async {
+                let moved = sqlx::query(
+                    "UPDATE cases SET level = $1, status = $2, since = $3, dispatched_at = $4, closed_at = $5, \
+                     satisfaction = $6, escalations = $7, reopened = $8, events = $9, updated_at = $10 \
+                     WHERE id = $11 AND events = $12",
+                )
+                .bind(i32::from(state.level.get()))
+                .bind(state.status.as_str())
+                .bind(state.since.0)
+                .bind(state.dispatched.map(|x| x.0))
+                .bind(state.closed.map(|x| x.0))
+                .bind(state.satisfaction.map(|s| s.as_str()))
+                .bind(state.escalations as i32)
+                .bind(state.reopened as i32)
+                .bind(seen + 1)
+                .bind(t)
+                .bind(id)
+                .bind(seen)
+                .execute(&mut *tx)
+                .await
+                .ctx(|| format!("moving case {id}"))?
+                .rows_affected();
+                if moved == 0 {
+                    return Err(StoreError::Conflict(format!(
+                        "case {id} changed meanwhile; read it again and retry"
+                    )));
+                }
+                sqlx::query(
+                    "INSERT INTO case_events (case_id, seq, at, from_status, to_status, level, actor, by_name, note, \
+                     unit, satisfaction, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(id)
+                .bind(seen + 1)
+                .bind(e.at.0)
+                .bind(e.from.map(|s| s.as_str()))
+                .bind(e.to.as_str())
+                .bind(i32::from(e.level.get()))
+                .bind(e.actor.to_text())
+                .bind(&e.by)
+                .bind(&e.note)
+                .bind(&e.unit)
+                .bind(e.satisfaction.map(|s| s.as_str()))
+                .bind(e.duplicate_of)
+                .execute(&mut *tx)
+                .await
+                .ctx(|| format!("writing an event of case {id}"))?;
+                Ok(())
+            }
+            .await;
+            finish(tx, result, "move a case").await
+        })
+    }
+
+    /// A page of cases, newest first, and how many match in all.
+    pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<StoredCase>, i64), StoreError> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut texts: Vec<String> = Vec::new();
+        let mut ints: Vec<i64> = Vec::new();
+        // Placeholders are numbered here, texts first, then integers.
+        let mut text = |v: String, clauses: &mut Vec<String>, sql: &dyn Fn(usize) -> String| {
+            texts.push(v);
+            clauses.push(sql(texts.len()));
+        };
+        if let Some(c) = f.county {
+            text(c.to_string(), &mut clauses, &|n| format!("county = $T{n}"));
+        }
+        if let Some(w) = &f.within {
+            text(format!("{w}%"), &mut clauses, &|n| {
+                format!("grid_code LIKE $T{n}")
+            });
+        }
+        if let Some(c) = &f.category {
+            text(c.clone(), &mut clauses, &|n| format!("category = $T{n}"));
+        }
+        if let Some(s) = &f.source {
+            text(s.clone(), &mut clauses, &|n| format!("source = $T{n}"));
+        }
+        if !f.statuses.is_empty() {
+            // Status names are wangge's own words, never input text.
+            let list = f
+                .statuses
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(",");
+            clauses.push(format!("status IN ({list})"));
+        }
+        if let Some(l) = f.level {
+            clauses.push(format!("level = {}", l.get()));
+        }
+        if let Some(from) = f.from {
+            ints.push(from.0);
+            clauses.push(format!("reported_at >= $I{}", ints.len()));
+        }
+        if let Some(to) = f.to {
+            ints.push(to.0);
+            clauses.push(format!("reported_at < $I{}", ints.len()));
+        }
+        if let Some(overdue) = &f.overdue {
+            let open = Status::ALL
+                .iter()
+                .filter(|s| s.is_open())
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut any = Vec::new();
+            for (cat, level, before) in overdue {
+                texts.push(cat.clone());
+                ints.push(before.0);
+                any.push(format!(
+                    "(category = $T{} AND level = {} AND since < $I{})",
+                    texts.len(),
+                    level.get(),
+                    ints.len()
+                ));
+            }
+            if any.is_empty() {
+                any.push("FALSE".into());
+            }
+            clauses.push(format!("status IN ({open}) AND ({})", any.join(" OR ")));
+        }
+        let mut filter = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        // Number the placeholders: texts $1…, then integers.
+        let nt = texts.len();
+        for i in (1..=ints.len()).rev() {
+            filter = filter.replace(&format!("$I{i}"), &format!("${}", nt + i));
+        }
+        for i in (1..=nt).rev() {
+            filter = filter.replace(&format!("$T{i}"), &format!("${i}"));
+        }
+        let page = format!(
+            "SELECT {COLUMNS} FROM cases{filter} ORDER BY reported_at DESC, id DESC LIMIT {} OFFSET {}",
+            f.limit.clamp(0, 10_000),
+            f.offset.max(0)
+        );
+        let count = format!("SELECT count(*) FROM cases{filter}");
+        let (rows, total) = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(page));
+            let mut c = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count));
+            for t in &texts {
+                q = q.bind(t);
+                c = c.bind(t);
+            }
+            for i in &ints {
+                q = q.bind(*i);
+                c = c.bind(*i);
+            }
+            let rows = q.fetch_all(pool).await;
+            let total = c.fetch_one(pool).await;
+            rows.and_then(|r| total.map(|t| (r, t)))
+        })
+        .ctx(|| "listing cases".into())?;
+        Ok((rows, total))
+    }
+}
