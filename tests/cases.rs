@@ -314,6 +314,69 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         .unwrap();
     assert_eq!(prop["count"], 1);
 
+    // Hot spots: every case counted on a cell of the zero-filled county;
+    // rates per 1,000 residents by grid.
+    let (s, h) = call(port, "GET", "/api/hotspots?res=9&k=1", &viewer, None);
+    assert_eq!(s, 200, "{h}");
+    let cells = h["cells"].as_array().unwrap();
+    assert!(cells.len() > 50, "zero-filled: {}", cells.len());
+    assert_eq!(
+        cells
+            .iter()
+            .map(|c| c["count"].as_u64().unwrap())
+            .sum::<u64>(),
+        2
+    );
+    let g = h["grids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["grid"] == g1.as_str())
+        .unwrap();
+    assert_eq!(g["cases"], 2, "{g}");
+    assert!(g["per_1000"].as_f64().unwrap() > 0.0);
+    for bad in [
+        "res=12",
+        "k=0",
+        "category=ufo",
+        "from=yesterday",
+        "permutations=100000",
+    ] {
+        let (s, v) = call(port, "GET", &format!("/api/hotspots?{bad}"), &viewer, None);
+        assert_eq!(s, 400, "{bad}: {v}");
+    }
+    // The cases tiles: the open hotline case and the closed one of today.
+    let (x, y) = common::http::tile_of(lon, lat, 14);
+    let r = send(
+        port,
+        "GET",
+        &format!("/tiles/cases/14/{x}/{y}.mvt"),
+        &[("Authorization", &format!("Bearer {viewer}"))],
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let shown = common::http::tile_features(&r.body, "cases");
+    let statuses: std::collections::BTreeSet<&str> = shown
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains("followed_up") && statuses.contains("reported"),
+        "{shown:?}"
+    );
+    assert!(shown.iter().all(|f| f["grid"] == g1.as_str()));
+    let r = send(
+        port,
+        "GET",
+        &format!("/tiles/cases/14/{x}/{y}.mvt"),
+        &[("Authorization", &format!("Bearer {other_office}"))],
+        None,
+    );
+    assert_eq!(
+        r.status, 204,
+        "another village's office sees no case of this one"
+    );
+
     // A drill case overdue in two seconds goes up a level by itself.
     let (s, d) = call(
         port,

@@ -294,7 +294,9 @@ fn suite(
             "landuse",
             "positions",
             "tracks",
-            "visits"
+            "visits",
+            "cases",
+            "hotspots"
         ]
     );
     // The workers' sources take a window and a worker, and list no figures

@@ -5,7 +5,7 @@
 //! nothing stored, the worker list with online state, patrols and replay.
 
 mod common;
-use common::http::{accepted, call, send, serve, tile_of, token};
+use common::http::{accepted, call, send, serve, tile_features, tile_of, token};
 use common::postgis::PgCluster;
 use common::*;
 
@@ -675,33 +675,6 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         today,
         "today's fixes kept"
     );
-}
-
-/// A decoded tile's features in `layer`: their properties by name.
-fn tile_features(body: &[u8], layer: &str) -> Vec<serde_json::Map<String, Value>> {
-    use geozero::mvt::{Message, Tile};
-    let t = Tile::decode(body).expect("an MVT");
-    let mut out = Vec::new();
-    for l in t.layers.iter().filter(|l| l.name == layer) {
-        for f in &l.features {
-            let mut m = serde_json::Map::new();
-            for kv in f.tags.chunks(2) {
-                let v = &l.values[kv[1] as usize];
-                let j = if let Some(s) = &v.string_value {
-                    json!(s)
-                } else if let Some(b) = v.bool_value {
-                    json!(b)
-                } else if let Some(i) = v.int_value.or(v.sint_value) {
-                    json!(i)
-                } else {
-                    json!(v.double_value.or(v.float_value.map(f64::from)))
-                };
-                m.insert(l.keys[kv[0] as usize].clone(), j);
-            }
-            out.push(m);
-        }
-    }
-    out
 }
 
 /// The tracks, positions and visits tile sources, and what tokens of

@@ -252,3 +252,30 @@ pub fn call(
     };
     (r.status, v)
 }
+
+/// A decoded tile's features in `layer`: their properties by name.
+pub fn tile_features(body: &[u8], layer: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    use geozero::mvt::{Message, Tile};
+    let t = Tile::decode(body).expect("an MVT");
+    let mut out = Vec::new();
+    for l in t.layers.iter().filter(|l| l.name == layer) {
+        for f in &l.features {
+            let mut m = serde_json::Map::new();
+            for kv in f.tags.chunks(2) {
+                let v = &l.values[kv[1] as usize];
+                let j = if let Some(s) = &v.string_value {
+                    serde_json::json!(s)
+                } else if let Some(b) = v.bool_value {
+                    serde_json::json!(b)
+                } else if let Some(i) = v.int_value.or(v.sint_value) {
+                    serde_json::json!(i)
+                } else {
+                    serde_json::json!(v.double_value.or(v.float_value.map(f64::from)))
+                };
+                m.insert(l.keys[kv[0] as usize].clone(), j);
+            }
+            out.push(m);
+        }
+    }
+    out
+}

@@ -158,6 +158,28 @@ pub fn hotspots(
         .collect())
 }
 
+/// A cell's outline from its hexadecimal index, WGS84 (closed ring).
+pub fn cell_polygon(cell: &str) -> Option<geo_types::Polygon<f64>> {
+    let c: CellIndex = cell.parse().ok()?;
+    let mut ring: Vec<Coord<f64>> = c
+        .boundary()
+        .iter()
+        .map(|ll| Coord {
+            x: ll.lng(),
+            y: ll.lat(),
+        })
+        .collect();
+    ring.push(*ring.first()?);
+    Some(geo_types::Polygon::new(ring.into(), vec![]))
+}
+
+/// A stable 53-bit feature id for a cell (MapLibre keeps ids in doubles).
+pub fn cell_id(cell: &str) -> Option<u64> {
+    cell.parse::<CellIndex>()
+        .ok()
+        .map(|c| u64::from(c) & ((1 << 53) - 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +216,9 @@ mod tests {
             "{hot:?}"
         );
         assert!(cells.iter().all(|c| c.bin >= 0 || c.count == 0));
+        let outline = cell_polygon(&hot.cell).unwrap();
+        assert_eq!(outline.exterior().0.len(), 7, "a hexagon, closed");
+        assert!(cell_polygon("nonsense").is_none());
     }
 
     #[test]

@@ -31,7 +31,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::source::{BuildAt, Builtin, FixSource, SourceBasis};
+use crate::source::{BuildAt, Builtin, CaseSource, FixSource, SourceBasis};
 use crate::store::{Store, StoreError};
 
 pub use errors::ApiError;
@@ -184,6 +184,7 @@ impl AppState {
                 Builtin::all()
                     .into_iter()
                     .chain(FixSource::all(config.online_timeout))
+                    .chain(CaseSource::all(&config.case_categories))
                     .collect(),
                 config.sources_mb.saturating_mul(1 << 20),
             ),
@@ -230,7 +231,7 @@ impl AppState {
                 let wanted = match spec.basis {
                     SourceBasis::Layers => true,
                     SourceBasis::Plan => at.plan.is_some() && spec.name == "grids",
-                    SourceBasis::Fixes => false,
+                    SourceBasis::Window => false,
                 };
                 if wanted {
                     self.registry.get(&self.store, id, at).await?;

@@ -102,12 +102,12 @@ impl Registry {
                 ..at
             },
             SourceBasis::Plan => BuildAt { window: None, ..at },
-            SourceBasis::Fixes => at,
+            SourceBasis::Window => at,
         };
         let now = self.started.elapsed().as_millis() as u64;
         let slot = {
             let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
-            if spec.basis == SourceBasis::Fixes {
+            if spec.basis == SourceBasis::Window {
                 // Fixes keep arriving: a source older than its tiles may
                 // be kept is built again (those holding it finish with it).
                 m.retain(|(i, _), e| !self.expired(*i, e, now));
@@ -139,7 +139,7 @@ impl Registry {
                 .store(built.tiles().heap_bytes() as u64, Ordering::Relaxed);
             slot.built_at
                 .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
-            if at.plan.is_some() || spec.basis == SourceBasis::Fixes {
+            if at.plan.is_some() || spec.basis == SourceBasis::Window {
                 self.enforce_budget((id, at));
             }
         }
@@ -149,7 +149,7 @@ impl Registry {
     /// Whether a built source of fixes is older than its tiles' max-age.
     fn expired(&self, id: SourceId, e: &Entry, now: u64) -> bool {
         let spec = self.spec(id);
-        spec.basis == SourceBasis::Fixes
+        spec.basis == SourceBasis::Window
             && e.cell.initialized()
             && now.saturating_sub(e.built_at.load(Ordering::Relaxed))
                 > u64::from(spec.cache.max_age) * 1000
@@ -282,7 +282,7 @@ mod tests {
                 description: "",
                 min_zoom: 0,
                 max_zoom: 22,
-                basis: SourceBasis::Fixes,
+                basis: SourceBasis::Window,
                 cache: CachePolicy {
                     max_age: 1,
                     server_cache: false,

@@ -76,7 +76,7 @@ pub(crate) fn resolve(
     let pinned = plan.is_some_and(|p| p != "active");
     let of_fixes = sources
         .ids()
-        .any(|id| state.registry.spec(id).basis == SourceBasis::Fixes);
+        .any(|id| state.registry.spec(id).basis == SourceBasis::Window);
     if of_fixes && !per_plan && !pinned {
         // Workers' sources place visits in the plan in force, if any.
         let county = state.plans.county(county, &who.scope)?;
@@ -160,7 +160,7 @@ pub(crate) async fn tilejson(
     let mut at = BuildAt::new(r.county, r.plan);
     if sources
         .ids()
-        .any(|id| state.registry.spec(id).basis == SourceBasis::Fixes)
+        .any(|id| state.registry.spec(id).basis == SourceBasis::Window)
     {
         at.window = Some(fix_window(&PeriodParams::default())?);
     }
@@ -304,7 +304,7 @@ pub(crate) async fn catalog(
         };
         // Workers' sources are built per window and expire in seconds:
         // listing them builds nothing.
-        if spec.basis != SourceBasis::Fixes && (!per_plan || active.is_some()) {
+        if spec.basis != SourceBasis::Window && (!per_plan || active.is_some()) {
             let at = BuildAt::new(county, active);
             let s = state.registry.get(&state.store, id, at).await?.tiles();
             entry.features = Some(s.feature_count());
@@ -403,7 +403,7 @@ async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, A
     let mut at = BuildAt::new(r.county, r.plan);
     if sources
         .ids()
-        .any(|id| state.registry.spec(id).basis == SourceBasis::Fixes)
+        .any(|id| state.registry.spec(id).basis == SourceBasis::Window)
     {
         at.window = Some(fix_window(&period)?);
     }

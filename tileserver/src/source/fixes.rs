@@ -87,7 +87,7 @@ impl FixSource {
                 description,
                 min_zoom: 0,
                 max_zoom: MAX_ZOOM,
-                basis: SourceBasis::Fixes,
+                basis: SourceBasis::Window,
                 cache: CachePolicy {
                     max_age,
                     server_cache: false,

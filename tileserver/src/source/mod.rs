@@ -4,6 +4,7 @@
 
 mod admin;
 mod build;
+mod cases;
 mod features;
 mod fixes;
 mod index;
@@ -13,6 +14,7 @@ mod registry;
 
 pub use admin::AdminSource;
 pub use build::{Built, GridSet, SourceKind, build_source};
+pub use cases::CaseSource;
 pub use features::{BasemapFeature, FeatureSource, Shape};
 pub use fixes::FixSource;
 pub use moving::{Movement, WorkerFeature, WorkerSource};

@@ -1,7 +1,8 @@
-//! Features of grid workers — their positions, patrols and visits — as a
-//! tile source. Unlike the county's layers each feature belongs to a
-//! worker and carries the grid codes it is seen under, so a tile can be
-//! cut to one worker and to a town- or village-scoped caller's grids.
+//! Features of the command centre's side — workers' positions, patrols
+//! and visits, cases, hot spots — as a tile source. Unlike the county's
+//! layers each feature belongs to a worker (or a reporter) and carries the
+//! grid codes it is seen under, so a tile can be cut to one worker and to
+//! a town- or village-scoped caller's grids.
 
 use geo::{BoundingRect, Simplify};
 use geo_types::{Coord, Geometry, LineString, Point, Rect};
@@ -18,14 +19,17 @@ pub enum Movement {
     At(Coord<f64>),
     /// A patrol's display line.
     Path(LineString<f64>),
+    /// An area (a hot spot's H3 cell).
+    Area(geo_types::MultiPolygon<f64>),
 }
 
 #[derive(Debug, Clone)]
 pub struct WorkerFeature {
     pub id: u64,
     pub worker: String,
-    /// The grids it is seen under: a scoped caller sees it when one of
-    /// them lies in its town or village.
+    /// The grids (or a larger area's code) it is seen under: a scoped
+    /// caller sees it when one of them lies in its town or village, or
+    /// holds it.
     pub grids: Vec<String>,
     /// Values in the order of the source's keys (`None`: left out, as a
     /// phone that reports no battery level).
@@ -50,6 +54,7 @@ impl WorkerSource {
             let r = match &f.shape {
                 Movement::At(c) => Some(Rect::new(*c, *c)),
                 Movement::Path(l) => l.bounding_rect(),
+                Movement::Area(a) => a.bounding_rect(),
             }?;
             Some((i, r))
         }));
@@ -102,6 +107,10 @@ impl TileSource for WorkerSource {
                 let coords = match &f.shape {
                     Movement::At(_) => 1,
                     Movement::Path(l) => l.0.len(),
+                    Movement::Area(a) => {
+                        use geo::CoordsIter;
+                        a.coords_count()
+                    }
                 };
                 coords * 16 + 200 + f.values.len() * 32
             })
@@ -126,7 +135,11 @@ impl TileSource for WorkerSource {
         for i in hits(&self.index, tile.lonlat_bounds(), pad) {
             let f = &self.features[i];
             if worker.is_some_and(|w| w != f.worker)
-                || within.is_some_and(|p| !f.grids.iter().any(|g| g.starts_with(p)))
+                || within.is_some_and(|p| {
+                    !f.grids
+                        .iter()
+                        .any(|g| g.starts_with(p) || p.starts_with(g.as_str()))
+                })
             {
                 continue;
             }
@@ -148,6 +161,9 @@ impl TileSource for WorkerSource {
                 }
                 Movement::Path(l) => {
                     layer.add_lines(f.id, &[l.simplify(tol)], props);
+                }
+                Movement::Area(a) => {
+                    layer.add_multipolygon(f.id, a, props);
                 }
             }
         }

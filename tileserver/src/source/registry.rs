@@ -21,9 +21,9 @@ pub enum SourceBasis {
     /// One plan's grids or blocks: built per plan, never stale (plans do
     /// not change once saved).
     Plan,
-    /// Workers' fixes over a time window: rebuilt once older than the
-    /// tiles' `max_age` (fixes keep arriving, late ones too).
-    Fixes,
+    /// Records of a time window — workers' fixes, cases: rebuilt once
+    /// older than the tiles' `max_age` (they keep arriving, late ones too).
+    Window,
 }
 
 /// How tiles of a source may be kept.
@@ -54,7 +54,7 @@ pub struct SourceSpec {
 pub struct BuildAt {
     pub county: CountyCode,
     pub plan: Option<PlanId>,
-    /// `[from, to)` of the fixes a `Fixes` source is built from.
+    /// `[from, to)` of the records a `Window` source is built from.
     pub window: Option<(UnixMs, UnixMs)>,
 }
 

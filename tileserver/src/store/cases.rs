@@ -435,4 +435,23 @@ impl Store {
         .ctx(|| "listing cases".into())?;
         Ok((rows, total))
     }
+
+    /// Every case the filter matches (its limit and offset ignored), newest
+    /// first, read a page at a time.
+    pub async fn all_cases(&self, f: &CaseFilter) -> Result<Vec<StoredCase>, StoreError> {
+        let mut out = Vec::new();
+        loop {
+            let page = CaseFilter {
+                limit: 10_000,
+                offset: out.len() as i64,
+                ..f.clone()
+            };
+            let (rows, total) = self.list_cases(&page).await?;
+            let done = rows.is_empty() || out.len() + rows.len() >= total as usize;
+            out.extend(rows);
+            if done {
+                return Ok(out);
+            }
+        }
+    }
 }

@@ -667,30 +667,13 @@ pub(super) async fn kpis(
         within: within.clone(),
         from: Some(from),
         to: Some(to),
-        limit: 10_000,
         ..CaseFilter::default()
     };
-    let mut cases = Vec::new();
-    let mut offset = 0;
-    loop {
-        let (page, total) = state
-            .store
-            .list_cases(&CaseFilter {
-                offset,
-                ..load(from, to)
-            })
-            .await?;
-        offset += page.len() as i64;
-        let done = page.is_empty() || offset >= total;
-        cases.extend(page);
-        if done {
-            break;
-        }
-    }
+    let cases = state.store.all_cases(&load(from, to)).await?;
     let year_ago = ops::cases::kpi::a_year_before;
-    let (last_year, _) = state
+    let last_year = state
         .store
-        .list_cases(&load(year_ago(from), year_ago(to)))
+        .all_cases(&load(year_ago(from), year_ago(to)))
         .await?;
     let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
     let events = state.store.events_of(&ids).await?;

@@ -10,6 +10,7 @@ mod compare;
 mod counties;
 mod export;
 mod grids;
+mod hotspots;
 mod kpi;
 mod live;
 mod locate;
@@ -76,6 +77,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::one))
         .routes(routes!(cases::transition))
         .routes(routes!(cases::kpis))
+        .routes(routes!(hotspots::hot_spots))
 }
 
 /// The authorised caller of a route (set by the authorisation layer).
