@@ -98,6 +98,10 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     let (lon, lat) = point_in(&g1);
     let (lon2, lat2) = point_in(&g2);
 
+    // The office follows the live stream; another village's does too.
+    let mut live = common::sse::Sse::open(port, &office, None);
+    let mut elsewhere = common::sse::Sse::open(port, &other_office, None);
+
     // The worker reports a case in its grid.
     let (s, c) = call(
         port,
@@ -110,6 +114,14 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     assert_eq!(c["grid"], g1.as_str());
     assert_eq!(c["village"], village);
     let id = c["id"].as_i64().unwrap();
+    let (_, e) = live.until_where("case", |v| v["id"] == id);
+    assert_eq!(e["status"], "reported", "{e}");
+    assert_eq!(e["grid_code"], g1.as_str(), "{e}");
+    let heard = elsewhere.for_a_while(std::time::Duration::from_millis(800));
+    assert!(
+        heard.iter().all(|(k, _)| k != "case"),
+        "another village heard of it: {heard:?}"
+    );
 
     // The bad-input corpus: each refused with its reason, nothing stored.
     let before = total(port, &admin, "");
@@ -231,6 +243,8 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     );
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["status"], "accepted");
+    let (_, e) = live.until_where("case", |v| v["id"] == id && v["status"] == "accepted");
+    assert_eq!(e["events"], 1, "{e}");
     let (s, v) = go(&office, json!({"to": "dispatched", "seen": 0}));
     assert_eq!(s, 409, "a stale view: {v}");
     let (s, v) = go(
@@ -257,6 +271,32 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["history"].as_array().unwrap().len(), 6);
     assert_eq!(v["history"][2]["actor"], "worker");
+    assert_eq!(v["history"][2]["by"], "w1");
+    assert!(
+        v["history"][0]["by"]
+            .as_str()
+            .unwrap()
+            .starts_with("token "),
+        "{v}"
+    );
+    // The stored figures are what the history, replayed, leaves.
+    let history: Vec<ops::cases::Event> = serde_json::from_value(v["history"].clone()).unwrap();
+    let replayed = ops::cases::CaseState::replay(
+        ops::positions::UnixMs(v["reported_at"].as_i64().unwrap()),
+        ops::cases::Level::new(v["reported_level"].as_u64().unwrap() as u8).unwrap(),
+        &history,
+    );
+    assert_eq!(replayed.status.as_str(), v["status"]);
+    assert_eq!(
+        i64::from(replayed.level.get()),
+        v["level"].as_i64().unwrap()
+    );
+    assert_eq!(replayed.closed.map(|t| t.0), v["closed_at"].as_i64());
+    assert_eq!(
+        replayed.dispatched.map(|t| t.0),
+        v["dispatched_at"].as_i64()
+    );
+    assert_eq!(replayed.since.0, v["since"].as_i64().unwrap());
     assert_eq!(v["allowed"], json!(["reopened"]));
     let (s, v) = call(
         port,

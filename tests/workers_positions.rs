@@ -7,6 +7,7 @@
 mod common;
 use common::http::{accepted, call, send, serve, tile_features, tile_of, token};
 use common::postgis::PgCluster;
+use common::sse::Sse;
 use common::*;
 
 use serde_json::{Value, json};
@@ -46,119 +47,6 @@ fn replayed(port: u16, token: &str, worker: &str) -> usize {
         .iter()
         .map(|t| t["path"].as_array().unwrap().len())
         .sum()
-}
-
-/// An SSE stream over a plain socket: the head, then events as they come.
-struct Sse {
-    reader: std::io::BufReader<std::net::TcpStream>,
-    head: String,
-    /// Every event read so far: (kind, data).
-    seen: Vec<(String, String)>,
-}
-
-impl Sse {
-    fn open(port: u16, token: &str, last_id: Option<u64>) -> Self {
-        use std::io::{BufRead, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
-            .unwrap();
-        let mut req = format!(
-            "GET /api/live HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n"
-        );
-        if let Some(id) = last_id {
-            req.push_str(&format!("Last-Event-ID: {id}\r\n"));
-        }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes()).unwrap();
-        let mut reader = std::io::BufReader::new(s);
-        let mut head = String::new();
-        loop {
-            let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
-            if line == "\r\n" || line.is_empty() {
-                break;
-            }
-            head.push_str(&line);
-        }
-        Self {
-            reader,
-            head,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next event (kind, id, data), skipping keep-alive comments.
-    /// The body is chunked: chunk-size lines are not `field: value` lines.
-    fn next(&mut self) -> (String, Option<u64>, String) {
-        use std::io::BufRead;
-        let (mut kind, mut id, mut data) = (String::new(), None, String::new());
-        loop {
-            let mut line = String::new();
-            assert!(
-                self.reader.read_line(&mut line).unwrap() > 0,
-                "the stream ended"
-            );
-            let line = line.trim_end();
-            if let Some(v) = line
-                .strip_prefix("event: ")
-                .or_else(|| line.strip_prefix("event:"))
-            {
-                kind = v.trim().to_string();
-            } else if let Some(v) = line
-                .strip_prefix("id: ")
-                .or_else(|| line.strip_prefix("id:"))
-            {
-                id = v.trim().parse().ok();
-            } else if let Some(v) = line
-                .strip_prefix("data: ")
-                .or_else(|| line.strip_prefix("data:"))
-            {
-                data.push_str(v.trim());
-            } else if line.is_empty() && !kind.is_empty() {
-                self.seen.push((kind.clone(), data.clone()));
-                return (kind, id, data);
-            }
-        }
-    }
-
-    /// Every event that arrives within `d` (the stream stays open).
-    fn for_a_while(&mut self, d: std::time::Duration) -> Vec<(String, String)> {
-        use std::io::BufRead;
-        let stream = self.reader.get_ref();
-        stream.set_read_timeout(Some(d)).unwrap();
-        let mut out = Vec::new();
-        let mut data = String::new();
-        let mut kind = String::new();
-        loop {
-            let mut line = String::new();
-            match self.reader.read_line(&mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            let line = line.trim_end();
-            if let Some(v) = line.strip_prefix("event:") {
-                kind = v.trim().to_string();
-            } else if let Some(v) = line.strip_prefix("data:") {
-                data.push_str(v.trim());
-            } else if line.is_empty() && !kind.is_empty() {
-                out.push((std::mem::take(&mut kind), std::mem::take(&mut data)));
-            }
-        }
-        out
-    }
-
-    /// Events until one of `kind` about `worker` arrives.
-    fn until(&mut self, kind: &str, worker: &str) -> (Option<u64>, Value) {
-        loop {
-            let (k, id, data) = self.next();
-            if k == kind {
-                let v: Value = serde_json::from_str(&data).unwrap();
-                if v["worker"] == worker {
-                    return (id, v);
-                }
-            }
-        }
-    }
 }
 
 fn check_store(store: &[&str], dir: &std::path::Path) {

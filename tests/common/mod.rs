@@ -4,6 +4,7 @@
 
 pub mod http;
 pub mod postgis;
+pub mod sse;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -59,7 +59,10 @@ pub async fn escalate_overdue(state: &AppState, now: UnixMs) -> Result<usize, St
                 .apply_case_event(c.id, c.events, &e, &s.apply(&e))
                 .await
             {
-                Ok(()) => moved += 1,
+                Ok(()) => {
+                    moved += 1;
+                    super::api::announce_case(state, c.id).await;
+                }
                 // Someone moved it meanwhile: it is looked at next time.
                 Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e),

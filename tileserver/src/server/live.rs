@@ -24,10 +24,11 @@ pub const WINDOW: usize = 20_000;
 #[derive(Debug)]
 pub struct LiveEvent {
     pub id: u64,
-    /// `position`, `online` or `offline` (and `case` later).
+    /// `position`, `online`, `offline` or `case`.
     pub kind: &'static str,
     pub county: CountyCode,
-    /// The grids of the worker it is about, for town-scoped callers.
+    /// The grids of the worker (or the case) it is about, for town-scoped
+    /// callers.
     pub grids: Arc<[String]>,
     pub data: String,
 }
@@ -138,7 +139,16 @@ impl LiveHub {
         self.roster_stale.store(true, Ordering::Relaxed);
     }
 
+    /// A case reported or moved: its new state, to everyone who may see
+    /// its grid.
+    pub fn case_changed(&self, county: CountyCode, grid: &str, data: String) {
+        self.emit("case", county, Arc::from(vec![grid.to_string()]), data);
+    }
+
     fn emit(&self, kind: &'static str, county: CountyCode, grids: Arc<[String]>, data: String) {
+        // Ids are taken and sent under the window's lock: events from
+        // request handlers and the hub's flush go out in id order.
+        let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
         let e = Arc::new(LiveEvent {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
             kind,
@@ -146,13 +156,10 @@ impl LiveHub {
             grids,
             data,
         });
-        {
-            let mut w = self.window.lock().unwrap_or_else(|p| p.into_inner());
-            if w.len() == WINDOW {
-                w.pop_front();
-            }
-            w.push_back(e.clone());
+        if w.len() == WINDOW {
+            w.pop_front();
         }
+        w.push_back(e.clone());
         // No listener is not an error.
         let _ = self.tx.send(e);
     }

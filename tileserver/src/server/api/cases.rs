@@ -91,6 +91,21 @@ fn view(c: StoredCase, catalogue: &Catalogue, now: UnixMs) -> CaseView {
     }
 }
 
+/// Tells the live stream a case was reported or moved.
+pub(crate) async fn announce(state: &AppState, id: i64) {
+    let Ok(Some(c)) = state.store.case(id).await else {
+        return;
+    };
+    let Ok(county) = c.county.parse::<CountyCode>() else {
+        return;
+    };
+    let grid = c.grid_code.clone();
+    let v = view(c, &state.config.case_categories, UnixMs::now());
+    if let Ok(data) = serde_json::to_string(&v) {
+        state.live.case_changed(county, &grid, data);
+    }
+}
+
 /// The case actor a caller acts as, by role and scope.
 fn actor_of(who: &Principal) -> Result<Actor, ApiError> {
     match who.role {
@@ -111,10 +126,13 @@ fn actor_of(who: &Principal) -> Result<Actor, ApiError> {
 }
 
 fn name_of(who: &Principal) -> String {
+    if let Some(w) = &who.worker {
+        return w.clone();
+    }
     match &who.actor {
-        crate::auth::Actor::User { name, .. } | crate::auth::Actor::Token { name, .. } => {
-            name.clone()
-        }
+        crate::auth::Actor::User { name, .. } => name.clone(),
+        crate::auth::Actor::Token { id, name } if name.is_empty() => format!("token {id}"),
+        crate::auth::Actor::Token { name, .. } => name.clone(),
         crate::auth::Actor::Cli { user } => user.clone(),
         crate::auth::Actor::Anonymous => "anonymous".into(),
     }
@@ -227,7 +245,9 @@ pub(super) async fn report(
     }
     let level = Level::new(b.level.unwrap_or(1)).map_err(ApiError::BadRequest)?;
     let source = match (who.role, b.source.as_deref()) {
-        (Role::Worker, _) | (_, None) => Source::Worker,
+        (Role::Worker, _) => Source::Worker,
+        // An office entering a case by hand took it from a resident.
+        (_, None) => Source::Citizen,
         (_, Some(s)) => Source::parse(s).ok_or_else(|| {
             ApiError::BadRequest(format!(
                 "source {:?} is none of worker, hotline, citizen, import",
@@ -294,6 +314,9 @@ pub(super) async fn report(
         Created::New(id) => (id, StatusCode::CREATED),
         Created::Existing(id) => (id, StatusCode::OK),
     };
+    if status == StatusCode::CREATED {
+        announce(&state, id).await;
+    }
     let reply = CreatedCase {
         id,
         village: grid.get(..12).unwrap_or_default().into(),
@@ -402,6 +425,7 @@ pub(super) async fn transition(
         .store
         .apply_case_event(id, c.events, &e, &next)
         .await?;
+    announce(&state, id).await;
     detail(&state, who, id).await.map(Json)
 }
 

@@ -20,6 +20,7 @@ mod positions;
 mod session;
 mod workers;
 
+pub(crate) use cases::announce as announce_case;
 pub use compare::Comparisons;
 pub use partitions::Jobs;
 pub(crate) use positions::{PeriodParams, period};
