@@ -417,6 +417,98 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         "another village's office sees no case of this one"
     );
 
+    // A 12345 hotline import: each row a case or an error naming its line;
+    // a number stored before is left as it is.
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 3600;
+    let csv = format!(
+        "工单编号,时间,类别,经度,纬度,描述\n\
+         12345-0002,{t},物业管理,{lon},{lat},电梯故障\n\
+         12345-0003,2026-11-31 25:00,物业管理,{lon},{lat},坏日期\n\
+         12345-0004,{t},ufo,{lon},{lat},未知类别\n\
+         12345-0001,{t},矛盾纠纷,{lon},{lat},重复\n\
+         12345-0005,{t},dispute,{lon},{lat},\n"
+    );
+    let auth = format!("Bearer {office}");
+    let import = |ct: &str| {
+        send(
+            port,
+            "POST",
+            "/api/cases/import",
+            &[("Authorization", &auth), ("Content-Type", ct)],
+            Some(csv.as_bytes()),
+        )
+    };
+    let r = import("application/json");
+    assert_eq!(r.status, 415, "{}", r.text());
+    let before = total(port, &admin, "");
+    let r = import("text/csv");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let rep = r.json();
+    assert_eq!(
+        (
+            rep["rows"].as_u64(),
+            rep["created"].as_u64(),
+            rep["existing"].as_u64()
+        ),
+        (Some(5), Some(2), Some(1)),
+        "{rep}"
+    );
+    let lines: Vec<u64> = rep["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [3, 4], "{rep}");
+    assert!(
+        rep["errors"][0]["error"].as_str().unwrap().contains("time"),
+        "{rep}"
+    );
+    assert!(
+        rep["errors"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown category"),
+        "{rep}"
+    );
+    assert_eq!(total(port, &admin, ""), before + 2);
+    let r = import("text/csv");
+    assert_eq!(
+        r.json()["existing"],
+        3,
+        "a second import stores nothing again"
+    );
+    assert_eq!(total(port, &admin, ""), before + 2);
+    assert_eq!(total(port, &office, "?source=hotline"), 3);
+    // Export: GeoJSON points and CSV rows, the same cases as the list.
+    let (s, g) = call(port, "GET", "/api/cases?format=geojson", &office, None);
+    assert_eq!(s, 200, "{g}");
+    assert_eq!(
+        g["features"].as_array().unwrap().len() as i64,
+        total(port, &office, "")
+    );
+    assert_eq!(g["features"][0]["geometry"]["type"], "Point");
+    let r = send(
+        port,
+        "GET",
+        "/api/cases?format=csv",
+        &[("Authorization", &auth)],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let text = r.text();
+    assert!(
+        text.starts_with("id,reported_at,lon,lat,grid_code,"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count() as i64, total(port, &office, "") + 1);
+    let (s, _) = call(port, "GET", "/api/cases?format=xlsx", &office, None);
+    assert_eq!(s, 400);
+
     // A drill case overdue in two seconds goes up a level by itself.
     let (s, d) = call(
         port,

@@ -195,7 +195,42 @@ pub(super) async fn report(
     who: Who,
     Body(b): Body<NewCaseBody>,
 ) -> Result<Response, ApiError> {
-    let who = &who.0;
+    let new = prepare(&state, &who.0, &b).await?;
+    let (id, created) = store_case(&state, &new).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let grid = new.grid_code;
+    let reply = CreatedCase {
+        id,
+        village: grid.get(..12).unwrap_or_default().into(),
+        town: grid.get(..9).unwrap_or_default().into(),
+        grid,
+        status: Status::Reported.as_str().into(),
+        level: new.level.get(),
+        created,
+    };
+    Ok((status, Json(reply)).into_response())
+}
+
+/// Stores a checked case and tells the live stream; its id, and whether
+/// it is new (a work order's number may have been stored before).
+async fn store_case(state: &AppState, new: &NewCase) -> Result<(i64, bool), ApiError> {
+    Ok(match state.store.create_case(new).await? {
+        Created::New(id) => {
+            announce(state, id).await;
+            (id, true)
+        }
+        Created::Existing(id) => (id, false),
+    })
+}
+
+/// Checks a report and places it: its category, position, time, level,
+/// source, and the grid of the plan in force it lies in — within the
+/// caller's scope and, for a worker, its grids.
+async fn prepare(state: &AppState, who: &Principal, b: &NewCaseBody) -> Result<NewCase, ApiError> {
     let catalogue = &state.config.case_categories;
     let category = catalogue
         .find(&b.category)
@@ -266,7 +301,7 @@ pub(super) async fn report(
             ))
         })?
         .clone();
-    let set = super::grid_set(&state, &plan, crate::store::GridLevel::Grid).await?;
+    let set = super::grid_set(state, &plan, crate::store::GridLevel::Grid).await?;
     let grid = set
         .source
         .locate(geo_types::Coord { x: lon, y: lat })
@@ -285,7 +320,7 @@ pub(super) async fn report(
     }
     let reporter = match who.role {
         Role::Worker => {
-            if !worker_grids(&state, who).await?.contains(&grid) {
+            if !worker_grids(state, who).await?.contains(&grid) {
                 return Err(ApiError::Forbidden(format!(
                     "grid {grid} is not one of this worker's grids"
                 )));
@@ -294,39 +329,19 @@ pub(super) async fn report(
         }
         _ => b.reporter.clone().unwrap_or_else(|| name_of(who)),
     };
-    let created = state
-        .store
-        .create_case(&NewCase {
-            county,
-            reported_at,
-            lon,
-            lat,
-            grid_code: grid.clone(),
-            category,
-            description: b.description.chars().take(4000).collect(),
-            source,
-            reporter: reporter.chars().take(200).collect(),
-            external_id: b.external_id.clone(),
-            level,
-        })
-        .await?;
-    let (id, status) = match created {
-        Created::New(id) => (id, StatusCode::CREATED),
-        Created::Existing(id) => (id, StatusCode::OK),
-    };
-    if status == StatusCode::CREATED {
-        announce(&state, id).await;
-    }
-    let reply = CreatedCase {
-        id,
-        village: grid.get(..12).unwrap_or_default().into(),
-        town: grid.get(..9).unwrap_or_default().into(),
-        grid,
-        status: Status::Reported.as_str().into(),
-        level: level.get(),
-        created: status == StatusCode::CREATED,
-    };
-    Ok((status, Json(reply)).into_response())
+    Ok(NewCase {
+        county,
+        reported_at,
+        lon,
+        lat,
+        grid_code: grid,
+        category,
+        description: b.description.chars().take(4000).collect(),
+        source,
+        reporter: reporter.chars().take(200).collect(),
+        external_id: b.external_id.clone(),
+        level,
+    })
 }
 
 /// A move of a case.
@@ -491,9 +506,11 @@ pub struct CaseQuery {
     pub from: Option<String>,
     /// Reported before.
     pub to: Option<String>,
-    /// At most 1,000 (default 100).
+    /// At most 1,000 (default 100; up to 100,000 for csv and geojson).
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// `json` (default), `geojson` (points, WGS84) or `csv`.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -513,10 +530,17 @@ pub(super) async fn list(
     State(state): State<Arc<AppState>>,
     who: Who,
     Params(q): Params<CaseQuery>,
-) -> Result<Json<CaseList>, ApiError> {
+) -> Result<Response, ApiError> {
     let who = &who.0;
     let county = state.plans.county(q.county.as_deref(), &who.scope)?;
     let catalogue = &state.config.case_categories;
+    let format = q.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "geojson" | "csv") {
+        return Err(ApiError::BadRequest(format!(
+            "format {:?} is none of json, geojson, csv",
+            clip(format)
+        )));
+    }
     // The caller's scope narrows any area asked for; an area outside it
     // shows nothing (as if it had no cases).
     let within = match (who.scope.within_county(), q.within.as_deref()) {
@@ -587,15 +611,117 @@ pub(super) async fn list(
         from: parse(&q.from, "from")?,
         to: parse(&q.to, "to")?,
         overdue,
-        limit: q.limit.unwrap_or(100).clamp(1, 1000),
+        limit: q
+            .limit
+            .unwrap_or(100)
+            .clamp(1, if format == "json" { 1000 } else { 100_000 }),
         offset: q.offset.unwrap_or(0).max(0),
     };
     let (rows, total) = state.store.list_cases(&f).await?;
-    Ok(Json(CaseList {
+    let list = CaseList {
         total,
         offset: f.offset,
         cases: rows.into_iter().map(|c| view(c, catalogue, now)).collect(),
-    }))
+    };
+    Ok(match format {
+        "csv" => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"cases-{county}.csv\""),
+                ),
+            ],
+            cases_csv(&list.cases)?,
+        )
+            .into_response(),
+        "geojson" => {
+            let features: Vec<serde_json::Value> = list
+                .cases
+                .iter()
+                .map(|c| {
+                    let mut props = serde_json::to_value(c).unwrap_or_default();
+                    if let Some(m) = props.as_object_mut() {
+                        m.remove("lon");
+                        m.remove("lat");
+                    }
+                    serde_json::json!({
+                        "type": "Feature",
+                        "id": c.case.id,
+                        "geometry": {"type": "Point", "coordinates": [c.case.lon, c.case.lat]},
+                        "properties": props,
+                    })
+                })
+                .collect();
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
+                Json(serde_json::json!({"type": "FeatureCollection", "features": features})),
+            )
+                .into_response()
+        }
+        _ => Json(list).into_response(),
+    })
+}
+
+/// Cases as CSV (UTF-8, times RFC 3339 UTC), one row a case.
+fn cases_csv(cases: &[CaseView]) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| ApiError::Internal(format!("writing CSV: {e}"));
+    w.write_record([
+        "id",
+        "reported_at",
+        "lon",
+        "lat",
+        "grid_code",
+        "village_code",
+        "town_code",
+        "category",
+        "category_name",
+        "status",
+        "status_name",
+        "level",
+        "source",
+        "reporter",
+        "external_id",
+        "overdue",
+        "closed_at",
+        "satisfaction",
+        "description",
+    ])
+    .map_err(fail)?;
+    let time = |t: Option<i64>| t.map(|t| UnixMs(t).rfc3339()).unwrap_or_default();
+    for v in cases {
+        let c = &v.case;
+        w.write_record([
+            c.id.to_string(),
+            time(Some(c.reported_at)),
+            format!("{:.7}", c.lon),
+            format!("{:.7}", c.lat),
+            c.grid_code.clone(),
+            c.village_code.clone(),
+            c.town_code.clone(),
+            c.category.clone(),
+            v.category_name.clone(),
+            c.status.clone(),
+            v.status_name.clone(),
+            c.level.to_string(),
+            c.source.clone(),
+            c.reporter.clone(),
+            c.external_id.clone().unwrap_or_default(),
+            v.overdue.to_string(),
+            time(c.closed_at),
+            c.satisfaction.clone().unwrap_or_default(),
+            c.description.clone(),
+        ])
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -747,4 +873,157 @@ pub(super) async fn kpis(
         areas,
         categories,
     }))
+}
+
+/// A row of a hotline import that was not stored, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowError {
+    /// The CSV line (the header is line 1).
+    pub line: u64,
+    pub external_id: Option<String>,
+    pub error: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReply {
+    pub rows: usize,
+    /// New cases.
+    pub created: usize,
+    /// Work orders stored before (same number): left as they are.
+    pub existing: usize,
+    pub errors: Vec<RowError>,
+}
+
+/// A column of the import by its English or Chinese header.
+fn column(headers: &csv::StringRecord, names: &[&str]) -> Option<usize> {
+    headers
+        .iter()
+        .position(|h| names.contains(&h.trim().trim_start_matches('\u{feff}')))
+}
+
+#[utoipa::path(post, path = "/api/cases/import", operation_id = "import_cases", tag = "cases",
+    summary = "Import 12345 hotline work orders from CSV (external_id, time, category, lon, lat, description; or 工单编号, 时间, 类别, 经度, 纬度, 描述; optional crs, level): each row a case or an error naming its line; a number stored before is not stored again",
+    params(("county" = Option<String>, Query, description = "County code; default: the caller's")),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = ImportReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
+    security(("bearer" = ["dispatcher", "admin"]), ("session" = ["dispatcher", "admin"])))]
+pub(super) async fn import(
+    State(state): State<Arc<AppState>>,
+    who: Who,
+    Params(q): Params<CountyOnly>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<ImportReply>, ApiError> {
+    let who = &who.0;
+    let csv_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    if !csv_type {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the work orders as CSV with `Content-Type: text/csv`".into(),
+        ));
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the CSV is not UTF-8: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::BadRequest(format!("the CSV header: {e}")))?
+        .clone();
+    let col = |names: &[&str]| column(&headers, names);
+    let (Some(c_cat), Some(c_lon), Some(c_lat)) = (
+        col(&["category", "类别"]),
+        col(&["lon", "经度"]),
+        col(&["lat", "纬度"]),
+    ) else {
+        return Err(ApiError::BadRequest(
+            "the CSV header names category, lon and lat (or 类别, 经度, 纬度)".into(),
+        ));
+    };
+    let c_id = col(&["external_id", "工单编号"]);
+    let c_time = col(&["time", "时间"]);
+    let c_desc = col(&["description", "描述"]);
+    let c_crs = col(&["crs"]);
+    let c_level = col(&["level", "层级"]);
+    let mut reply = ImportReply {
+        rows: 0,
+        created: 0,
+        existing: 0,
+        errors: Vec::new(),
+    };
+    for (i, rec) in reader.records().enumerate() {
+        reply.rows += 1;
+        if reply.rows > 10_000 {
+            return Err(ApiError::PayloadTooLarge(
+                "at most 10,000 work orders an import".into(),
+            ));
+        }
+        let line = i as u64 + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                reply.errors.push(RowError {
+                    line,
+                    external_id: None,
+                    error: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let external_id = get(c_id).map(str::to_owned);
+        let number = |c: Option<usize>, what: &str| -> Result<f64, String> {
+            get(c)
+                .ok_or_else(|| format!("{what} is empty"))?
+                .parse::<f64>()
+                .map_err(|_| format!("{what} {:?} is not a number", get(c).unwrap_or_default()))
+        };
+        let row = async {
+            let b = NewCaseBody {
+                category: get(Some(c_cat)).unwrap_or_default().to_string(),
+                lon: number(Some(c_lon), "lon")?,
+                lat: number(Some(c_lat), "lat")?,
+                description: get(c_desc).unwrap_or_default().to_string(),
+                time: get(c_time).map(|t| serde_json::Value::String(t.to_string())),
+                level: get(c_level)
+                    .map(|l| {
+                        l.parse::<u8>()
+                            .map_err(|_| format!("level {l:?} is not 1–4"))
+                    })
+                    .transpose()?,
+                source: Some("hotline".into()),
+                reporter: Some("12345".into()),
+                external_id: external_id.clone(),
+                crs: get(c_crs).map(str::to_owned),
+                county: q.county.clone(),
+            };
+            let new = prepare(&state, who, &b).await.map_err(|e| e.to_string())?;
+            store_case(&state, &new).await.map_err(|e| e.to_string())
+        };
+        match row.await {
+            Ok((_, true)) => reply.created += 1,
+            Ok((_, false)) => reply.existing += 1,
+            Err(error) => reply.errors.push(RowError {
+                line,
+                external_id,
+                error,
+            }),
+        }
+    }
+    Ok(Json(reply))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CountyOnly {
+    pub county: Option<String>,
 }

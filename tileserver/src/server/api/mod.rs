@@ -75,6 +75,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(positions::replay_track))
         .routes(routes!(cases::report, cases::list))
         .routes(routes!(cases::categories))
+        .routes(routes!(cases::import))
         .routes(routes!(cases::one))
         .routes(routes!(cases::transition))
         .routes(routes!(cases::kpis))
