@@ -16,6 +16,7 @@ const zh = {
   visits: "走访",
   coverage: "覆盖率",
   layerWorkers: "网格员与轨迹",
+  layerCases: "民情工单与热点",
   todayRoute: "今日轨迹",
 
   searchPlaceholder: "网格编码 / 村社区 / 乡镇街道",
@@ -108,6 +109,7 @@ const en: Record<Key, string> = {
   visits: "Visits",
   coverage: "Coverage",
   layerWorkers: "Workers and tracks",
+  layerCases: "Cases and hot spots",
   todayRoute: "Today's route",
   title: "Grid planning",
   searchPlaceholder: "Grid code / village / town",

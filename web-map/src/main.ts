@@ -27,6 +27,7 @@ import {
   switchCounty,
 } from "./map";
 import { showGrid, showReport } from "./panel";
+import { addCaseLayers } from "./cases";
 import { addWorkerLayers, clearWorker, followLive, loadWorkers, showWorker } from "./workers";
 import { find } from "./search";
 import { applyRole, clearNotice, notify, startSession } from "./session";
@@ -165,6 +166,7 @@ async function pickWorker(id: string): Promise<void> {
 function wireMap(): void {
   hoverHighlight(map);
   map.on("style.load", () => {
+    addCaseLayers(map, state.county);
     addWorkerLayers(map);
     void refreshWorkers();
     applyTheme();

@@ -2,6 +2,7 @@
 // highlight by feature state, selection, layer groups and plan switching.
 
 import maplibregl, { type MapGeoJSONFeature } from "maplibre-gl";
+import { CASE_LAYERS } from "./cases";
 import { WORKER_LAYERS } from "./workers";
 
 /** Style layers by the switcher's groups. */
@@ -11,6 +12,7 @@ export const GROUPS: Record<string, string[]> = {
   blocks: ["blocks-line"],
   buildings: ["buildings"],
   workers: WORKER_LAYERS,
+  cases: CASE_LAYERS,
 };
 
 /** The style of a county (its basemap and its active plan's grids). */

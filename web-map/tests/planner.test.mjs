@@ -454,6 +454,43 @@ await test("workers: the list, a worker's route and visits, a live position movi
   await page.screenshot({ path: `${out}/workers.png` });
 });
 
+await test("cases and hot spots: a reported case is drawn from the cases tiles", async () => {
+  const grid = await api("/api/grids/110108001001001");
+  const [w, s, e, n] = grid.bbox;
+  // A point of the grid: /api/locate says which.
+  let at;
+  for (let i = 1; i < 20 && !at; i++) {
+    for (let j = 1; j < 20 && !at; j++) {
+      const lon = w + ((e - w) * i) / 20;
+      const lat = s + ((n - s) * j) / 20;
+      const l = await api(`/api/locate?lon=${lon}&lat=${lat}`);
+      if (l.grid?.code === "110108001001001") at = [lon, lat];
+    }
+  }
+  assert(at, "a point inside the grid");
+  const r = await fetch(`${base}/api/cases`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ category: "物业管理", lon: at[0], lat: at[1], description: "browser test" }),
+  }).then((x) => x.json());
+  assert(r.grid === "110108001001001", JSON.stringify(r));
+  await page.evaluate((c) => window.wangge.map.flyTo({ center: c, zoom: 16, duration: 0 }), at);
+  // The server rebuilds the cases tiles within 10 s; the map is made to
+  // fetch them again (two URLs of the same tiles, in turn) until it shows it.
+  await page.waitForFunction(
+    (id) => {
+      const m = window.wangge.map;
+      if (m.queryRenderedFeatures({ layers: ["cases-dot"] }).some((f) => f.properties.id === id)) return true;
+      const src = m.getSource("cases");
+      const url = src.tiles[0];
+      src.setTiles([url.includes("&plan=active") ? url.replace("&plan=active", "") : `${url}&plan=active`]);
+      return false;
+    },
+    r.id,
+    { timeout: 30000, polling: 2000 },
+  );
+});
+
 await test("no script errors", async () => {
   assert(errors.length === 0, errors.join("\n"));
   assert(outside.length === 0, `requests outside 127.0.0.1: ${outside.join(", ")}`);
