@@ -11,9 +11,9 @@ use ops::cases::{Catalogue, Status};
 use ops::hotspots::{HotspotParams, cell_id, cell_polygon, hotspots};
 use ops::positions::UnixMs;
 
-use super::registry::{BuildAt, BuildFuture, CachePolicy, SourceBasis, SourceFactory, SourceSpec};
+use super::registry::{BuildAt, BuildFuture, SourceFactory, SourceSpec};
 use super::{Built, Movement, WorkerFeature, WorkerSource};
-use crate::mvt::{MAX_ZOOM, TileValue};
+use crate::mvt::TileValue;
 use crate::store::cases::{CaseFilter, StoredCase};
 use crate::store::{GridLevel, StoreError};
 
@@ -68,18 +68,7 @@ impl CaseSource {
         Self {
             of,
             catalogue,
-            spec: SourceSpec {
-                name,
-                description,
-                min_zoom: 0,
-                max_zoom: MAX_ZOOM,
-                basis: SourceBasis::Window,
-                cache: CachePolicy {
-                    max_age,
-                    server_cache: false,
-                },
-                params: &["from", "to"],
-            },
+            spec: SourceSpec::window(name, description, max_age, &["from", "to"]),
         }
     }
 }

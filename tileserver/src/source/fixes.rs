@@ -14,9 +14,9 @@ use ops::tracks::{SegmentParams, Segmented, segment, simplify};
 use rstar::RTree;
 
 use super::index::{Indexed, build_index};
-use super::registry::{BuildAt, BuildFuture, CachePolicy, SourceBasis, SourceFactory, SourceSpec};
+use super::registry::{BuildAt, BuildFuture, SourceFactory, SourceSpec};
 use super::{Built, Movement, WorkerFeature, WorkerSource};
-use crate::mvt::{MAX_ZOOM, TileValue};
+use crate::mvt::TileValue;
 use crate::store::{CountyCode, GridLevel, PlanId, Store, StoreError};
 
 /// Which of the three sources.
@@ -82,18 +82,7 @@ impl FixSource {
         Self {
             of,
             online_timeout,
-            spec: SourceSpec {
-                name,
-                description,
-                min_zoom: 0,
-                max_zoom: MAX_ZOOM,
-                basis: SourceBasis::Window,
-                cache: CachePolicy {
-                    max_age,
-                    server_cache: false,
-                },
-                params,
-            },
+            spec: SourceSpec::window(name, description, max_age, params),
         }
     }
 }

@@ -49,6 +49,31 @@ pub struct SourceSpec {
     pub params: &'static [&'static str],
 }
 
+impl SourceSpec {
+    /// A source of the records of a time window (`from`, `to` and more
+    /// parameters), kept `max_age` seconds by clients and the registry,
+    /// never in the server's tile cache.
+    pub fn window(
+        name: &'static str,
+        description: &'static str,
+        max_age: u32,
+        params: &'static [&'static str],
+    ) -> Self {
+        Self {
+            name,
+            description,
+            min_zoom: 0,
+            max_zoom: MAX_ZOOM,
+            basis: SourceBasis::Window,
+            cache: CachePolicy {
+                max_age,
+                server_cache: false,
+            },
+            params,
+        }
+    }
+}
+
 /// Which county (and plan, and time window) a source is built for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BuildAt {
