@@ -42,8 +42,8 @@ trap 'kill $SIM $SERVER 2>/dev/null || true; wait 2>/dev/null || true' EXIT INT 
 if [ "${WANGGE_SIM_WORKERS:-40}" -gt 0 ]; then
   until curl -s -o /dev/null "http://$ADDR/healthz"; do sleep 0.5; done
   "$W" simulate --store out/qinghuayuan.gpkg --url "http://$ADDR" --workers "${WANGGE_SIM_WORKERS:-40}" \
-    > out/simulate.log 2>&1 &
+    --cases-per-hour "${WANGGE_SIM_CASES:-60}" > out/simulate.log 2>&1 &
   SIM=$!
-  echo "simulated workers: ${WANGGE_SIM_WORKERS:-40} (log: out/simulate.log)"
+  echo "simulated workers: ${WANGGE_SIM_WORKERS:-40}, about ${WANGGE_SIM_CASES:-60} cases an hour (log: out/simulate.log)"
 fi
 wait $SERVER

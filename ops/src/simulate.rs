@@ -146,6 +146,11 @@ impl Walker {
         self.crs
     }
 
+    /// Where the worker is (WGS84; the walk itself runs in a local plane).
+    pub fn position(&self) -> Coord<f64> {
+        self.streets.plane.inverse(self.pos)
+    }
+
     /// Plans the next leg: to the nearest end of another street, then
     /// along it (or, without streets, to a random point).
     fn plan(&mut self) {
@@ -285,8 +290,165 @@ fn random_in(rng: &mut ChaCha8Rng, s: &Streets) -> Coord<f64> {
     }
 }
 
+/// The simulated case desk: when workers report cases (bursts now and
+/// then), which workers (a few in one area report most: a cluster in
+/// space), under which category, and how the offices move each open case
+/// along (some are left alone and run overdue).
+#[derive(Debug)]
+pub struct CaseDesk {
+    rng: ChaCha8Rng,
+    burst_until: f64,
+    next_burst: f64,
+}
+
+/// What the desk does next with an open case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskMove {
+    /// To this status, by the office.
+    Office(&'static str),
+    /// To `handled`, by the worker who reported it.
+    Worker,
+    /// Followed up with this satisfaction.
+    FollowUp(&'static str),
+}
+
+impl CaseDesk {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_ca5e),
+            burst_until: 0.0,
+            next_burst: 600.0,
+        }
+    }
+
+    /// Whether a case is reported in this tick of `dt` seconds at `t`
+    /// seconds into the run, at `per_hour` on average (four times that in
+    /// a five-minute burst about every twenty minutes).
+    pub fn report_now(&mut self, t: f64, dt: f64, per_hour: f64) -> bool {
+        if t >= self.next_burst {
+            self.burst_until = t + 300.0;
+            self.next_burst = t + self.rng.random_range(900.0..1500.0);
+        }
+        let rate = if t < self.burst_until {
+            per_hour * 4.0
+        } else {
+            per_hour * 0.8
+        };
+        self.rng.random::<f64>() < rate * dt / 3600.0
+    }
+
+    /// Which of `n` workers reports: half the cases come from the first
+    /// eighth (their grids are the hot spot).
+    pub fn reporter(&mut self, n: usize) -> usize {
+        let hot = (n / 8).max(1);
+        if self.rng.random::<f64>() < 0.5 {
+            self.rng.random_range(0..hot)
+        } else {
+            self.rng.random_range(0..n.max(1))
+        }
+    }
+
+    /// Which of `n` categories (the first ones more often).
+    pub fn category(&mut self, n: usize) -> usize {
+        let a = self.rng.random_range(0..n.max(1));
+        let b = self.rng.random_range(0..n.max(1));
+        a.min(b)
+    }
+
+    /// Whether a new case will be left alone (it runs overdue).
+    pub fn neglect(&mut self) -> bool {
+        self.rng.random::<f64>() < 0.15
+    }
+
+    /// The next move of an open case in this tick, if any: each step takes
+    /// about `step_s` seconds on average.
+    pub fn next_move(&mut self, status: &str, dt: f64, step_s: f64) -> Option<DeskMove> {
+        if self.rng.random::<f64>() >= dt / step_s {
+            return None;
+        }
+        Some(match status {
+            "reported" => DeskMove::Office(if self.rng.random::<f64>() < 0.05 {
+                "rejected"
+            } else {
+                "accepted"
+            }),
+            "accepted" | "reopened" => DeskMove::Office("dispatched"),
+            "dispatched" => DeskMove::Worker,
+            "handled" => DeskMove::Office("verified"),
+            "verified" => DeskMove::Office(if self.rng.random::<f64>() < 0.1 {
+                "closed_not_fixed"
+            } else {
+                "closed"
+            }),
+            "closed" | "closed_not_fixed" => {
+                let x = self.rng.random::<f64>();
+                DeskMove::FollowUp(if x < 0.8 {
+                    "satisfied"
+                } else if x < 0.95 {
+                    "partly"
+                } else {
+                    "unsatisfied"
+                })
+            }
+            _ => return None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    fn ops_id(s: &str) -> crate::roster::WorkerId {
+        crate::roster::WorkerId::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_desk_reports_in_bursts_from_a_hot_area_and_moves_cases_along() {
+        let mut d = super::CaseDesk::new(3);
+        let reported = (0..7200)
+            .filter(|&s| d.report_now(f64::from(s), 1.0, 60.0))
+            .count();
+        assert!(
+            (60..400).contains(&reported),
+            "{reported} in two hours at 60 an hour"
+        );
+        let hot = (0..1000).filter(|_| d.reporter(80) < 10).count();
+        let a = geo_types::Coord {
+            x: 116.29,
+            y: 39.99,
+        };
+        let b = geo_types::Coord {
+            x: 116.31,
+            y: 40.01,
+        };
+        let w = super::Walker::new(
+            ops_id("w"),
+            super::Streets::new(&[], a, b),
+            1,
+            &super::Faults::none(),
+        );
+        let at = w.position();
+        assert!(
+            (116.28..116.32).contains(&at.x) && (39.98..40.02).contains(&at.y),
+            "{at:?}"
+        );
+        assert!(hot > 450, "{hot} of 1000 from the hot eighth");
+        let mut status = "reported".to_string();
+        let mut steps = 0;
+        while status != "followed_up" && steps < 100_000 {
+            steps += 1;
+            match d.next_move(&status, 1.0, 30.0) {
+                Some(super::DeskMove::Office(to)) => status = to.into(),
+                Some(super::DeskMove::Worker) => status = "handled".into(),
+                Some(super::DeskMove::FollowUp(_)) => status = "followed_up".into(),
+                None => {}
+            }
+            if status == "rejected" {
+                status = "reported".into();
+            }
+        }
+        assert_eq!(status, "followed_up");
+    }
+
     use super::*;
     use crate::coords::haversine_m;
 

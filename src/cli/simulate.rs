@@ -19,7 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use ops::coords::Crs;
 use ops::positions::UnixMs;
 use ops::roster::{Worker, WorkerId, WorkerRole};
-use ops::simulate::{Batch, Faults, Streets, Walker};
+use ops::simulate::{Batch, CaseDesk, DeskMove, Faults, Streets, Walker};
 use partition::LayerKind;
 use tileserver::auth::{Role, Scope, new_secret};
 use tileserver::store::accounts::{NewToken, now};
@@ -65,6 +65,14 @@ pub struct SimulateArgs {
     /// HTTP (the store's own bulk insert, the benchmark's baseline).
     #[arg(long, requires = "replay")]
     direct: bool,
+    /// Cases the workers report an hour on average, in bursts, most from
+    /// one area; a county office works them through the loop and leaves
+    /// some alone (0: none). Walking in real time only.
+    #[arg(long, default_value_t = 30.0)]
+    cases_per_hour: f64,
+    /// Seconds a step of a case's loop takes on average.
+    #[arg(long, default_value_t = 120.0)]
+    case_step_secs: f64,
 }
 
 #[derive(Default)]
@@ -184,6 +192,11 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
     if !(1..=3600).contains(&a.batch_secs) {
         bail!("--batch-secs: 1–3600");
     }
+    let cases_ok = (0.0..=100_000.0).contains(&a.cases_per_hour);
+    let step_ok = a.case_step_secs.is_finite() && a.case_step_secs >= 1.0;
+    if !(cases_ok && step_ok) {
+        bail!("--cases-per-hour: 0–100000; --case-step-secs: at least 1");
+    }
     let url = a.url.trim_end_matches('/').to_string();
     if !url.starts_with("http://") {
         bail!("--url: an http:// address of a running `wangge serve`");
@@ -287,13 +300,25 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
                     sending: Default::default(),
                 });
             }
+            // The county office that works the simulated cases.
+            let office = new_secret("wg_");
+            tokens.push(NewToken {
+                hash: office.hash(),
+                name: "simulate office".into(),
+                role: Role::Dispatcher,
+                scope: Scope::Prefix(county.to_string()),
+                user_id: None,
+                worker_id: None,
+                expires_at: Some(expires),
+            });
             // Straight into the store needs no tokens.
             if !a.direct {
                 st.insert_tokens(&tokens).await?;
             }
-            Ok(phones)
+            Ok((phones, office.expose().to_string()))
         })
         .await?;
+        let (phones, office) = phones;
         if !a.direct {
             wait_for_tokens(&url, &phones).await?;
         }
@@ -305,7 +330,7 @@ pub fn run(a: SimulateArgs) -> anyhow::Result<()> {
         match a.replay {
             Some(secs) if a.direct => direct(phones, &a, faults, secs).await,
             Some(secs) => replay(phones, &url, &a, faults, secs).await,
-            None => simulate(phones, &url, &a, faults).await,
+            None => simulate(phones, &url, &a, faults, office).await,
         }
     })
 }
@@ -527,11 +552,130 @@ async fn replay(
     Ok(())
 }
 
+/// A JSON request with a bearer token: the status and the JSON answer.
+async fn call(
+    client: &Client<HttpConnector, Full<Bytes>>,
+    method: &str,
+    url: String,
+    token: &str,
+    body: Option<serde_json::Value>,
+) -> Option<(u16, serde_json::Value)> {
+    let req = hyper::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(
+            body.map(|b| b.to_string()).unwrap_or_default(),
+        )))
+        .ok()?;
+    let resp = client.request(req).await.ok()?;
+    let status = resp.status().as_u16();
+    let body = resp.into_body().collect().await.ok()?.to_bytes();
+    Some((status, serde_json::from_slice(&body).unwrap_or_default()))
+}
+
+/// A simulated case: its id, the phone that reported it, its status, and
+/// whether the office leaves it alone.
+struct SimCase {
+    id: i64,
+    phone: usize,
+    status: String,
+    neglected: bool,
+}
+
+/// The case desk's work in one tick: maybe a new report, then a step of
+/// the cases it moves. Returns how many requests failed.
+#[allow(clippy::too_many_arguments)]
+async fn work_cases(
+    desk: &mut CaseDesk,
+    cases: &mut Vec<SimCase>,
+    categories: &[String],
+    phones: &[Arc<Phone>],
+    client: &Client<HttpConnector, Full<Bytes>>,
+    url: &str,
+    office: &str,
+    (elapsed, dt): (f64, f64),
+    a: &SimulateArgs,
+) -> u64 {
+    let mut failed = 0;
+    if !categories.is_empty() && desk.report_now(elapsed, dt, a.cases_per_hour) {
+        let k = desk.reporter(phones.len());
+        let at = phones[k]
+            .walker
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .position();
+        let body = serde_json::json!({
+            "category": categories[desk.category(categories.len())],
+            "lon": at.x, "lat": at.y,
+            "description": "模拟上报",
+        });
+        match call(
+            client,
+            "POST",
+            format!("{url}/api/cases"),
+            &phones[k].token,
+            Some(body),
+        )
+        .await
+        {
+            Some((201, v)) => cases.push(SimCase {
+                id: v["id"].as_i64().unwrap_or(0),
+                phone: k,
+                status: "reported".into(),
+                neglected: desk.neglect(),
+            }),
+            // A phone just outside its grid: not a failure of the server.
+            Some((403 | 400, v)) => tracing::debug!(answer = %v, "a simulated report refused"),
+            other => {
+                tracing::warn!(answer = ?other, "a simulated report failed");
+                failed += 1;
+            }
+        }
+    }
+    for c in cases.iter_mut().filter(|c| !c.neglected) {
+        let Some(m) = desk.next_move(&c.status, dt, a.case_step_secs) else {
+            continue;
+        };
+        let (token, body) = match m {
+            DeskMove::Office(to) => (
+                office,
+                serde_json::json!({"to": to, "unit": "模拟处置单位"}),
+            ),
+            DeskMove::Worker => (
+                phones[c.phone].token.as_str(),
+                serde_json::json!({"to": "handled"}),
+            ),
+            DeskMove::FollowUp(s) => (
+                office,
+                serde_json::json!({"to": "followed_up", "satisfaction": s}),
+            ),
+        };
+        let path = format!("{url}/api/cases/{}/transitions", c.id);
+        match call(client, "POST", path, token, Some(body)).await {
+            Some((200, v)) => c.status = v["status"].as_str().unwrap_or_default().to_string(),
+            // Escalated past the office's reach, or moved meanwhile.
+            Some((403 | 409, v)) => {
+                tracing::debug!(case = c.id, answer = %v, "a simulated move refused");
+                c.neglected = true;
+            }
+            other => {
+                tracing::warn!(case = c.id, answer = ?other, "a simulated move failed");
+                failed += 1;
+            }
+        }
+    }
+    cases.retain(|c| !matches!(c.status.as_str(), "followed_up" | "rejected"));
+    failed
+}
+
 async fn simulate(
     phones: Vec<Phone>,
     url: &str,
     a: &SimulateArgs,
     faults: Faults,
+    office: String,
 ) -> anyhow::Result<()> {
     let Posting {
         client,
@@ -550,6 +694,36 @@ async fn simulate(
             " (with offline spells, resends, GPS jumps and GCJ-02 phones)"
         }
     );
+    let categories: Vec<String> = if a.cases_per_hour > 0.0 {
+        match call(
+            &client,
+            "GET",
+            format!("{url}/api/cases/categories"),
+            &office,
+            None,
+        )
+        .await
+        {
+            Some((200, serde_json::Value::Array(v))) => v
+                .iter()
+                .filter_map(|c| c["code"].as_str().map(str::to_owned))
+                .collect(),
+            _ => {
+                eprintln!("the server lists no case categories: no cases simulated");
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    if !categories.is_empty() {
+        eprintln!(
+            "about {} cases an hour reported, worked by a county office (some left to run overdue)",
+            a.cases_per_hour
+        );
+    }
+    let mut desk = CaseDesk::new(a.seed);
+    let mut cases: Vec<SimCase> = Vec::new();
     let bar = indicatif::ProgressBar::new_spinner();
     bar.enable_steady_tick(Duration::from_millis(250));
     let started = Instant::now();
@@ -602,6 +776,19 @@ async fn simulate(
                 drain(phone, client, url, stats).await;
             });
         }
+        let failed = work_cases(
+            &mut desk,
+            &mut cases,
+            &categories,
+            &phones,
+            &client,
+            url,
+            &office,
+            (started.elapsed().as_secs_f64(), dt),
+            a,
+        )
+        .await;
+        stats.failed.fetch_add(failed, Ordering::Relaxed);
         bar.set_message(stats.line(started));
     }
     // Give the requests in flight their answers.
