@@ -10,12 +10,38 @@ use common::http::{accepted, call, send, serve, token};
 use common::postgis::PgCluster;
 use common::*;
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
 fn total(port: u16, token: &str, query: &str) -> i64 {
     let (s, v) = call(port, "GET", &format!("/api/cases{query}"), token, None);
     assert_eq!(s, 200, "{v}");
     v["total"].as_i64().unwrap()
+}
+
+/// A point inside a grid: the centre of its box may fall outside a
+/// concave grid, so step over the box until /api/locate says so.
+fn point_in(port: u16, token: &str, g: &str) -> (f64, f64) {
+    let (s, v) = call(port, "GET", &format!("/api/grids/{g}"), token, None);
+    assert_eq!(s, 200, "{v}");
+    let b: Vec<f64> = v["bbox"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    for i in 0..361 {
+        let fx = f64::from((i % 19 + 9) % 19 + 1) / 20.0;
+        let fy = f64::from((i / 19 + 9) % 19 + 1) / 20.0;
+        let (lon, lat) = (b[0] + (b[2] - b[0]) * fx, b[1] + (b[3] - b[1]) * fy);
+        let path = format!("/api/locate?lon={lon}&lat={lat}");
+        let (_, at) = call(port, "GET", &path, token, None);
+        if at["grid"]["code"] == g {
+            return (lon, lat);
+        }
+    }
+    panic!("no point found inside {g}");
 }
 
 fn check_store(store: &[&str], dir: &std::path::Path) {
@@ -74,27 +100,7 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     }
     // A point inside a grid: the centre of its box may fall outside a
     // concave grid, so step over the box until /api/locate says so.
-    let point_in = |g: &str| -> (f64, f64) {
-        let (s, v) = call(port, "GET", &format!("/api/grids/{g}"), &viewer, None);
-        assert_eq!(s, 200, "{v}");
-        let b: Vec<f64> = v["bbox"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect();
-        for i in 0..361 {
-            let fx = f64::from((i % 19 + 9) % 19 + 1) / 20.0;
-            let fy = f64::from((i / 19 + 9) % 19 + 1) / 20.0;
-            let (lon, lat) = (b[0] + (b[2] - b[0]) * fx, b[1] + (b[3] - b[1]) * fy);
-            let path = format!("/api/locate?lon={lon}&lat={lat}");
-            let (_, at) = call(port, "GET", &path, &viewer, None);
-            if at["grid"]["code"] == g {
-                return (lon, lat);
-            }
-        }
-        panic!("no point found inside {g}");
-    };
+    let point_in = |g: &str| point_in(port, &viewer, g);
     let (lon, lat) = point_in(&g1);
     let (lon2, lat2) = point_in(&g2);
 
@@ -583,6 +589,105 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         assert!(start.elapsed() < std::time::Duration::from_secs(30), "{v}");
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
+}
+
+/// Reports cases and moves each along while the server gets `kill -9`:
+/// afterwards every acknowledged event is stored, and each case's stored
+/// figures are what its stored history leaves.
+fn crash_during_moves(store: &[&str]) {
+    prepared(store);
+    let admin = token(store, "admin", &[]);
+    let server = serve(store, &["--rate-limit", "0"]);
+    let port = server.port;
+    accepted(port, &admin);
+    let (s, v) = call(port, "GET", "/api/plans/active/grids", &admin, None);
+    assert_eq!(s, 200, "{v}");
+    let g = v["grids"][0]["code"].as_str().unwrap().to_string();
+    let (lon, lat) = point_in(port, &admin, &g);
+    let steps = ["accepted", "dispatched", "handled", "verified", "closed"];
+    let worker = {
+        let admin = admin.clone();
+        std::thread::spawn(move || {
+            // (case, events acknowledged)
+            let mut acked: Vec<(i64, usize)> = Vec::new();
+            let alive = |r: std::thread::Result<(u16, Value)>| r.ok().filter(|(s, _)| *s < 500);
+            'run: for _ in 0..2000 {
+                let body = json!({"category": "property", "lon": lon, "lat": lat});
+                let Some((201, c)) = alive(std::panic::catch_unwind(|| {
+                    call(port, "POST", "/api/cases", &admin, Some(&body))
+                })) else {
+                    break;
+                };
+                let id = c["id"].as_i64().unwrap();
+                acked.push((id, 0));
+                for to in steps {
+                    let body = json!({"to": to, "unit": "u"});
+                    let path = format!("/api/cases/{id}/transitions");
+                    match alive(std::panic::catch_unwind(|| {
+                        call(port, "POST", &path, &admin, Some(&body))
+                    })) {
+                        Some((200, _)) => acked.last_mut().unwrap().1 += 1,
+                        Some((s, v)) => panic!("case {id} to {to}: {s} {v}"),
+                        None => break 'run,
+                    }
+                }
+            }
+            acked
+        })
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let st = std::process::Command::new("kill")
+        .args(["-9", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let acked = worker.join().unwrap();
+    drop(server);
+    assert!(
+        acked.len() > 2,
+        "too few cases before the crash: {}",
+        acked.len()
+    );
+    let server = serve(store, &["--rate-limit", "0"]);
+    accepted(server.port, &admin);
+    for (id, n) in acked {
+        let (s, v) = call(
+            server.port,
+            "GET",
+            &format!("/api/cases/{id}"),
+            &admin,
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        let history: Vec<ops::cases::Event> = serde_json::from_value(v["history"].clone()).unwrap();
+        // The move in flight may or may not have been stored, never half.
+        assert!(
+            history.len() == n || history.len() == n + 1,
+            "case {id}: {n} acknowledged, {} stored",
+            history.len()
+        );
+        assert_eq!(v["events"].as_u64(), Some(history.len() as u64), "{v}");
+        let replayed = ops::cases::CaseState::replay(
+            ops::positions::UnixMs(v["reported_at"].as_i64().unwrap()),
+            ops::cases::Level::GRID,
+            &history,
+        );
+        assert_eq!(replayed.status.as_str(), v["status"], "{v}");
+    }
+}
+
+#[test]
+fn kill_9_during_moves_loses_no_acknowledged_event_geopackage() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.gpkg");
+    crash_during_moves(&["--store", p(&store)]);
+}
+
+#[test]
+fn kill_9_during_moves_loses_no_acknowledged_event_postgis() {
+    let cluster = PgCluster::start();
+    let url = cluster.database("crash");
+    crash_during_moves(&["--db", url.as_str()]);
 }
 
 #[test]
