@@ -352,6 +352,25 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     assert_eq!(area["closed"], 1);
     assert_eq!(area["satisfaction_rate"], 1.0);
     assert_eq!(area["grids_reporting"], 1, "the worker reported in g1");
+    let r = send(
+        port,
+        "GET",
+        "/api/kpi/cases?by=village&format=csv",
+        &[("Authorization", &format!("Bearer {viewer}"))],
+        None,
+    );
+    assert_eq!(r.status, 200);
+    let text = r.text();
+    assert!(
+        text.starts_with("area,grids,grids_reporting,coverage,reported,"),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with(&format!("{village},"))),
+        "{text}"
+    );
+    let (s, _) = call(port, "GET", "/api/kpi/cases?format=xlsx", &viewer, None);
+    assert_eq!(s, 400);
     let prop = k["categories"]
         .as_array()
         .unwrap()

@@ -767,6 +767,8 @@ pub struct CaseKpiQuery {
     pub by: Option<String>,
     /// Minutes from acceptance within which a dispatch counts (default 30).
     pub dispatch_minutes: Option<u32>,
+    /// `json` (default) or `csv` (one row an area).
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -791,13 +793,16 @@ pub(super) async fn kpis(
     State(state): State<Arc<AppState>>,
     who: Who,
     Params(q): Params<CaseKpiQuery>,
-) -> Result<Json<CaseKpiReply>, ApiError> {
+) -> Result<Response, ApiError> {
     let who = &who.0;
     let county = state.plans.county(q.county.as_deref(), &who.scope)?;
     let (from, to) = period(&PeriodParams {
         from: q.from.clone(),
         to: q.to.clone(),
     })?;
+    if !matches!(q.format.as_deref(), None | Some("json") | Some("csv")) {
+        return Err(ApiError::BadRequest("format is json or csv".into()));
+    }
     let by = q.by.as_deref().unwrap_or("village");
     let prefix = match by {
         "grid" => 15,
@@ -865,6 +870,22 @@ pub(super) async fn kpis(
         },
     );
     let categories = category_trends(&records, catalogue, from, to);
+    if q.format.as_deref() == Some("csv") {
+        return Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "text/csv; charset=utf-8".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"case-kpis-{county}-{by}.csv\""),
+                ),
+            ],
+            kpi_csv(&areas)?,
+        )
+            .into_response());
+    }
     Ok(Json(CaseKpiReply {
         county: county.to_string(),
         from: from.rfc3339(),
@@ -872,7 +893,21 @@ pub(super) async fn kpis(
         by: by.into(),
         areas,
         categories,
-    }))
+    })
+    .into_response())
+}
+
+/// The areas' KPIs as CSV, one row an area (rates as fractions).
+fn kpi_csv(areas: &[ops::cases::AreaKpi]) -> Result<String, ApiError> {
+    let fail = |e: csv::Error| ApiError::Internal(format!("writing CSV: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for a in areas {
+        w.serialize(a).map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// A row of a hotline import that was not stored, and why.
