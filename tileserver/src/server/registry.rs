@@ -107,9 +107,10 @@ impl Registry {
         let now = self.started.elapsed().as_millis() as u64;
         let slot = {
             let mut m = self.built.lock().unwrap_or_else(|p| p.into_inner());
-            if spec.basis == SourceBasis::Window {
-                // Fixes keep arriving: a source older than its tiles may
-                // be kept is built again (those holding it finish with it).
+            // Records keep arriving: a source older than its tiles may be
+            // kept is built again (those holding it finish with it). Only
+            // then are the other stale windows swept, not on every tile.
+            if m.get(&(id, at)).is_some_and(|e| self.expired(id, e, now)) {
                 m.retain(|(i, _), e| !self.expired(*i, e, now));
             }
             m.entry((id, at)).or_default().clone()

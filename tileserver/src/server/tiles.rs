@@ -63,6 +63,13 @@ pub(crate) struct Resolved {
     pub pinned: bool,
 }
 
+/// Whether any of the sources is built from `basis`.
+fn any_basis(state: &AppState, sources: &SourceSet, basis: SourceBasis) -> bool {
+    sources
+        .ids()
+        .any(|id| state.registry.spec(id).basis == basis)
+}
+
 pub(crate) fn resolve(
     state: &AppState,
     sources: &SourceSet,
@@ -70,13 +77,9 @@ pub(crate) fn resolve(
     plan: Option<&str>,
     who: &Principal,
 ) -> Result<Resolved, ApiError> {
-    let per_plan = sources
-        .ids()
-        .any(|id| state.registry.spec(id).basis == SourceBasis::Plan);
+    let per_plan = any_basis(state, sources, SourceBasis::Plan);
     let pinned = plan.is_some_and(|p| p != "active");
-    let of_fixes = sources
-        .ids()
-        .any(|id| state.registry.spec(id).basis == SourceBasis::Window);
+    let of_fixes = any_basis(state, sources, SourceBasis::Window);
     if of_fixes && !per_plan && !pinned {
         // Workers' sources place visits in the plan in force, if any.
         let county = state.plans.county(county, &who.scope)?;
@@ -158,10 +161,7 @@ pub(crate) async fn tilejson(
         &who.0,
     )?;
     let mut at = BuildAt::new(r.county, r.plan);
-    if sources
-        .ids()
-        .any(|id| state.registry.spec(id).basis == SourceBasis::Window)
-    {
+    if any_basis(&state, &sources, SourceBasis::Window) {
         at.window = Some(fix_window(&PeriodParams::default())?);
     }
     let made = built(&state, &sources, at).await?;
@@ -401,10 +401,7 @@ async fn tile_response(state: &Arc<AppState>, req: &Parts) -> Result<Response, A
         .ids()
         .all(|id| state.registry.spec(id).cache.server_cache);
     let mut at = BuildAt::new(r.county, r.plan);
-    if sources
-        .ids()
-        .any(|id| state.registry.spec(id).basis == SourceBasis::Window)
-    {
+    if any_basis(state, &sources, SourceBasis::Window) {
         at.window = Some(fix_window(&period)?);
     }
     let key = Key {

@@ -165,14 +165,19 @@ async fn positions(
     county: CountyCode,
     online_timeout: Duration,
 ) -> Result<Vec<WorkerFeature>, StoreError> {
-    let roster = store.workers(Some(county)).await?;
+    let roster: std::collections::HashMap<String, _> = store
+        .workers(Some(county))
+        .await?
+        .into_iter()
+        .map(|w| (w.worker.id.to_string(), w))
+        .collect();
     let latest = store.latest_fixes(Some(county)).await?;
     let now = UnixMs::now();
     let timeout_ms = online_timeout.as_millis() as i64;
     Ok(latest
         .into_iter()
         .filter_map(|f| {
-            let w = roster.iter().find(|w| w.worker.id == f.worker)?;
+            let w = roster.get(f.worker.as_str())?;
             let age = (now.0 - f.time.0).max(0);
             let opt = |v: Option<f32>| v.map(TileValue::Float);
             Some(WorkerFeature {
