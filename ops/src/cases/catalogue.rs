@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::workflow::Level;
+use crate::positions::UnixMs;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Category {
@@ -129,6 +130,20 @@ impl Catalogue {
         Ok(())
     }
 
+    /// For each category and each of `levels`: the instant before which a
+    /// stage that began is past its deadline at `now` (what "overdue"
+    /// asks of a store).
+    pub fn cutoffs(&self, now: UnixMs, levels: &[Level]) -> Vec<(String, Level, UnixMs)> {
+        self.categories
+            .iter()
+            .flat_map(|c| {
+                levels
+                    .iter()
+                    .map(move |&l| (c.code.clone(), l, UnixMs(now.0 - c.deadline_ms(l))))
+            })
+            .collect()
+    }
+
     /// A category by its code or its name.
     pub fn find(&self, key: &str) -> Option<&Category> {
         self.categories
@@ -161,6 +176,12 @@ mod tests {
             4 * 3_600_000
         );
         assert!(c.find("nothing").is_none());
+        let cut = c.cutoffs(UnixMs(100 * 3_600_000), &[Level::GRID]);
+        assert_eq!(cut.len(), 15);
+        assert_eq!(
+            cut[0],
+            ("property".into(), Level::GRID, UnixMs(76 * 3_600_000))
+        );
     }
 
     #[test]

@@ -405,6 +405,16 @@ impl CaseState {
         })
     }
 
+    /// The statuses `actor` may move the case to now (at its level).
+    pub fn allowed_moves(&self, actor: Actor) -> Vec<Status> {
+        self.status
+            .next()
+            .iter()
+            .copied()
+            .filter(|&to| allowed(actor, self, to, self.level).is_ok())
+            .collect()
+    }
+
     /// The system's escalation of a case past its deadline: dispatched
     /// again one level up (`None` when not open, or already at the county).
     pub fn escalation(&self, at: UnixMs) -> Option<Event> {
@@ -562,6 +572,11 @@ mod tests {
             s.check(&mv(Status::Dispatched), Actor::Worker, "w", UnixMs(1)),
             Err(MoveError::Forbidden(_))
         ));
+        assert_eq!(s.allowed_moves(Actor::Worker), []);
+        assert_eq!(
+            s.allowed_moves(Actor::Office(Level::VILLAGE)),
+            [Status::Dispatched]
+        );
         let no_unit = Move {
             unit: None,
             ..mv(Status::Dispatched)

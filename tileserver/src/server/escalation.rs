@@ -31,14 +31,7 @@ pub(super) async fn run(state: Arc<AppState>) {
 /// Escalates every overdue case that can go up; returns how many did.
 pub async fn escalate_overdue(state: &AppState, now: UnixMs) -> Result<usize, StoreError> {
     let catalogue = &state.config.case_categories;
-    let overdue: Vec<_> = catalogue
-        .categories
-        .iter()
-        .flat_map(|c| {
-            [Level::GRID, Level::VILLAGE, Level::TOWN]
-                .map(|l| (c.code.clone(), l, UnixMs(now.0 - c.deadline_ms(l))))
-        })
-        .collect();
+    let overdue = catalogue.cutoffs(now, &[Level::GRID, Level::VILLAGE, Level::TOWN]);
     let mut done = 0;
     loop {
         let (page, _) = state

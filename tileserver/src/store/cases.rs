@@ -332,85 +332,79 @@ impl Store {
 
     /// A page of cases, newest first, and how many match in all.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<StoredCase>, i64), StoreError> {
+        /// A bound value of the filter, in placeholder order.
+        enum Arg {
+            Text(String),
+            Int(i64),
+        }
         let mut clauses: Vec<String> = Vec::new();
-        let mut texts: Vec<String> = Vec::new();
-        let mut ints: Vec<i64> = Vec::new();
-        // Placeholders are numbered here, texts first, then integers.
-        let mut text = |v: String, clauses: &mut Vec<String>, sql: &dyn Fn(usize) -> String| {
-            texts.push(v);
-            clauses.push(sql(texts.len()));
+        let mut args: Vec<Arg> = Vec::new();
+        // Binds a value; its placeholder, numbered in order.
+        let mut bind = |a: Arg| {
+            args.push(a);
+            format!("${}", args.len())
         };
         if let Some(c) = f.county {
-            text(c.to_string(), &mut clauses, &|n| format!("county = $T{n}"));
+            clauses.push(format!("county = {}", bind(Arg::Text(c.to_string()))));
         }
         if let Some(w) = &f.within {
-            text(format!("{w}%"), &mut clauses, &|n| {
-                format!("grid_code LIKE $T{n}")
-            });
+            clauses.push(format!(
+                "grid_code LIKE {}",
+                bind(Arg::Text(format!("{w}%")))
+            ));
         }
         if let Some(c) = &f.category {
-            text(c.clone(), &mut clauses, &|n| format!("category = $T{n}"));
+            clauses.push(format!("category = {}", bind(Arg::Text(c.clone()))));
         }
         if let Some(s) = &f.source {
-            text(s.clone(), &mut clauses, &|n| format!("source = $T{n}"));
+            clauses.push(format!("source = {}", bind(Arg::Text(s.clone()))));
         }
-        if !f.statuses.is_empty() {
-            // Status names are wangge's own words, never input text.
-            let list = f
-                .statuses
-                .iter()
+        // Status names and levels are wangge's own words and numbers,
+        // never input text.
+        let listed = |statuses: &mut dyn Iterator<Item = Status>| {
+            statuses
                 .map(|s| format!("'{}'", s.as_str()))
                 .collect::<Vec<_>>()
-                .join(",");
-            clauses.push(format!("status IN ({list})"));
+                .join(",")
+        };
+        if !f.statuses.is_empty() {
+            clauses.push(format!(
+                "status IN ({})",
+                listed(&mut f.statuses.iter().copied())
+            ));
         }
         if let Some(l) = f.level {
             clauses.push(format!("level = {}", l.get()));
         }
         if let Some(from) = f.from {
-            ints.push(from.0);
-            clauses.push(format!("reported_at >= $I{}", ints.len()));
+            clauses.push(format!("reported_at >= {}", bind(Arg::Int(from.0))));
         }
         if let Some(to) = f.to {
-            ints.push(to.0);
-            clauses.push(format!("reported_at < $I{}", ints.len()));
+            clauses.push(format!("reported_at < {}", bind(Arg::Int(to.0))));
         }
         if let Some(overdue) = &f.overdue {
-            let open = Status::ALL
+            let open = listed(&mut Status::ALL.into_iter().filter(|s| s.is_open()));
+            let mut any: Vec<String> = overdue
                 .iter()
-                .filter(|s| s.is_open())
-                .map(|s| format!("'{}'", s.as_str()))
-                .collect::<Vec<_>>()
-                .join(",");
-            let mut any = Vec::new();
-            for (cat, level, before) in overdue {
-                texts.push(cat.clone());
-                ints.push(before.0);
-                any.push(format!(
-                    "(category = $T{} AND level = {} AND since < $I{})",
-                    texts.len(),
-                    level.get(),
-                    ints.len()
-                ));
-            }
+                .map(|(cat, level, before)| {
+                    let cat = bind(Arg::Text(cat.clone()));
+                    let before = bind(Arg::Int(before.0));
+                    format!(
+                        "(category = {cat} AND level = {} AND since < {before})",
+                        level.get()
+                    )
+                })
+                .collect();
             if any.is_empty() {
                 any.push("FALSE".into());
             }
             clauses.push(format!("status IN ({open}) AND ({})", any.join(" OR ")));
         }
-        let mut filter = if clauses.is_empty() {
+        let filter = if clauses.is_empty() {
             String::new()
         } else {
             format!(" WHERE {}", clauses.join(" AND "))
         };
-        // Number the placeholders: texts $1…, then integers.
-        let nt = texts.len();
-        for i in (1..=ints.len()).rev() {
-            filter = filter.replace(&format!("$I{i}"), &format!("${}", nt + i));
-        }
-        for i in (1..=nt).rev() {
-            filter = filter.replace(&format!("$T{i}"), &format!("${i}"));
-        }
         let page = format!(
             "SELECT {COLUMNS} FROM cases{filter} ORDER BY reported_at DESC, id DESC LIMIT {} OFFSET {}",
             f.limit.clamp(0, 10_000),
@@ -420,13 +414,17 @@ impl Store {
         let (rows, total) = on_pool!(self, pool => {
             let mut q = sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(page));
             let mut c = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count));
-            for t in &texts {
-                q = q.bind(t);
-                c = c.bind(t);
-            }
-            for i in &ints {
-                q = q.bind(*i);
-                c = c.bind(*i);
+            for a in &args {
+                match a {
+                    Arg::Text(t) => {
+                        q = q.bind(t);
+                        c = c.bind(t);
+                    }
+                    Arg::Int(i) => {
+                        q = q.bind(*i);
+                        c = c.bind(*i);
+                    }
+                }
             }
             let rows = q.fetch_all(pool).await;
             let total = c.fetch_one(pool).await;

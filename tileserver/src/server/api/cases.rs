@@ -91,18 +91,41 @@ fn view(c: StoredCase, catalogue: &Catalogue, now: UnixMs) -> CaseView {
     }
 }
 
+/// A category's code from its code or name, or a 400 listing them.
+pub(super) fn category_code(catalogue: &Catalogue, key: &str) -> Result<String, ApiError> {
+    catalogue.find(key).map(|k| k.code.clone()).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "unknown category {:?}; known: {}",
+            clip(key),
+            catalogue.known()
+        ))
+    })
+}
+
+/// An optional time parameter (RFC 3339 or Unix seconds), or a 400.
+pub(super) fn time_param(s: &Option<String>, what: &str) -> Result<Option<UnixMs>, ApiError> {
+    s.as_deref()
+        .map(|t| fix_time::from_text(t).map_err(|e| ApiError::BadRequest(format!("{what}: {e}"))))
+        .transpose()
+}
+
 /// Tells the live stream a case was reported or moved.
 pub(crate) async fn announce(state: &AppState, id: i64) {
-    let Ok(Some(c)) = state.store.case(id).await else {
+    if let Ok(Some(c)) = state.store.case(id).await {
+        announce_view(
+            state,
+            &view(c, &state.config.case_categories, UnixMs::now()),
+        );
+    }
+}
+
+/// Tells the live stream a case's state, as read already.
+fn announce_view(state: &AppState, v: &CaseView) {
+    let Ok(county) = v.case.county.parse::<CountyCode>() else {
         return;
     };
-    let Ok(county) = c.county.parse::<CountyCode>() else {
-        return;
-    };
-    let grid = c.grid_code.clone();
-    let v = view(c, &state.config.case_categories, UnixMs::now());
-    if let Ok(data) = serde_json::to_string(&v) {
-        state.live.case_changed(county, &grid, data);
+    if let Ok(data) = serde_json::to_string(v) {
+        state.live.case_changed(county, &v.case.grid_code, data);
     }
 }
 
@@ -231,18 +254,7 @@ async fn store_case(state: &AppState, new: &NewCase) -> Result<(i64, bool), ApiE
 /// source, and the grid of the plan in force it lies in — within the
 /// caller's scope and, for a worker, its grids.
 async fn prepare(state: &AppState, who: &Principal, b: &NewCaseBody) -> Result<NewCase, ApiError> {
-    let catalogue = &state.config.case_categories;
-    let category = catalogue
-        .find(&b.category)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "unknown category {:?}; known: {}",
-                clip(&b.category),
-                catalogue.known()
-            ))
-        })?
-        .code
-        .clone();
+    let category = category_code(&state.config.case_categories, &b.category)?;
     if !(b.lon.is_finite() && b.lat.is_finite()) || b.lon.abs() > 180.0 || b.lat.abs() > 90.0 {
         return Err(ApiError::BadRequest(format!(
             "lon {} / lat {} is not a WGS84 position",
@@ -440,8 +452,9 @@ pub(super) async fn transition(
         .store
         .apply_case_event(id, c.events, &e, &next)
         .await?;
-    announce(&state, id).await;
-    detail(&state, who, id).await.map(Json)
+    let d = detail(&state, who, id).await?;
+    announce_view(&state, &d.view);
+    Ok(Json(d))
 }
 
 async fn detail(state: &AppState, who: &Principal, id: i64) -> Result<CaseDetail, ApiError> {
@@ -450,19 +463,8 @@ async fn detail(state: &AppState, who: &Principal, id: i64) -> Result<CaseDetail
     let s = c.state();
     let allowed = match actor_of(who) {
         Ok(actor) => s
-            .status
-            .next()
-            .iter()
-            .filter(|to| {
-                let m = Move {
-                    to: Some(**to),
-                    unit: Some("-".into()),
-                    satisfaction: Some(Satisfaction::Satisfied),
-                    duplicate_of: Some(0),
-                    ..Move::default()
-                };
-                s.check(&m, actor, "", UnixMs::now()).is_ok()
-            })
+            .allowed_moves(actor)
+            .into_iter()
             .map(|to| to.as_str().to_string())
             .collect(),
         Err(_) => Vec::new(),
@@ -572,30 +574,14 @@ pub(super) async fn list(
     let category = q
         .category
         .as_deref()
-        .map(|c| {
-            catalogue
-                .find(c)
-                .map(|k| k.code.clone())
-                .ok_or_else(|| ApiError::BadRequest(format!("unknown category {:?}", clip(c))))
-        })
+        .map(|c| category_code(catalogue, c))
         .transpose()?;
-    let parse = |s: &Option<String>, what: &str| {
-        s.as_deref()
-            .map(|t| {
-                fix_time::from_text(t).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))
-            })
-            .transpose()
-    };
     let now = UnixMs::now();
     let overdue = q.overdue.unwrap_or(false).then(|| {
-        catalogue
-            .categories
-            .iter()
-            .flat_map(|c| {
-                [Level::GRID, Level::VILLAGE, Level::TOWN, Level::COUNTY]
-                    .map(|l| (c.code.clone(), l, UnixMs(now.0 - c.deadline_ms(l))))
-            })
-            .collect()
+        catalogue.cutoffs(
+            now,
+            &[Level::GRID, Level::VILLAGE, Level::TOWN, Level::COUNTY],
+        )
     });
     let f = CaseFilter {
         county: Some(county),
@@ -608,8 +594,8 @@ pub(super) async fn list(
             .transpose()
             .map_err(ApiError::BadRequest)?,
         source: q.source.clone(),
-        from: parse(&q.from, "from")?,
-        to: parse(&q.to, "to")?,
+        from: time_param(&q.from, "from")?,
+        to: time_param(&q.to, "to")?,
         overdue,
         limit: q
             .limit

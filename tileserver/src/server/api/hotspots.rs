@@ -10,12 +10,12 @@ use axum::extract::State;
 use geo_types::{Coord, MultiPolygon};
 use ops::hotspots::{HotCell, HotspotParams, hotspots};
 use ops::positions::UnixMs;
-use ops::positions::time as fix_time;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Who;
-use crate::server::errors::{ErrorBody, clip};
+use super::cases::time_param;
+use crate::server::errors::ErrorBody;
 use crate::server::params::Params;
 use crate::server::{ApiError, AppState};
 use crate::store::cases::CaseFilter;
@@ -135,24 +135,10 @@ pub(super) async fn hot_spots(
 ) -> Result<Json<HotspotReply>, ApiError> {
     let who = &who.0;
     let county = state.plans.county(q.county.as_deref(), &who.scope)?;
-    let parse = |s: &Option<String>, what: &str| {
-        s.as_deref()
-            .map(|t| {
-                fix_time::from_text(t).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))
-            })
-            .transpose()
-    };
     let category = q
         .category
         .as_deref()
-        .map(|c| {
-            state
-                .config
-                .case_categories
-                .find(c)
-                .map(|k| k.code.clone())
-                .ok_or_else(|| ApiError::BadRequest(format!("unknown category {:?}", clip(c))))
-        })
+        .map(|c| super::cases::category_code(&state.config.case_categories, c))
         .transpose()?;
     let params = HotspotParams {
         res: q.res.unwrap_or(9),
@@ -168,12 +154,13 @@ pub(super) async fn hot_spots(
         &state,
         county,
         who.scope.within_county(),
-        parse(&q.from, "from")?,
-        parse(&q.to, "to")?,
+        time_param(&q.from, "from")?,
+        time_param(&q.to, "to")?,
         category,
     )
     .await?;
-    let (points, area, p) = (inp.points.clone(), inp.area.clone(), params.clone());
+    let n_cases = inp.points.len();
+    let (points, area, p) = (inp.points, inp.area, params.clone());
     let cells = tokio::task::spawn_blocking(move || hotspots(&points, &area, &p))
         .await
         .map_err(|e| ApiError::Internal(format!("hot spots: {e}")))?
@@ -199,7 +186,7 @@ pub(super) async fn hot_spots(
         county: inp.county.to_string(),
         res: params.res,
         k: params.k,
-        cases: inp.points.len(),
+        cases: n_cases,
         fdr: params.fdr,
         cells,
         grids,
