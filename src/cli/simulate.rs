@@ -151,17 +151,9 @@ async fn post(
         Crs::Gcj02 => "/api/positions?crs=gcj02",
         Crs::Wgs84 => "/api/positions",
     };
-    let req = hyper::Request::post(format!("{url}{path}"))
-        .header("authorization", format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(batch_json(b))));
-    let Ok(req) = req else { return false };
     let t = Instant::now();
-    let Ok(resp) = client.request(req).await else {
-        return false;
-    };
-    let status = resp.status().as_u16();
-    let Ok(body) = resp.into_body().collect().await else {
+    let body = Bytes::from(batch_json(b));
+    let Some((status, v)) = call(client, "POST", format!("{url}{path}"), token, body).await else {
         return false;
     };
     if status != 200 && status != 422 {
@@ -172,7 +164,6 @@ async fn post(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .push(t.elapsed().as_millis() as u32);
-    let v: serde_json::Value = serde_json::from_slice(&body.to_bytes()).unwrap_or_default();
     let n = |k: &str| v[k].as_u64().unwrap_or(0);
     stats.accepted.fetch_add(n("accepted"), Ordering::Relaxed);
     stats
@@ -552,27 +543,30 @@ async fn replay(
     Ok(())
 }
 
-/// A JSON request with a bearer token: the status and the JSON answer.
+/// A JSON request with a bearer token: the status and the JSON answer
+/// (`None` when the server could not be reached).
 async fn call(
     client: &Client<HttpConnector, Full<Bytes>>,
     method: &str,
     url: String,
     token: &str,
-    body: Option<serde_json::Value>,
+    body: Bytes,
 ) -> Option<(u16, serde_json::Value)> {
     let req = hyper::Request::builder()
         .method(method)
         .uri(url)
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(
-            body.map(|b| b.to_string()).unwrap_or_default(),
-        )))
+        .body(Full::new(body))
         .ok()?;
     let resp = client.request(req).await.ok()?;
     let status = resp.status().as_u16();
     let body = resp.into_body().collect().await.ok()?.to_bytes();
     Some((status, serde_json::from_slice(&body).unwrap_or_default()))
+}
+
+fn json_body(v: serde_json::Value) -> Bytes {
+    Bytes::from(v.to_string())
 }
 
 /// A simulated case: its id, the phone that reported it, its status, and
@@ -616,7 +610,7 @@ async fn work_cases(
             "POST",
             format!("{url}/api/cases"),
             &phones[k].token,
-            Some(body),
+            json_body(body),
         )
         .await
         {
@@ -653,7 +647,7 @@ async fn work_cases(
             ),
         };
         let path = format!("{url}/api/cases/{}/transitions", c.id);
-        match call(client, "POST", path, token, Some(body)).await {
+        match call(client, "POST", path, token, json_body(body)).await {
             Some((200, v)) => c.status = v["status"].as_str().unwrap_or_default().to_string(),
             // Escalated past the office's reach, or moved meanwhile.
             Some((403 | 409, v)) => {
@@ -700,7 +694,7 @@ async fn simulate(
             "GET",
             format!("{url}/api/cases/categories"),
             &office,
-            None,
+            Bytes::new(),
         )
         .await
         {
