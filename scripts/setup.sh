@@ -17,6 +17,8 @@ command -v createdb >/dev/null 2>&1 || need+=(postgresql-client-15)
 # The web map's build (npm ci) and its browser tests (Debian's chromium).
 command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# A venv for PySAL's esda, which the hotspot test compares with.
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)   # a self-signed certificate for the HTTPS test
 if [ ${#need[@]} -gt 0 ]; then

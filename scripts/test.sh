@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# PySAL esda, which the Gi* test sets beside ours (from PyPI, pinned).
+WANGGE_ESDA_PYTHON=$(scripts/esda-venv.sh)
+export WANGGE_ESDA_PYTHON
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 log=$(mktemp)

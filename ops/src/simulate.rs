@@ -290,6 +290,38 @@ fn random_in(rng: &mut ChaCha8Rng, s: &Streets) -> Coord<f64> {
     }
 }
 
+/// `n` case locations over the box `lo`–`hi`: half within `radius`
+/// degrees of the `centres` (the towns' market streets), half spread out.
+/// The hot-spot test and benchmark's county, the same on every machine.
+pub fn clustered_cases(
+    lo: Coord<f64>,
+    hi: Coord<f64>,
+    centres: &[Coord<f64>],
+    radius: f64,
+    n: usize,
+    seed: u64,
+) -> Vec<Coord<f64>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n)
+        .map(|i| {
+            if i % 2 == 0 && !centres.is_empty() {
+                let c = centres[(i / 2) % centres.len()];
+                let r = radius * rng.random::<f64>().sqrt();
+                let a = std::f64::consts::TAU * rng.random::<f64>();
+                Coord {
+                    x: c.x + r * a.cos(),
+                    y: c.y + r * a.sin(),
+                }
+            } else {
+                Coord {
+                    x: lo.x + (hi.x - lo.x) * rng.random::<f64>(),
+                    y: lo.y + (hi.y - lo.y) * rng.random::<f64>(),
+                }
+            }
+        })
+        .collect()
+}
+
 /// The simulated case desk: when workers report cases (bursts now and
 /// then), which workers (a few in one area report most: a cluster in
 /// space), under which category, and how the offices move each open case

@@ -72,12 +72,22 @@ pub struct HotCell {
     pub lat: f64,
 }
 
-/// Gi* hot and cold spots of `points` (cases, WGS84) over `area`.
-pub fn hotspots(
+/// Cases counted on the zero-filled cells of a county, with the k-ring
+/// neighbours Gi* weighs them by: the input esda would be given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellCounts {
+    pub cells: Vec<CellIndex>,
+    pub counts: Vec<u32>,
+    /// Indices into `cells` within k rings of each cell, itself left out.
+    pub neighbours: Vec<Vec<usize>>,
+}
+
+/// Counts `points` (cases, WGS84) on the cells covering `area`.
+pub fn count_cells(
     points: &[Coord<f64>],
     area: &MultiPolygon<f64>,
     p: &HotspotParams,
-) -> Result<Vec<HotCell>, HotspotError> {
+) -> Result<CellCounts, HotspotError> {
     if !(7..=10).contains(&p.res) {
         return Err(HotspotError::Resolution(p.res));
     }
@@ -134,6 +144,24 @@ pub fn hotspots(
                 .collect()
         })
         .collect();
+    Ok(CellCounts {
+        cells,
+        counts,
+        neighbours,
+    })
+}
+
+/// Gi* hot and cold spots of `points` (cases, WGS84) over `area`.
+pub fn hotspots(
+    points: &[Coord<f64>],
+    area: &MultiPolygon<f64>,
+    p: &HotspotParams,
+) -> Result<Vec<HotCell>, HotspotError> {
+    let CellCounts {
+        cells,
+        counts,
+        neighbours,
+    } = count_cells(points, area, p)?;
     let values: Vec<f64> = counts.iter().map(|&c| f64::from(c)).collect();
     let g = gi_star(&values, &neighbours)?;
     let bin = bins(&g.z, &g.p, p.fdr);

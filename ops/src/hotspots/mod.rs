@@ -3,5 +3,7 @@
 pub mod cells;
 pub mod gistar;
 
-pub use cells::{HotCell, HotspotError, HotspotParams, cell_id, cell_polygon, hotspots};
+pub use cells::{
+    CellCounts, HotCell, HotspotError, HotspotParams, cell_id, cell_polygon, count_cells, hotspots,
+};
 pub use gistar::{GiStar, benjamini_hochberg, bins, gi_star, permutation_p, two_sided_p};
