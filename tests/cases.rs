@@ -608,6 +608,296 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         assert!(start.elapsed() < std::time::Duration::from_secs(30), "{v}");
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
+    let tokens = Tokens {
+        phone,
+        office,
+        other_office,
+        viewer,
+        admin,
+    };
+    open311(port, &tokens, (lon, lat), &g1);
+}
+
+/// Open311 GeoReport v2 as an Open311 client speaks it: services without a
+/// key, a form-encoded report with `api_key` in the body or the query,
+/// requests listed and read with open/closed statuses, and each refusal
+/// in Open311's error shape, storing nothing.
+fn open311(port: u16, tokens: &Tokens, (lon, lat): (f64, f64), g1: &str) {
+    let form = |path: &str, body: &str, auth: Option<&str>, ctype: &str| {
+        let bearer = auth.map(|t| format!("Bearer {t}"));
+        let mut h = vec![("Content-Type", ctype)];
+        if let Some(b) = &bearer {
+            h.push(("Authorization", b.as_str()));
+        }
+        send(port, "POST", path, &h, Some(body.as_bytes()))
+    };
+    const FORM: &str = "application/x-www-form-urlencoded";
+    let r = common::http::get(port, "/open311/v2/services.json");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let services = r.json();
+    let property = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service_code"] == "property")
+        .unwrap_or_else(|| panic!("{services}"));
+    assert_eq!(property["service_name"], "物业管理");
+    assert_eq!(property["metadata"], false);
+    assert_eq!(property["type"], "realtime");
+
+    let before = total(port, &tokens.admin, "");
+    let fields = format!(
+        "service_code=property&lat={lat}&long={lon}&description=%E5%A0%86%E7%89%A9&first_name=Li&last_name=Si"
+    );
+    // The refusals first: each stores nothing.
+    for (why, body, auth, ctype, status, says) in [
+        ("no key", fields.clone(), None, FORM, 401, ""),
+        (
+            "an unknown key",
+            format!("{fields}&api_key=wg_nobody"),
+            None,
+            FORM,
+            401,
+            "",
+        ),
+        (
+            "a viewer's key",
+            format!("{fields}&api_key={}", tokens.viewer),
+            None,
+            FORM,
+            403,
+            "",
+        ),
+        (
+            "a worker's key",
+            fields.clone(),
+            Some(tokens.phone.as_str()),
+            FORM,
+            403,
+            "",
+        ),
+        (
+            "unknown service",
+            format!(
+                "service_code=ufo&lat={lat}&long={lon}&api_key={}",
+                tokens.office
+            ),
+            None,
+            FORM,
+            400,
+            "unknown category",
+        ),
+        (
+            "no position",
+            format!("service_code=property&api_key={}", tokens.office),
+            None,
+            FORM,
+            400,
+            "lat is required",
+        ),
+        (
+            "an address only",
+            format!(
+                "service_code=property&address_string=x&api_key={}",
+                tokens.office
+            ),
+            None,
+            FORM,
+            400,
+            "no address lookup",
+        ),
+        (
+            "a broken latitude",
+            format!(
+                "service_code=property&lat=north&long={lon}&api_key={}",
+                tokens.office
+            ),
+            None,
+            FORM,
+            400,
+            "not a number",
+        ),
+        (
+            "outside the county",
+            format!(
+                "service_code=property&lat=10&long=10&api_key={}",
+                tokens.office
+            ),
+            None,
+            FORM,
+            400,
+            "outside every grid",
+        ),
+        (
+            "another village",
+            fields.clone(),
+            Some(tokens.other_office.as_str()),
+            FORM,
+            403,
+            "outside the scope",
+        ),
+        (
+            "JSON, not a form",
+            r#"{"service_code":"property"}"#.to_string(),
+            Some(tokens.office.as_str()),
+            "application/json",
+            415,
+            "form-encoded",
+        ),
+        (
+            "a huge form",
+            format!("{fields}&description={}", "x".repeat(70_000)),
+            Some(tokens.office.as_str()),
+            FORM,
+            413,
+            "",
+        ),
+    ] {
+        let r = form("/open311/v2/requests.json", &body, auth, ctype);
+        assert_eq!(r.status, status, "{why}: {}", r.text());
+        if !says.is_empty() {
+            let v = r.json();
+            assert_eq!(v[0]["code"], status, "{why}: Open311's error shape: {v}");
+            assert!(
+                v[0]["description"].as_str().unwrap().contains(says),
+                "{why}: {v}"
+            );
+        }
+    }
+    assert_eq!(
+        total(port, &tokens.admin, ""),
+        before,
+        "a refused request stored nothing"
+    );
+
+    // The key in the form body, then in the query string.
+    let r = form(
+        "/open311/v2/requests.json",
+        &format!("{fields}&api_key={}", tokens.office),
+        None,
+        FORM,
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id: i64 = r.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let r = form(
+        &format!("/open311/v2/requests.json?api_key={}", tokens.office),
+        &fields,
+        None,
+        FORM,
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let (_, c) = call(
+        port,
+        "GET",
+        &format!("/api/cases/{id}"),
+        &tokens.admin,
+        None,
+    );
+    assert_eq!(c["source"], "citizen", "{c}");
+    assert_eq!(c["reporter"], "Li Si", "{c}");
+    assert_eq!(c["grid_code"], g1, "{c}");
+    assert_eq!(c["description"], "堆物", "{c}");
+
+    // Listed and read as Open311 shows them.
+    let sid = id.to_string();
+    let get = |path: &str, key: &str| {
+        let r = common::http::get(
+            port,
+            &format!(
+                "{path}{}api_key={key}",
+                if path.contains('?') { '&' } else { '?' }
+            ),
+        );
+        (
+            r.status,
+            if r.body.is_empty() {
+                Value::Null
+            } else {
+                r.json()
+            },
+        )
+    };
+    let (s, v) = get(
+        "/open311/v2/requests.json?status=open&service_code=property",
+        &tokens.office,
+    );
+    assert_eq!(s, 200, "{v}");
+    let listed: Vec<&Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["service_request_id"] == sid.as_str())
+        .collect();
+    assert_eq!(listed.len(), 1, "{v}");
+    assert_eq!(listed[0]["status"], "open");
+    assert_eq!(listed[0]["service_name"], "物业管理");
+    assert!((listed[0]["lat"].as_f64().unwrap() - lat).abs() < 1e-9);
+    assert!(listed[0]["expected_datetime"].is_string(), "{v}");
+    let (_, v) = get("/open311/v2/requests.json?status=closed", &tokens.office);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "closed"),
+        "{v}"
+    );
+    let (s, v) = get("/open311/v2/requests.json?status=pending", &tokens.office);
+    assert_eq!((s, &v[0]["code"]), (400, &json!(400)), "{v}");
+    // Another village's office neither lists nor reads it.
+    let (_, v) = get("/open311/v2/requests.json", &tokens.other_office);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["service_request_id"] != sid.as_str()),
+        "{v}"
+    );
+    let (s, v) = get(
+        &format!("/open311/v2/requests/{id}.json"),
+        &tokens.other_office,
+    );
+    assert_eq!((s, &v[0]["code"]), (404, &json!(404)), "{v}");
+    let (s, _) = get(&format!("/open311/v2/requests/{id}.json"), "wg_nobody");
+    assert_eq!(s, 401);
+    // Rejected: closed for Open311, with wangge's status in the notes.
+    let (s, v) = call(
+        port,
+        "POST",
+        &format!("/api/cases/{id}/transitions"),
+        &tokens.office,
+        Some(&json!({"to": "rejected", "note": "物业自行处理"})),
+    );
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = get(&format!("/open311/v2/requests/{id}.json"), &tokens.office);
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v[0]["status"], "closed", "{v}");
+    let notes = v[0]["status_notes"].as_str().unwrap();
+    assert!(
+        notes.contains("rejected") && notes.contains("物业自行处理"),
+        "{notes}"
+    );
+    assert!(v[0]["expected_datetime"].is_null(), "{v}");
+    let (_, v) = get(
+        &format!("/open311/v2/requests.json?service_request_id={id}"),
+        &tokens.office,
+    );
+    assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v[0]["status"], "closed");
+    let (s, _) = get("/open311/v2/requests/nonsense", &tokens.office);
+    assert_eq!(s, 404);
+}
+
+/// The tokens the case tests act with.
+struct Tokens {
+    phone: String,
+    office: String,
+    other_office: String,
+    viewer: String,
+    admin: String,
 }
 
 /// Reports cases and moves each along while the server gets `kill -9`:

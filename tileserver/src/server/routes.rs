@@ -46,6 +46,7 @@ use super::{ApiError, AppState, api, glyphs, meta, style, tiles};
         (name = "grids", description = "Grids and their figures"),
         (name = "workers", description = "Grid workers, their GPS fixes, patrols and replay"),
         (name = "cases", description = "Cases (民情工单): reporting, the closed loop, lists, KPIs"),
+        (name = "open311", description = "Open311 GeoReport v2 (JSON): services are the case categories, requests are cases"),
         (name = "export", description = "GeoJSON for GIS tools"),
         (name = "accounts", description = "Signing in, users, tokens, audit"),
         (name = "server", description = "Health, metrics, this document"),

@@ -162,7 +162,11 @@ fn name_of(who: &Principal) -> String {
 }
 
 /// A case the caller may see: its county, its scope, a worker's grids.
-async fn visible_case(state: &AppState, who: &Principal, id: i64) -> Result<StoredCase, ApiError> {
+pub(super) async fn visible_case(
+    state: &AppState,
+    who: &Principal,
+    id: i64,
+) -> Result<StoredCase, ApiError> {
     let hidden = || ApiError::NotFound(format!("no case {id}"));
     let c = state.store.case(id).await?.ok_or_else(hidden)?;
     let county: CountyCode = c.county.parse().map_err(|_| hidden())?;
@@ -240,7 +244,7 @@ pub(super) async fn report(
 
 /// Stores a checked case and tells the live stream; its id, and whether
 /// it is new (a work order's number may have been stored before).
-async fn store_case(state: &AppState, new: &NewCase) -> Result<(i64, bool), ApiError> {
+pub(super) async fn store_case(state: &AppState, new: &NewCase) -> Result<(i64, bool), ApiError> {
     Ok(match state.store.create_case(new).await? {
         Created::New(id) => {
             announce(state, id).await;
@@ -253,7 +257,11 @@ async fn store_case(state: &AppState, new: &NewCase) -> Result<(i64, bool), ApiE
 /// Checks a report and places it: its category, position, time, level,
 /// source, and the grid of the plan in force it lies in — within the
 /// caller's scope and, for a worker, its grids.
-async fn prepare(state: &AppState, who: &Principal, b: &NewCaseBody) -> Result<NewCase, ApiError> {
+pub(super) async fn prepare(
+    state: &AppState,
+    who: &Principal,
+    b: &NewCaseBody,
+) -> Result<NewCase, ApiError> {
     let category = category_code(&state.config.case_categories, &b.category)?;
     if !(b.lon.is_finite() && b.lat.is_finite()) || b.lon.abs() > 180.0 || b.lat.abs() > 90.0 {
         return Err(ApiError::BadRequest(format!(

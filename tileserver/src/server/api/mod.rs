@@ -14,6 +14,7 @@ mod hotspots;
 mod kpi;
 mod live;
 mod locate;
+mod open311;
 mod partitions;
 mod plans;
 mod positions;
@@ -78,6 +79,9 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(cases::import))
         .routes(routes!(cases::one))
         .routes(routes!(cases::transition))
+        .routes(routes!(open311::services))
+        .routes(routes!(open311::requests, open311::report))
+        .routes(routes!(open311::request))
         .routes(routes!(cases::kpis))
         .routes(routes!(hotspots::hot_spots))
 }

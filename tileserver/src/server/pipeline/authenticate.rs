@@ -49,7 +49,14 @@ fn identify(state: &AppState, method: &Method, headers: &HeaderMap, uri: &Uri) -
     // OsmAnd and Traccar Client send no headers of their own: their URL
     // carries the worker token as `key` (logs show paths only, never it).
     if uri.path() == OSMAND_PATH
-        && let Some(key) = query_key(uri)
+        && let Some(key) = query_key(uri, "key")
+    {
+        return known_token(state, &key);
+    }
+    // Open311 clients carry theirs as `api_key` (in a form body, the
+    // previous stage moved it into the header).
+    if uri.path().starts_with(super::open311_key::OPEN311_PREFIX)
+        && let Some(key) = query_key(uri, "api_key")
     {
         return known_token(state, &key);
     }
@@ -91,9 +98,9 @@ fn bearer(state: &AppState, value: &[u8]) -> Caller {
 /// The route phones of the OsmAnd protocol report to.
 pub const OSMAND_PATH: &str = "/api/osmand";
 
-fn query_key(uri: &Uri) -> Option<String> {
+fn query_key(uri: &Uri, name: &str) -> Option<String> {
     form_urlencoded::parse(uri.query()?.as_bytes())
-        .find(|(k, _)| k == "key")
+        .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
 

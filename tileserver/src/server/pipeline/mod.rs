@@ -6,16 +6,18 @@
 //! 2. [`host`]: only the server's own host names (defeats DNS rebinding).
 //! 3. [`cors`]: cross-origin grants only for `--cors-origin`s; foreign
 //!    cross-origin writes refused.
-//! 4. [`authenticate`]: bearer token or session cookie (with its CSRF
+//! 4. [`open311_key`]: an Open311 form's `api_key` lifted into the
+//!    Authorization header (the one stage that reads a body early).
+//! 5. [`authenticate`]: bearer token or session cookie (with its CSRF
 //!    token on writes) to a [`Caller`]; never refuses by itself, so that
 //!    refusals are rate-limited and audited like everything else.
-//! 5. [`rate`]: per-credential (or per-address) token buckets.
-//! 6. [`audit`]: every write, refused or not, into the audit log.
-//! 7. [`limits`]: body size per route, before the body is read.
-//! 8. [`timeout`]: a deadline for the response head.
-//! 9. dispatch ([`crate::server::routes`]): tiles to the tile handler,
-//!    everything else to the router; both authorise by the roles the
-//!    OpenAPI document gives each route ([`authorize`]).
+//! 6. [`rate`]: per-credential (or per-address) token buckets.
+//! 7. [`audit`]: every write, refused or not, into the audit log.
+//! 8. [`limits`]: body size per route, before the body is read.
+//! 9. [`timeout`]: a deadline for the response head.
+//! 10. dispatch ([`crate::server::routes`]): tiles to the tile handler,
+//!     everything else to the router; both authorise by the roles the
+//!     OpenAPI document gives each route ([`authorize`]).
 
 pub mod audit;
 pub mod authenticate;
@@ -25,6 +27,7 @@ pub mod cors;
 pub mod host;
 pub mod limits;
 pub mod observe;
+pub mod open311_key;
 pub mod rate;
 pub mod timeout;
 
@@ -86,6 +89,7 @@ where
         .layer(observe::TraceLayer)
         .layer(CheckLayer(host::HostCheck(state.clone())))
         .layer(CheckLayer(cors::Cors(state.clone())))
+        .layer(open311_key::LiftFormKeyLayer)
         .layer(CheckLayer(authenticate::Authenticate(state.clone())))
         .layer(CheckLayer(rate::RateLimit(state.clone())))
         .layer(audit::AuditLayer(state.clone()))
