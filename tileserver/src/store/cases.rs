@@ -330,13 +330,99 @@ impl Store {
         })
     }
 
-    /// A page of cases, newest first, and how many match in all.
+    /// A page of cases, newest first, and how many match in all — counted
+    /// up to [`COUNT_CAP`]; more than that reads as the cap.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<StoredCase>, i64), StoreError> {
-        /// A bound value of the filter, in placeholder order.
-        enum Arg {
-            Text(String),
-            Int(i64),
+        let w = Where::of(f, None);
+        let page = format!(
+            "SELECT {COLUMNS} FROM cases{} ORDER BY reported_at DESC, id DESC LIMIT {} OFFSET {}",
+            w.sql,
+            f.limit.clamp(0, 10_000),
+            f.offset.max(0)
+        );
+        let count = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM cases{} LIMIT {COUNT_CAP}) AS capped",
+            w.sql
+        );
+        let (rows, total) = on_pool!(self, pool => {
+            let rows = w.bind_as(sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(page))).fetch_all(pool).await;
+            let total = w.bind_scalar(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await;
+            rows.and_then(|r| total.map(|t| (r, t)))
+        })
+        .ctx(|| "listing cases".into())?;
+        Ok((rows, total))
+    }
+
+    /// Every case the filter matches (its limit and offset ignored), newest
+    /// first, read a page at a time from where the last one ended (an
+    /// offset would re-read every earlier page).
+    pub async fn all_cases(&self, f: &CaseFilter) -> Result<Vec<StoredCase>, StoreError> {
+        let mut out: Vec<StoredCase> = Vec::new();
+        const PAGE: usize = 10_000;
+        loop {
+            let after = out.last().map(|c| (c.reported_at, c.id));
+            let w = Where::of(f, after);
+            let sql = format!(
+                "SELECT {COLUMNS} FROM cases{} ORDER BY reported_at DESC, id DESC LIMIT {PAGE}",
+                w.sql
+            );
+            let rows = on_pool!(self, pool => {
+                w.bind_as(sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(sql))).fetch_all(pool).await
+            })
+            .ctx(|| "reading cases".into())?;
+            let done = rows.len() < PAGE;
+            out.extend(rows);
+            if done {
+                return Ok(out);
+            }
         }
+    }
+
+    /// The positions (WGS84) and grids of the cases the filter matches:
+    /// what hot spots count, without the rest of each row.
+    pub async fn case_points(&self, f: &CaseFilter) -> Result<Vec<(f64, f64, String)>, StoreError> {
+        let w = Where::of(f, None);
+        let sql = format!("SELECT lon, lat, grid_code FROM cases{}", w.sql);
+        on_pool!(self, pool => {
+            w.bind_as(sqlx::query_as::<_, (f64, f64, String)>(sqlx::AssertSqlSafe(sql))).fetch_all(pool).await
+        })
+        .ctx(|| "reading case positions".into())
+    }
+}
+
+/// Lists count their matches up to this many (a million-case county's
+/// unfiltered count would cost more than the page).
+pub const COUNT_CAP: i64 = 100_000;
+
+/// A bound value of a filter, in placeholder order.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A filter's WHERE clause (empty, or starting with a space) and the
+/// values its numbered placeholders bind.
+struct Where {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+/// The smallest digit string after every string that starts with
+/// `prefix` (`3606` → `3607`, `3699` → `37`); `None` when there is none.
+fn digits_after(prefix: &str) -> Option<String> {
+    let mut b = prefix.as_bytes().to_vec();
+    while let Some(last) = b.pop() {
+        if last < b'9' {
+            b.push(last + 1);
+            return String::from_utf8(b).ok();
+        }
+    }
+    None
+}
+
+impl Where {
+    /// `after`: only cases after this (reported_at, id) in newest-first order.
+    fn of(f: &CaseFilter, after: Option<(i64, i64)>) -> Self {
         let mut clauses: Vec<String> = Vec::new();
         let mut args: Vec<Arg> = Vec::new();
         // Binds a value; its placeholder, numbered in order.
@@ -348,10 +434,24 @@ impl Store {
             clauses.push(format!("county = {}", bind(Arg::Text(c.to_string()))));
         }
         if let Some(w) = &f.within {
-            clauses.push(format!(
-                "grid_code LIKE {}",
-                bind(Arg::Text(format!("{w}%")))
-            ));
+            // A whole code is an equality on its own column, a partial one a
+            // range of grid codes: both walk an index newest first.
+            let column = match w.len() {
+                15 => Some("grid_code"),
+                12 => Some("village_code"),
+                9 => Some("town_code"),
+                _ => None,
+            };
+            if let Some(col) = column {
+                clauses.push(format!("{col} = {}", bind(Arg::Text(w.clone()))));
+            } else if w.bytes().all(|b| b.is_ascii_digit()) {
+                clauses.push(format!("grid_code >= {}", bind(Arg::Text(w.clone()))));
+                if let Some(next) = digits_after(w) {
+                    clauses.push(format!("grid_code < {}", bind(Arg::Text(next))));
+                }
+            } else {
+                clauses.push(format!("grid_code = {}", bind(Arg::Text(w.clone()))));
+            }
         }
         if let Some(c) = &f.category {
             clauses.push(format!("category = {}", bind(Arg::Text(c.clone()))));
@@ -365,7 +465,7 @@ impl Store {
             statuses
                 .map(|s| format!("'{}'", s.as_str()))
                 .collect::<Vec<_>>()
-                .join(",")
+                .join(", ")
         };
         if !f.statuses.is_empty() {
             clauses.push(format!(
@@ -383,6 +483,7 @@ impl Store {
             clauses.push(format!("reported_at < {}", bind(Arg::Int(to.0))));
         }
         if let Some(overdue) = &f.overdue {
+            // Written as the open-case index's own predicate, so it is used.
             let open = listed(&mut Status::ALL.into_iter().filter(|s| s.is_open()));
             let mut any: Vec<String> = overdue
                 .iter()
@@ -400,56 +501,83 @@ impl Store {
             }
             clauses.push(format!("status IN ({open}) AND ({})", any.join(" OR ")));
         }
-        let filter = if clauses.is_empty() {
+        if let Some((t, id)) = after {
+            let t = bind(Arg::Int(t));
+            let id = bind(Arg::Int(id));
+            clauses.push(format!(
+                "(reported_at < {t} OR (reported_at = {t} AND id < {id}))"
+            ));
+        }
+        let sql = if clauses.is_empty() {
             String::new()
         } else {
             format!(" WHERE {}", clauses.join(" AND "))
         };
-        let page = format!(
-            "SELECT {COLUMNS} FROM cases{filter} ORDER BY reported_at DESC, id DESC LIMIT {} OFFSET {}",
-            f.limit.clamp(0, 10_000),
-            f.offset.max(0)
-        );
-        let count = format!("SELECT count(*) FROM cases{filter}");
-        let (rows, total) = on_pool!(self, pool => {
-            let mut q = sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(page));
-            let mut c = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count));
-            for a in &args {
-                match a {
-                    Arg::Text(t) => {
-                        q = q.bind(t);
-                        c = c.bind(t);
-                    }
-                    Arg::Int(i) => {
-                        q = q.bind(*i);
-                        c = c.bind(*i);
-                    }
-                }
-            }
-            let rows = q.fetch_all(pool).await;
-            let total = c.fetch_one(pool).await;
-            rows.and_then(|r| total.map(|t| (r, t)))
-        })
-        .ctx(|| "listing cases".into())?;
-        Ok((rows, total))
+        Self { sql, args }
     }
 
-    /// Every case the filter matches (its limit and offset ignored), newest
-    /// first, read a page at a time.
-    pub async fn all_cases(&self, f: &CaseFilter) -> Result<Vec<StoredCase>, StoreError> {
-        let mut out = Vec::new();
-        loop {
-            let page = CaseFilter {
-                limit: 10_000,
-                offset: out.len() as i64,
-                ..f.clone()
+    fn bind_as<'q, DB, O>(
+        &'q self,
+        mut q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+    where
+        DB: sqlx::Database,
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_str().to_owned()),
+                Arg::Int(i) => q.bind(*i),
             };
-            let (rows, total) = self.list_cases(&page).await?;
-            let done = rows.is_empty() || out.len() + rows.len() >= total as usize;
-            out.extend(rows);
-            if done {
-                return Ok(out);
-            }
         }
+        q
+    }
+
+    fn bind_scalar<'q, DB, O>(
+        &'q self,
+        mut q: sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>,
+    ) -> sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>
+    where
+        DB: sqlx::Database,
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_str().to_owned()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_prefix_ends_before_the_next_digit_string() {
+        assert_eq!(digits_after("3606").as_deref(), Some("3607"));
+        assert_eq!(digits_after("3699").as_deref(), Some("37"));
+        assert_eq!(digits_after("999"), None);
+        let f = CaseFilter {
+            within: Some("36068100".into()),
+            ..CaseFilter::default()
+        };
+        let w = Where::of(&f, Some((5, 7)));
+        assert_eq!(
+            w.sql,
+            " WHERE grid_code >= $1 AND grid_code < $2 AND (reported_at < $3 OR (reported_at = $3 AND id < $4))"
+        );
+        let village = Where::of(
+            &CaseFilter {
+                within: Some("360681001001".into()),
+                ..CaseFilter::default()
+            },
+            None,
+        );
+        assert_eq!(village.sql, " WHERE village_code = $1");
     }
 }

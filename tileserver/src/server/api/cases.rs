@@ -525,7 +525,10 @@ pub struct CaseQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseList {
+    /// How many match, counted up to 100,000.
     pub total: i64,
+    /// True when more match than `total` says (it reached the cap).
+    pub at_least: bool,
     pub offset: i64,
     pub cases: Vec<CaseView>,
 }
@@ -613,6 +616,7 @@ pub(super) async fn list(
     };
     let (rows, total) = state.store.list_cases(&f).await?;
     let list = CaseList {
+        at_least: total >= crate::store::cases::COUNT_CAP,
         total,
         offset: f.offset,
         cases: rows.into_iter().map(|c| view(c, catalogue, now)).collect(),

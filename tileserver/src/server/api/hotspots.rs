@@ -104,7 +104,7 @@ pub(crate) async fn input(
         .collect();
     let cases = state
         .store
-        .all_cases(&CaseFilter {
+        .case_points(&CaseFilter {
             county: Some(county),
             within: within.map(str::to_owned),
             category,
@@ -115,8 +115,11 @@ pub(crate) async fn input(
         .await?;
     Ok(HotspotInput {
         county,
-        points: cases.iter().map(|c| Coord { x: c.lon, y: c.lat }).collect(),
-        grid_of_case: cases.into_iter().map(|c| c.grid_code).collect(),
+        points: cases
+            .iter()
+            .map(|(x, y, _)| Coord { x: *x, y: *y })
+            .collect(),
+        grid_of_case: cases.into_iter().map(|(_, _, g)| g).collect(),
         area,
         grids,
     })
