@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Case lists and KPIs over N cases (default 1,000,000) on each store
-# (GeoPackage, PostGIS), through the real server: the Guixi sample is
-# imported and partitioned, N cases with their events written straight
+# (GeoPackage, PostGIS), through the real server: a synthetic county of
+# 400,000 residents (the real samples are a few villages: a million cases
+# on seven grids would measure nothing a county has) is generated and
+# partitioned, N cases with their events written straight
 # into the store's tables (bench/cases_fill.py: two years, each case
 # stopped at a random stage of its loop), then
 #   - filtered pages of /api/cases (50 a page): p50 and p99 over REPS
@@ -22,7 +24,6 @@ export BENCH_DIR=$WORK
 rm -rf "$WORK/stores"; mkdir -p "$WORK/stores"
 cd "$ROOT"
 cargo build --release --locked -q
-PBF=data/osm/cn_jiangxi_guixi_2024.osm.pbf
 
 serve() {  # STORE_ARGS...
   "$W" serve "$@" --addr "127.0.0.1:$PORT" --rate-limit 0 --escalate-every 3600 > "$WORK/serve.log" 2>&1 &
@@ -42,7 +43,7 @@ for store in ${STORES:-gpkg postgis}; do
       A=(--db "$BASE/cases_bench") ;;
   esac
   echo "== $store: import, partition, $N cases" >&2
-  "$W" import "${A[@]}" "$PBF" --county 360681 > /dev/null 2>&1
+  "$W" synth "${A[@]}" --seed 3 --population 400000 --buildings 80000 --county 360681 > /dev/null 2>&1
   "$W" partition "${A[@]}" > /dev/null 2>&1
   "$W" export "${A[@]}" -o "$WORK/grids.geojson" > /dev/null 2>&1
   python3 - "$WORK/grids.geojson" > "$WORK/grids.csv" <<'PY'

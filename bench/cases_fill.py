@@ -32,10 +32,12 @@ def cases(n, grids, county, seed):
     rng = random.Random(seed)
     now = int(time.time() * 1000)
     span = 730 * 24 * HOUR
+    # Ids in the order cases were reported, as a store fills.
+    times = sorted(now - int(span * rng.random() ** 0.8) for _ in range(n))
     for i in range(1, n + 1):
         g = rng.choice(grids)
         code, lon, lat = g
-        t0 = now - int(span * rng.random() ** 0.8)
+        t0 = times[i - 1]
         events = []
         t = t0
         status, dispatched, closed, sat = "reported", None, None, None

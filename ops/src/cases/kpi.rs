@@ -6,6 +6,7 @@
 //! is recomputed from the cases' events, so it can be checked against
 //! what the store reports.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
@@ -97,25 +98,64 @@ pub fn case_kpis(
     catalogue: &Catalogue,
     p: &CaseKpiParams,
 ) -> Vec<AreaKpi> {
-    let area_of = |code: &str| code.get(..p.prefix).unwrap_or(code).to_string();
-    let mut out: BTreeMap<String, AreaKpi> = BTreeMap::new();
-    for g in grids {
-        let a = out.entry(area_of(g)).or_default();
-        a.grids += 1;
+    let mut k = CaseKpis::new(grids, catalogue, p);
+    for c in cases {
+        k.add(c);
     }
-    let mut reporting: BTreeSet<&str> = BTreeSet::new();
-    let mut close_hours: BTreeMap<String, Vec<f64>> = BTreeMap::new();
-    for c in cases
-        .iter()
-        .filter(|c| c.reported >= p.from && c.reported < p.to)
-    {
-        let key = area_of(c.grid);
-        let a = out.entry(key.clone()).or_default();
-        a.reported += 1;
-        if c.source == Source::Worker {
-            reporting.insert(c.grid);
+    k.finish()
+}
+
+/// The KPIs taken a case at a time, so that a store can stream a year of
+/// cases through them without holding them all.
+#[derive(Debug)]
+pub struct CaseKpis<'a> {
+    catalogue: &'a Catalogue,
+    p: CaseKpiParams,
+    grids: BTreeSet<String>,
+    out: BTreeMap<String, AreaKpi>,
+    reporting: BTreeSet<String>,
+    close_hours: BTreeMap<String, Vec<f64>>,
+}
+
+impl<'a> CaseKpis<'a> {
+    pub fn new(grids: &[String], catalogue: &'a Catalogue, p: &CaseKpiParams) -> Self {
+        let mut k = Self {
+            catalogue,
+            p: p.clone(),
+            grids: grids.iter().cloned().collect(),
+            out: BTreeMap::new(),
+            reporting: BTreeSet::new(),
+            close_hours: BTreeMap::new(),
+        };
+        for g in grids {
+            let key = k.area_of(g);
+            k.out.entry(key).or_default().grids += 1;
         }
-        let upto: Vec<Event> = c.events.iter().filter(|e| e.at < p.to).cloned().collect();
+        k
+    }
+
+    fn area_of(&self, code: &str) -> String {
+        code.get(..self.p.prefix).unwrap_or(code).to_string()
+    }
+
+    /// Counts one case (one reported outside the period counts for nothing).
+    pub fn add(&mut self, c: &CaseRecord) {
+        let p = &self.p;
+        if c.reported < p.from || c.reported >= p.to {
+            return;
+        }
+        let key = self.area_of(c.grid);
+        let a = self.out.entry(key.clone()).or_default();
+        a.reported += 1;
+        if c.source == Source::Worker && !self.reporting.contains(c.grid) {
+            self.reporting.insert(c.grid.to_string());
+        }
+        // Events come in time order (a slice, no copy); else they are picked.
+        let upto: Cow<[Event]> = if c.events.is_sorted_by_key(|e| e.at) {
+            Cow::Borrowed(&c.events[..c.events.partition_point(|e| e.at < p.to)])
+        } else {
+            Cow::Owned(c.events.iter().filter(|e| e.at < p.to).cloned().collect())
+        };
         let state = CaseState::replay(c.reported, c.level, &upto);
         let accepted = first(&upto, Status::Accepted, p.to);
         let dispatched = first(&upto, Status::Dispatched, p.to);
@@ -131,15 +171,16 @@ pub fn case_kpis(
             a.closed += 1;
             if let (Some(dis), Some(closed)) = (dispatched, state.closed) {
                 let took = closed.0 - dis.0;
-                close_hours
-                    .entry(key.clone())
+                self.close_hours
+                    .entry(key)
                     .or_default()
                     .push(took as f64 / 3_600_000.0);
                 let level = upto
                     .iter()
                     .find(|e| e.to == Status::Dispatched)
                     .map_or(c.level, |e| e.level);
-                if catalogue
+                if self
+                    .catalogue
                     .find(c.category)
                     .is_some_and(|cat| took <= cat.deadline_ms(level))
                 {
@@ -155,37 +196,43 @@ pub fn case_kpis(
         }
         if state.status.is_open() {
             a.open += 1;
-            if overdue(&state, c.category, catalogue, p.to) {
+            if overdue(&state, c.category, self.catalogue, p.to) {
                 a.overdue += 1;
             }
         }
     }
-    for g in &reporting {
-        if let Some(a) = out.get_mut(&area_of(g))
-            && grids.iter().any(|x| x == g)
-        {
-            a.grids_reporting += 1;
-        }
-    }
-    out.into_iter()
-        .map(|(area, mut a)| {
-            a.area = area.clone();
-            a.coverage = ratio(a.grids_reporting, a.grids);
-            a.dispatch_rate = ratio(a.dispatched_in_time, a.accepted);
-            a.closure_rate = ratio(a.closed, a.accepted);
-            a.on_time_rate = ratio(a.closed_on_time, a.closed);
-            a.satisfaction_rate = ratio(a.satisfied, a.followed_up);
-            if let Some(mut h) = close_hours.remove(&area)
-                && !h.is_empty()
+
+    pub fn finish(mut self) -> Vec<AreaKpi> {
+        for g in &self.reporting {
+            let key = self.area_of(g);
+            if let Some(a) = self.out.get_mut(&key)
+                && self.grids.contains(g)
             {
-                h.sort_by(f64::total_cmp);
-                a.mean_close_hours = Some(h.iter().sum::<f64>() / h.len() as f64);
-                let i = ((h.len() as f64 * 0.9).ceil() as usize).clamp(1, h.len()) - 1;
-                a.p90_close_hours = Some(h[i]);
+                a.grids_reporting += 1;
             }
-            a
-        })
-        .collect()
+        }
+        let mut close_hours = std::mem::take(&mut self.close_hours);
+        self.out
+            .into_iter()
+            .map(|(area, mut a)| {
+                a.area = area.clone();
+                a.coverage = ratio(a.grids_reporting, a.grids);
+                a.dispatch_rate = ratio(a.dispatched_in_time, a.accepted);
+                a.closure_rate = ratio(a.closed, a.accepted);
+                a.on_time_rate = ratio(a.closed_on_time, a.closed);
+                a.satisfaction_rate = ratio(a.satisfied, a.followed_up);
+                if let Some(mut h) = close_hours.remove(&area)
+                    && !h.is_empty()
+                {
+                    h.sort_by(f64::total_cmp);
+                    a.mean_close_hours = Some(h.iter().sum::<f64>() / h.len() as f64);
+                    let i = ((h.len() as f64 * 0.9).ceil() as usize).clamp(1, h.len()) - 1;
+                    a.p90_close_hours = Some(h[i]);
+                }
+                a
+            })
+            .collect()
+    }
 }
 
 /// One category's count against the same period a year earlier.
@@ -226,21 +273,36 @@ pub fn category_trends(
     to: UnixMs,
 ) -> Vec<CategoryTrend> {
     let (lf, lt) = (a_year_before(from), a_year_before(to));
+    let count = |a: UnixMs, b: UnixMs| {
+        let mut n: BTreeMap<String, usize> = BTreeMap::new();
+        for c in cases.iter().filter(|c| c.reported >= a && c.reported < b) {
+            *n.entry(c.category.to_string()).or_default() += 1;
+        }
+        n
+    };
+    trends_of_counts(&count(from, to), &count(lf, lt), catalogue)
+}
+
+/// The same from counts by category code (or name): this period's and
+/// the same period's a year earlier.
+pub fn trends_of_counts(
+    now: &BTreeMap<String, usize>,
+    last_year: &BTreeMap<String, usize>,
+    catalogue: &Catalogue,
+) -> Vec<CategoryTrend> {
     catalogue
         .categories
         .iter()
         .map(|cat| {
-            let of = |a: UnixMs, b: UnixMs| {
-                cases
-                    .iter()
-                    .filter(|c| {
-                        (c.category == cat.code || c.category == cat.name)
-                            && c.reported >= a
-                            && c.reported < b
-                    })
-                    .count()
+            let of = |n: &BTreeMap<String, usize>| {
+                n.get(&cat.code).copied().unwrap_or(0)
+                    + if cat.name != cat.code {
+                        n.get(&cat.name).copied().unwrap_or(0)
+                    } else {
+                        0
+                    }
             };
-            let (count, last_year) = (of(from, to), of(lf, lt));
+            let (count, last_year) = (of(now), of(last_year));
             let change =
                 (last_year > 0).then(|| (count as f64 - last_year as f64) / last_year as f64);
             CategoryTrend {

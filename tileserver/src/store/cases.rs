@@ -334,8 +334,12 @@ impl Store {
     /// up to [`COUNT_CAP`]; more than that reads as the cap.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<StoredCase>, i64), StoreError> {
         let w = Where::of(f, None);
+        // The page's ids first, from an index alone (the filter's columns
+        // are in the indexes), then their rows: else a store may walk an
+        // area's whole history in date order, row by row, for a rare match.
         let page = format!(
-            "SELECT {COLUMNS} FROM cases{} ORDER BY reported_at DESC, id DESC LIMIT {} OFFSET {}",
+            "SELECT {COLUMNS} FROM cases WHERE id IN (SELECT id FROM cases{} \
+             ORDER BY reported_at DESC, id DESC LIMIT {} OFFSET {}) ORDER BY reported_at DESC, id DESC",
             w.sql,
             f.limit.clamp(0, 10_000),
             f.offset.max(0)
@@ -387,6 +391,130 @@ impl Store {
             w.bind_as(sqlx::query_as::<_, (f64, f64, String)>(sqlx::AssertSqlSafe(sql))).fetch_all(pool).await
         })
         .ctx(|| "reading case positions".into())
+    }
+}
+
+/// A case as the KPIs read it, with its events in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiCase {
+    pub id: i64,
+    pub grid_code: String,
+    pub category: String,
+    pub source: String,
+    pub reported_at: i64,
+    pub reported_level: i32,
+    pub events: Vec<Event>,
+}
+
+/// A case's KPI columns joined with one of its events (none: no event).
+#[derive(sqlx::FromRow)]
+struct KpiRow {
+    id: i64,
+    grid_code: String,
+    category: String,
+    source: String,
+    reported_at: i64,
+    reported_level: i32,
+    seq: Option<i32>,
+    at: Option<i64>,
+    from_status: Option<String>,
+    to_status: Option<String>,
+    level: Option<i32>,
+    actor: Option<String>,
+    by_name: Option<String>,
+    note: Option<String>,
+    unit: Option<String>,
+    satisfaction: Option<String>,
+    duplicate_of: Option<i64>,
+}
+
+impl KpiRow {
+    fn event(&mut self) -> Option<Result<Event, StoreError>> {
+        let row: EventRow = (
+            self.id,
+            self.seq?,
+            self.at?,
+            self.from_status.take(),
+            self.to_status.take()?,
+            self.level?,
+            self.actor.take()?,
+            self.by_name.take()?,
+            self.note.take().unwrap_or_default(),
+            self.unit.take(),
+            self.satisfaction.take(),
+            self.duplicate_of,
+        );
+        Some(event_of(row))
+    }
+}
+
+impl Store {
+    /// Hands each case the filter matches, with its events, to `each` —
+    /// read as one stream, so a year of cases never sits in memory.
+    pub async fn for_each_kpi_case(
+        &self,
+        f: &CaseFilter,
+        mut each: impl FnMut(&KpiCase) + Send,
+    ) -> Result<(), StoreError> {
+        use futures_util::TryStreamExt;
+        let w = Where::of(f, None);
+        // The filter's columns are unqualified: it applies inside, before
+        // the join (whose tables share column names).
+        let sql = format!(
+            "SELECT c.id, c.grid_code, c.category, c.source, c.reported_at, c.reported_level, e.seq, e.at, \
+             e.from_status, e.to_status, e.level, e.actor, e.by_name, e.note, e.unit, e.satisfaction, e.duplicate_of \
+             FROM (SELECT id, grid_code, category, source, reported_at, reported_level FROM cases{}) AS c \
+             LEFT JOIN case_events e ON e.case_id = c.id ORDER BY c.id, e.seq",
+            w.sql
+        );
+        let mut current: Option<KpiCase> = None;
+        on_pool!(self, pool => {
+            let mut rows = w.bind_as(sqlx::query_as::<_, KpiRow>(sqlx::AssertSqlSafe(sql))).fetch(pool);
+            while let Some(mut r) = rows.try_next().await.ctx(|| "reading cases and their events".into())? {
+                if current.as_ref().is_none_or(|c| c.id != r.id) {
+                    if let Some(done) = current.take() {
+                        each(&done);
+                    }
+                    current = Some(KpiCase {
+                        id: r.id,
+                        grid_code: std::mem::take(&mut r.grid_code),
+                        category: std::mem::take(&mut r.category),
+                        source: std::mem::take(&mut r.source),
+                        reported_at: r.reported_at,
+                        reported_level: r.reported_level,
+                        events: Vec::new(),
+                    });
+                }
+                if let (Some(e), Some(c)) = (r.event(), current.as_mut()) {
+                    c.events.push(e?);
+                }
+            }
+            Ok::<(), StoreError>(())
+        })?;
+        if let Some(done) = current {
+            each(&done);
+        }
+        Ok(())
+    }
+
+    /// How many cases the filter matches, by category.
+    pub async fn case_counts_by_category(
+        &self,
+        f: &CaseFilter,
+    ) -> Result<std::collections::BTreeMap<String, usize>, StoreError> {
+        let w = Where::of(f, None);
+        let sql = format!(
+            "SELECT category, count(*) FROM cases{} GROUP BY category",
+            w.sql
+        );
+        let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+            w.bind_as(sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(sql))).fetch_all(pool).await
+        })
+        .ctx(|| "counting cases by category".into())?;
+        Ok(rows
+            .into_iter()
+            .map(|(c, n)| (c, n.max(0) as usize))
+            .collect())
     }
 }
 
@@ -467,11 +595,15 @@ impl Where {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let open = listed(&mut Status::ALL.into_iter().filter(|s| s.is_open()));
         if !f.statuses.is_empty() {
-            clauses.push(format!(
-                "status IN ({})",
-                listed(&mut f.statuses.iter().copied())
-            ));
+            let asked = listed(&mut f.statuses.iter().copied());
+            // Open statuses only: also said as the open-case index's own
+            // predicate, which lets the stores read that small index.
+            if f.statuses.iter().all(|s| s.is_open()) && asked != open {
+                clauses.push(format!("status IN ({open})"));
+            }
+            clauses.push(format!("status IN ({asked})"));
         }
         if let Some(l) = f.level {
             clauses.push(format!("level = {}", l.get()));
@@ -483,16 +615,30 @@ impl Where {
             clauses.push(format!("reported_at < {}", bind(Arg::Int(to.0))));
         }
         if let Some(overdue) = &f.overdue {
-            // Written as the open-case index's own predicate, so it is used.
-            let open = listed(&mut Status::ALL.into_iter().filter(|s| s.is_open()));
-            let mut any: Vec<String> = overdue
-                .iter()
-                .map(|(cat, level, before)| {
-                    let cat = bind(Arg::Text(cat.clone()));
+            // One term a level and cut-off, naming its categories: the
+            // catalogue's categories share a few deadline profiles.
+            let mut groups: Vec<(Level, UnixMs, Vec<&str>)> = Vec::new();
+            for (cat, level, before) in overdue {
+                match groups
+                    .iter_mut()
+                    .find(|(l, b, _)| l == level && b == before)
+                {
+                    Some(g) => g.2.push(cat),
+                    None => groups.push((*level, *before, vec![cat])),
+                }
+            }
+            let mut any: Vec<String> = groups
+                .into_iter()
+                .map(|(level, before, cats)| {
+                    let cats: Vec<String> = cats
+                        .into_iter()
+                        .map(|c| bind(Arg::Text(c.to_string())))
+                        .collect();
                     let before = bind(Arg::Int(before.0));
                     format!(
-                        "(category = {cat} AND level = {} AND since < {before})",
-                        level.get()
+                        "(level = {} AND since < {before} AND category IN ({}))",
+                        level.get(),
+                        cats.join(", ")
                     )
                 })
                 .collect();

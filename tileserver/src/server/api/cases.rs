@@ -10,18 +10,20 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ops::cases::kpi::{CaseKpis, trends_of_counts};
 use ops::cases::{
     Actor, CaseKpiParams, CaseRecord, Catalogue, Event, Level, Move, MoveError, Satisfaction,
-    Source, Status, case_kpis, category_trends,
+    Source, Status,
 };
 use ops::coords::gcj02;
 use ops::positions::UnixMs;
 use ops::positions::time as fix_time;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Who;
-use super::positions::{PeriodParams, period};
+use super::positions::{PeriodParams, period_of_at_most};
 use crate::auth::{Principal, Role, Scope};
 use crate::server::errors::{ErrorBody, clip};
 use crate::server::params::{Body, Params};
@@ -794,10 +796,14 @@ pub(super) async fn kpis(
 ) -> Result<Response, ApiError> {
     let who = &who.0;
     let county = state.plans.county(q.county.as_deref(), &who.scope)?;
-    let (from, to) = period(&PeriodParams {
-        from: q.from.clone(),
-        to: q.to.clone(),
-    })?;
+    // Streamed from the store, so a year is as good as a day.
+    let (from, to) = period_of_at_most(
+        &PeriodParams {
+            from: q.from.clone(),
+            to: q.to.clone(),
+        },
+        366,
+    )?;
     if !matches!(q.format.as_deref(), None | Some("json") | Some("csv")) {
         return Err(ApiError::BadRequest("format is json or csv".into()));
     }
@@ -822,28 +828,6 @@ pub(super) async fn kpis(
         to: Some(to),
         ..CaseFilter::default()
     };
-    let cases = state.store.all_cases(&load(from, to)).await?;
-    let year_ago = ops::cases::kpi::a_year_before;
-    let last_year = state
-        .store
-        .all_cases(&load(year_ago(from), year_ago(to)))
-        .await?;
-    let ids: Vec<i64> = cases.iter().map(|c| c.id).collect();
-    let events = state.store.events_of(&ids).await?;
-    let events: std::collections::HashMap<i64, Vec<Event>> = events.into_iter().collect();
-    let none: Vec<Event> = Vec::new();
-    let records: Vec<CaseRecord> = cases
-        .iter()
-        .chain(&last_year)
-        .map(|c| CaseRecord {
-            grid: &c.grid_code,
-            category: &c.category,
-            source: Source::parse(&c.source).unwrap_or(Source::Import),
-            reported: UnixMs(c.reported_at),
-            level: c.reported_level(),
-            events: events.get(&c.id).map_or(&none[..], |v| &v[..]),
-        })
-        .collect();
     let snap = state.plans.snapshot();
     let grids: Vec<String> = match snap.active(county).and_then(|id| snap.plan(id)) {
         Some(plan) => super::grid_set(&state, plan, crate::store::GridLevel::Grid)
@@ -856,8 +840,7 @@ pub(super) async fn kpis(
         None => Vec::new(),
     };
     let catalogue = &state.config.case_categories;
-    let areas = case_kpis(
-        &records[..cases.len()],
+    let mut kpis = CaseKpis::new(
         &grids,
         catalogue,
         &CaseKpiParams {
@@ -867,7 +850,28 @@ pub(super) async fn kpis(
             prefix,
         },
     );
-    let categories = category_trends(&records, catalogue, from, to);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    state
+        .store
+        .for_each_kpi_case(&load(from, to), |c| {
+            kpis.add(&CaseRecord {
+                grid: &c.grid_code,
+                category: &c.category,
+                source: Source::parse(&c.source).unwrap_or(Source::Import),
+                reported: UnixMs(c.reported_at),
+                level: Level::new(c.reported_level.clamp(1, 4) as u8).unwrap_or(Level::GRID),
+                events: &c.events,
+            });
+            *counts.entry(c.category.clone()).or_default() += 1;
+        })
+        .await?;
+    let year_ago = ops::cases::kpi::a_year_before;
+    let last_year = state
+        .store
+        .case_counts_by_category(&load(year_ago(from), year_ago(to)))
+        .await?;
+    let areas = kpis.finish();
+    let categories = trends_of_counts(&counts, &last_year, catalogue);
     if q.format.as_deref() == Some("csv") {
         return Ok((
             [

@@ -242,6 +242,11 @@ pub struct PeriodParams {
 
 /// The period a query names, at most 31 days.
 pub(crate) fn period(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
+    period_of_at_most(p, 31)
+}
+
+/// The same, for a period of at most `days` days.
+pub(crate) fn period_of_at_most(p: &PeriodParams, days: i64) -> Result<(UnixMs, UnixMs), ApiError> {
     let parse = |s: &str, what: &str| {
         fix_time::from_text(s).map_err(|e| ApiError::BadRequest(format!("{what}: {e}")))
     };
@@ -257,8 +262,10 @@ pub(crate) fn period(p: &PeriodParams) -> Result<(UnixMs, UnixMs), ApiError> {
     if to <= from {
         return Err(ApiError::BadRequest("'to' must be after 'from'".into()));
     }
-    if to.0 - from.0 > 31 * 86_400_000 {
-        return Err(ApiError::BadRequest("a period of at most 31 days".into()));
+    if to.0 - from.0 > days * 86_400_000 {
+        return Err(ApiError::BadRequest(format!(
+            "a period of at most {days} days"
+        )));
     }
     Ok((from, to))
 }
