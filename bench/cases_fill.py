@@ -24,6 +24,8 @@ CASE_COLS = ["id", "county", "reported_at", "lon", "lat", "grid_code", "village_
              "events", "updated_at"]
 EVENT_COLS = ["case_id", "seq", "at", "from_status", "to_status", "level", "actor", "by_name", "note",
               "unit", "satisfaction", "duplicate_of"]
+URGENT = {"dispute", "security", "safety"}
+DEADLINE_H = {False: [24, 48, 72, 120], True: [4, 8, 24, 48]}
 MIN = 60_000
 HOUR = 3_600_000
 
@@ -68,11 +70,24 @@ def cases(n, grids, county, seed):
             if s:
                 sat = s
         cat = rng.choice(CATS)
+        # Left in an office's hands past its deadline: escalated a level
+        # at a time within a minute of each deadline, as the server does.
+        level, escalations = 1, 0
+        while status in ("accepted", "dispatched") and level < 4:
+            at = t + DEADLINE_H[cat in URGENT][level - 1] * HOUR + rng.randint(1_000, 60_000)
+            if at >= now:
+                break
+            level += 1
+            escalations += 1
+            events.append((i, len(events) + 1, at, status, "dispatched", level, "system", "system",
+                           "overdue at level %d: escalated to level %d" % (level - 1, level), None, None, None))
+            status, t = "dispatched", at
+            dispatched = dispatched or at
         src = rng.choice(SOURCES)
         row = (i, county, t0, lon + rng.uniform(-2e-4, 2e-4), lat + rng.uniform(-2e-4, 2e-4), code,
                code[:12], code[:9], cat, "楼道堆物，影响通行", src, "w%d" % rng.randint(1, 400),
-               "12345-%d" % i if src == "hotline" else None, 1, 1, status, t, dispatched, closed, sat,
-               0, 0, len(events), t)
+               "12345-%d" % i if src == "hotline" else None, 1, level, status, t, dispatched, closed, sat,
+               escalations, 0, len(events), t)
         yield row, events
 
 

@@ -108,8 +108,8 @@ pub fn case_kpis(
 /// The KPIs taken a case at a time, so that a store can stream a year of
 /// cases through them without holding them all.
 #[derive(Debug)]
-pub struct CaseKpis<'a> {
-    catalogue: &'a Catalogue,
+pub struct CaseKpis {
+    catalogue: Catalogue,
     p: CaseKpiParams,
     grids: BTreeSet<String>,
     out: BTreeMap<String, AreaKpi>,
@@ -117,10 +117,10 @@ pub struct CaseKpis<'a> {
     close_hours: BTreeMap<String, Vec<f64>>,
 }
 
-impl<'a> CaseKpis<'a> {
-    pub fn new(grids: &[String], catalogue: &'a Catalogue, p: &CaseKpiParams) -> Self {
+impl CaseKpis {
+    pub fn new(grids: &[String], catalogue: &Catalogue, p: &CaseKpiParams) -> Self {
         let mut k = Self {
-            catalogue,
+            catalogue: catalogue.clone(),
             p: p.clone(),
             grids: grids.iter().cloned().collect(),
             out: BTreeMap::new(),
@@ -196,7 +196,7 @@ impl<'a> CaseKpis<'a> {
         }
         if state.status.is_open() {
             a.open += 1;
-            if overdue(&state, c.category, self.catalogue, p.to) {
+            if overdue(&state, c.category, &self.catalogue, p.to) {
                 a.overdue += 1;
             }
         }

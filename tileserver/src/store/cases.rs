@@ -449,52 +449,65 @@ impl KpiRow {
 }
 
 impl Store {
-    /// Hands each case the filter matches, with its events, to `each` —
+    /// Folds each case the filter matches, with its events, into `acc` —
     /// read as one stream, so a year of cases never sits in memory.
-    pub async fn for_each_kpi_case(
+    pub async fn fold_kpi_cases<A: Send + 'static>(
         &self,
         f: &CaseFilter,
-        mut each: impl FnMut(&KpiCase) + Send,
-    ) -> Result<(), StoreError> {
+        acc: A,
+        mut each: impl FnMut(&mut A, &KpiCase) + Send + 'static,
+    ) -> Result<A, StoreError> {
         use futures_util::TryStreamExt;
         let w = Where::of(f, None);
         // The filter's columns are unqualified: it applies inside, before
-        // the join (whose tables share column names).
+        // the join (whose tables share column names). In the order of the
+        // date index and the events' key, SQLite sorts nothing.
         let sql = format!(
             "SELECT c.id, c.grid_code, c.category, c.source, c.reported_at, c.reported_level, e.seq, e.at, \
              e.from_status, e.to_status, e.level, e.actor, e.by_name, e.note, e.unit, e.satisfaction, e.duplicate_of \
              FROM (SELECT id, grid_code, category, source, reported_at, reported_level FROM cases{}) AS c \
-             LEFT JOIN case_events e ON e.case_id = c.id ORDER BY c.id, e.seq",
+             LEFT JOIN case_events e ON e.case_id = c.id ORDER BY c.reported_at, c.id, e.seq",
             w.sql
         );
-        let mut current: Option<KpiCase> = None;
-        on_pool!(self, pool => {
-            let mut rows = w.bind_as(sqlx::query_as::<_, KpiRow>(sqlx::AssertSqlSafe(sql))).fetch(pool);
-            while let Some(mut r) = rows.try_next().await.ctx(|| "reading cases and their events".into())? {
-                if current.as_ref().is_none_or(|c| c.id != r.id) {
-                    if let Some(done) = current.take() {
-                        each(&done);
-                    }
-                    current = Some(KpiCase {
-                        id: r.id,
-                        grid_code: std::mem::take(&mut r.grid_code),
-                        category: std::mem::take(&mut r.category),
-                        source: std::mem::take(&mut r.source),
-                        reported_at: r.reported_at,
-                        reported_level: r.reported_level,
-                        events: Vec::new(),
-                    });
-                }
-                if let (Some(e), Some(c)) = (r.event(), current.as_mut()) {
-                    c.events.push(e?);
-                }
+        let pool = match self.backend() {
+            super::backend::Backend::Gpkg(s) => {
+                return super::gpkg::case_reader::fold_cases(s.pool(), sql, w.args, acc, each)
+                    .await;
             }
-            Ok::<(), StoreError>(())
-        })?;
-        if let Some(done) = current {
-            each(&done);
+            super::backend::Backend::Postgis(s) => s.pool(),
+        };
+        let mut acc = acc;
+        let mut current: Option<KpiCase> = None;
+        let mut rows = w
+            .bind_as(sqlx::query_as::<_, KpiRow>(sqlx::AssertSqlSafe(sql)))
+            .fetch(pool);
+        while let Some(mut r) = rows
+            .try_next()
+            .await
+            .ctx(|| "reading cases and their events".into())?
+        {
+            if current.as_ref().is_none_or(|c| c.id != r.id) {
+                if let Some(done) = current.take() {
+                    each(&mut acc, &done);
+                }
+                current = Some(KpiCase {
+                    id: r.id,
+                    grid_code: std::mem::take(&mut r.grid_code),
+                    category: std::mem::take(&mut r.category),
+                    source: std::mem::take(&mut r.source),
+                    reported_at: r.reported_at,
+                    reported_level: r.reported_level,
+                    events: Vec::new(),
+                });
+            }
+            if let (Some(e), Some(c)) = (r.event(), current.as_mut()) {
+                c.events.push(e?);
+            }
         }
-        Ok(())
+        if let Some(done) = current {
+            each(&mut acc, &done);
+        }
+        Ok(acc)
     }
 
     /// How many cases the filter matches, by category.
@@ -523,7 +536,7 @@ impl Store {
 pub const COUNT_CAP: i64 = 100_000;
 
 /// A bound value of a filter, in placeholder order.
-enum Arg {
+pub(crate) enum Arg {
     Text(String),
     Int(i64),
 }

@@ -840,7 +840,7 @@ pub(super) async fn kpis(
         None => Vec::new(),
     };
     let catalogue = &state.config.case_categories;
-    let mut kpis = CaseKpis::new(
+    let kpis = CaseKpis::new(
         &grids,
         catalogue,
         &CaseKpiParams {
@@ -850,10 +850,10 @@ pub(super) async fn kpis(
             prefix,
         },
     );
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    state
+    let counts: BTreeMap<String, usize> = BTreeMap::new();
+    let (kpis, counts) = state
         .store
-        .for_each_kpi_case(&load(from, to), |c| {
+        .fold_kpi_cases(&load(from, to), (kpis, counts), |(kpis, counts), c| {
             kpis.add(&CaseRecord {
                 grid: &c.grid_code,
                 category: &c.category,
