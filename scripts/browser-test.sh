@@ -25,6 +25,7 @@ printf 'id,name,role,grids\nw1,张三,专职网格员,110108001001001\nw2,李四
 "$W" workers import --store "$STORE" --county 110108 "$OUT/roster.csv" > /dev/null
 echo "viewer-password-1" | "$W" users add --store "$STORE" wang --role viewer --password-stdin > /dev/null
 echo "planner-password-1" | "$W" users add --store "$STORE" li --role planner --password-stdin > /dev/null
+echo "dispatcher-password-1" | "$W" users add --store "$STORE" zhao --role dispatcher --password-stdin > /dev/null
 TOKEN=$("$W" tokens issue --store "$STORE" --role admin --name browser-test 2>/dev/null)
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$W" serve --store "$STORE" --addr "127.0.0.1:$PORT" --web web-map/dist > "$OUT/serve.log" 2>&1 &

@@ -31,6 +31,69 @@ export interface PatrolKpi {
   workers_online: number;
 }
 
+/** A case with its history and the moves this account may make (the
+ * document flattens the case into the answer, which it types loosely). */
+export interface CaseDetail {
+  id: number;
+  category: string;
+  category_name: string;
+  status: string;
+  status_name: string;
+  grid_code: string;
+  level: number;
+  reported_at: number;
+  source: string;
+  reporter: string;
+  description: string;
+  deadline: number | null;
+  overdue: boolean;
+  events: number;
+  history: {
+    at: number;
+    from: string | null;
+    to: string;
+    level: number;
+    actor: string;
+    by: string;
+    note?: string;
+    unit?: string;
+    satisfaction?: string;
+  }[];
+  allowed: string[];
+}
+
+export interface CaseMove {
+  to: string;
+  note?: string;
+  unit?: string;
+  level?: number;
+  satisfaction?: string;
+  seen?: number;
+}
+
+/** One area's case KPIs (rates 0–1, absent without a denominator). */
+export interface AreaKpi {
+  area: string;
+  reported: number;
+  dispatch_rate?: number | null;
+  closure_rate?: number | null;
+  on_time_rate?: number | null;
+  satisfaction_rate?: number | null;
+  p90_close_hours?: number | null;
+  overdue: number;
+  open: number;
+}
+
+export interface CategoryTrend {
+  code: string;
+  name: string;
+  count: number;
+  last_year: number;
+  change?: number | null;
+  target_change?: number | null;
+  target_met?: boolean | null;
+}
+
 /** West, south, east, north. */
 export type Bounds = [number, number, number, number];
 
@@ -128,6 +191,10 @@ export const api = {
   patrols: (id: string) => json<Patrols>(`/api/workers/${encodeURIComponent(id)}/patrols`),
   patrolKpis: (county: string) =>
     json<{ grids: PatrolKpi[]; below: string[] }>(`/api/kpi/patrol${q({ county })}`),
+  case: (id: number) => json<CaseDetail>(`/api/cases/${id}`),
+  moveCase: (id: number, m: CaseMove) => post<CaseDetail>(`/api/cases/${id}/transitions`, m),
+  caseKpis: (county: string, by: string, from: number) =>
+    json<{ areas: AreaKpi[]; categories: CategoryTrend[] }>(`/api/kpi/cases${q({ county, by, from })}`),
   exportUrl: (plan: number, filter: Record<string, string>) =>
     `/api/plans/${plan}/export.geojson${q(filter)}`,
   /** Any number of grids, sent as a JSON body (a URL holds only so many codes). */

@@ -11,6 +11,7 @@ import {
   type PlanDetail,
   type PlanSummary,
   type Session,
+  ApiError,
   api,
   bounds,
 } from "./api";
@@ -27,7 +28,7 @@ import {
   switchCounty,
 } from "./map";
 import { showGrid, showReport } from "./panel";
-import { addCaseLayers } from "./cases";
+import { addCaseLayers, clearCase, loadCaseKpis, showCase } from "./cases";
 import { addWorkerLayers, clearWorker, followLive, loadWorkers, showWorker } from "./workers";
 import { find } from "./search";
 import { applyRole, clearNotice, notify, startSession } from "./session";
@@ -123,6 +124,20 @@ async function chooseCounty(code: string): Promise<void> {
   clearComparison();
   if (map) await switchCounty(map, code);
   await loadPlans();
+  clearCase();
+  void refreshCaseKpis();
+}
+
+/** The KPI card; hidden for an account the API does not show them to. */
+async function refreshCaseKpis(): Promise<void> {
+  const card = $("case-kpi-card");
+  try {
+    await loadCaseKpis(state.county);
+    card.hidden = false;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403) card.hidden = true;
+    else notify(err);
+  }
 }
 
 function clearSelection(): void {
@@ -177,12 +192,21 @@ function wireMap(): void {
     }
   });
 
+  map.on("click", "cases-cluster", (e) => {
+    map.easeTo({ center: e.lngLat, zoom: Math.min(map.getZoom() + 2, 15), duration: 400 });
+  });
+  map.on("click", "cases-dot", (e) => {
+    const id = e.features?.[0]?.properties?.id as number | undefined;
+    if (id !== undefined) void showCase(id, notify).catch(notify);
+  });
   map.on("click", "workers-dot", (e) => {
     const id = e.features?.[0]?.properties?.id as string | undefined;
     if (id) void pickWorker(id);
   });
   map.on("click", (e) => {
-    if (map.getLayer("workers-dot") && map.queryRenderedFeatures(e.point, { layers: ["workers-dot"] }).length) return;
+    const above = ["workers-dot", "cases-dot", "cases-cluster"].filter((l) => map.getLayer(l));
+    if (above.length && map.queryRenderedFeatures(e.point, { layers: above }).length) return;
+    clearCase();
     const f = gridAt(map, e.point);
     const code = f?.properties?.code as string | undefined;
     if (code) void selectGrid(code, e.originalEvent.shiftKey);
@@ -190,6 +214,9 @@ function wireMap(): void {
 
 }
 
+$("kpi-load").addEventListener("click", () => void refreshCaseKpis());
+$("kpi-by").addEventListener("change", () => void refreshCaseKpis());
+$("kpi-days").addEventListener("change", () => void refreshCaseKpis());
 $<HTMLSelectElement>("plan-select").addEventListener("change", (e) => {
   void choosePlan(Number((e.target as HTMLSelectElement).value));
 });

@@ -20,7 +20,9 @@ export function applyRole(s: Session): void {
   setCsrf(s.csrf);
   const role = s.role ? t(`role_${s.role}` as Parameters<typeof t>[0]) : "";
   const name = s.signed_in ? (s.name ?? "") : t("anonymous");
-  $("who").textContent = `${name}${role ? ` · ${role}` : ""}${canPlan(s) ? "" : ` · ${t("readOnly")}`}`;
+  // A dispatcher plans nothing but works cases: not read-only.
+  const readOnly = !canPlan(s) && s.role !== "dispatcher" && s.role !== "worker";
+  $("who").textContent = `${name}${role ? ` · ${role}` : ""}${readOnly ? ` · ${t("readOnly")}` : ""}`;
   $("who").dataset.role = s.role ?? "";
   $("signout").hidden = !(s.signed_in && s.kind === "user");
   $("signin-open").hidden = s.signed_in;

@@ -491,6 +491,61 @@ await test("cases and hot spots: a reported case is drawn from the cases tiles",
   );
 });
 
+await test("a dispatcher opens a case from the map, accepts it, reads the KPIs; clusters below zoom 14", async () => {
+  const [lon, lat] = await page.evaluate(() => window.wangge.map.getCenter().toArray());
+  await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("#signout")]);
+  await signIn("zhao", "dispatcher-password-1");
+  await page.waitForFunction(() => window.wangge?.map && window.wangge.state.grids.length > 0, null, { timeout: 60000 });
+  await page.evaluate((c) => window.wangge.map.jumpTo({ center: c, zoom: 16 }), [lon, lat]);
+  // The newest open case drawn as a dot: clicked where it is drawn.
+  const at = await page.waitForFunction(
+    () => {
+      const m = window.wangge.map;
+      const f = m.queryRenderedFeatures({ layers: ["cases-dot"] }).find((x) => x.properties.status === "reported");
+      if (!f) return null;
+      const p = m.project(f.geometry.coordinates);
+      return { id: f.properties.id, x: p.x, y: p.y };
+    },
+    null,
+    { timeout: 30000, polling: 500 },
+  ).then((h) => h.jsonValue());
+  const box = await page.locator("#map").boundingBox();
+  await page.mouse.click(box.x + at.x, box.y + at.y);
+  await page.waitForSelector("#case-panel:not([hidden])", { timeout: 10000 });
+  assert((await page.locator("#case-panel").getAttribute("data-case")) === String(at.id), "the clicked case is shown");
+  const moves = await page.locator("#case-actions button").evaluateAll((bs) => bs.map((b) => b.dataset.move));
+  assert(moves.includes("accepted") && moves.includes("rejected"), `moves: ${moves}`);
+  assert(!moves.includes("closed"), `a reported case cannot be closed: ${moves}`);
+  await page.fill("#case-note", "浏览器测试立案");
+  await page.click('#case-actions button[data-move="accepted"]');
+  await page.waitForSelector('#case-panel[data-status="accepted"]', { timeout: 10000 });
+  const history = await page.locator("#case-history li").allInnerTexts();
+  assert(history.length === 1 && history[0].includes("浏览器测试立案"), `history: ${history}`);
+  const now = await page.locator("#case-actions button").evaluateAll((bs) => bs.map((b) => b.dataset.move));
+  assert(now.includes("dispatched"), `after acceptance: ${now}`);
+  // The KPI card counts the case.
+  await page.click("#kpi-load");
+  await page.waitForFunction(() => document.querySelectorAll("#case-kpi-table tbody tr").length > 0, null, { timeout: 10000 });
+  const reported = await page.evaluate(() =>
+    [...document.querySelectorAll("#case-kpi-table tbody tr")].reduce((n, tr) => n + Number(tr.children[1].textContent.replace(/,/g, "")), 0),
+  );
+  assert(reported >= 1, `KPIs count ${reported} cases`);
+  assert((await page.locator("#case-trend-table tbody tr").count()) >= 1, "a category row");
+  await page.screenshot({ path: `${out}/case-panel.png` });
+  // Zoomed out, the cases come as clusters with their count.
+  await page.evaluate(() => window.wangge.map.jumpTo({ zoom: 12 }));
+  await page.waitForFunction(
+    () => {
+      const m = window.wangge.map;
+      const c = m.queryRenderedFeatures({ layers: ["cases-cluster"] });
+      return c.length > 0 && c.every((f) => f.properties.count >= 1) && m.queryRenderedFeatures({ layers: ["cases-dot"] }).length === 0;
+    },
+    null,
+    { timeout: 30000, polling: 500 },
+  );
+  await page.screenshot({ path: `${out}/case-clusters.png` });
+});
+
 await test("no script errors", async () => {
   assert(errors.length === 0, errors.join("\n"));
   assert(outside.length === 0, `requests outside 127.0.0.1: ${outside.join(", ")}`);

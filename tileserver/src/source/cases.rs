@@ -12,7 +12,7 @@ use ops::hotspots::{HotspotParams, cell_id, cell_polygon, hotspots};
 use ops::positions::UnixMs;
 
 use super::registry::{BuildAt, BuildFuture, SourceFactory, SourceSpec};
-use super::{Built, Movement, WorkerFeature, WorkerSource};
+use super::{Built, Clusters, Movement, WorkerFeature, WorkerSource};
 use crate::mvt::TileValue;
 use crate::store::cases::{CaseFilter, StoredCase};
 use crate::store::{GridLevel, StoreError};
@@ -42,6 +42,8 @@ const CASE_KEYS: &[&str] = &[
     "reported_s",
     "grid",
 ];
+/// Cases show one by one from this zoom; below it, in clusters.
+pub const CLUSTER_BELOW_ZOOM: u8 = 14;
 const HOT_KEYS: &[&str] = &["cell", "count", "z", "p", "bin"];
 
 impl CaseSource {
@@ -155,11 +157,17 @@ impl SourceFactory for CaseSource {
                 Of::Cases => CASE_KEYS,
                 Of::Hotspots => HOT_KEYS,
             };
-            Ok(Built::Tiles(Arc::new(WorkerSource::new(
-                self.spec.name,
-                keys,
-                features,
-            ))))
+            let source = WorkerSource::new(self.spec.name, keys, features);
+            Ok(Built::Tiles(Arc::new(match self.of {
+                // A county's open cases are thousands: clusters below a
+                // village's zoom, each with its open, overdue and top level.
+                Of::Cases => source.clustered(Clusters {
+                    below_zoom: CLUSTER_BELOW_ZOOM,
+                    flags: &["open", "overdue"],
+                    max_of: Some("level"),
+                }),
+                Of::Hotspots => source,
+            })))
         })
     }
 }

@@ -17,7 +17,7 @@ pub use build::{Built, GridSet, SourceKind, build_source};
 pub use cases::CaseSource;
 pub use features::{BasemapFeature, FeatureSource, Shape};
 pub use fixes::FixSource;
-pub use moving::{Movement, WorkerFeature, WorkerSource};
+pub use moving::{Clusters, Movement, WorkerFeature, WorkerSource};
 pub use polygons::{PolygonFeature, PolygonSource};
 pub use registry::{
     BuildAt, BuildFuture, Builtin, CachePolicy, SourceBasis, SourceFactory, SourceSpec,

@@ -42,7 +42,23 @@ pub struct WorkerSource {
     keys: &'static [&'static str],
     features: Vec<WorkerFeature>,
     index: RTree<Indexed>,
+    clusters: Option<Clusters>,
 }
+
+/// Points drawn as clusters below a zoom: one point a cell of the tile
+/// (the mean of its members) with `count` and, for each of `flags` (true
+/// or false values), how many members have it true. The map shows a
+/// county's thousands of open cases this way, and tiles stay small.
+#[derive(Debug, Clone)]
+pub struct Clusters {
+    pub below_zoom: u8,
+    pub flags: &'static [&'static str],
+    /// The highest value of this integer key among the members.
+    pub max_of: Option<&'static str>,
+}
+
+/// Cluster cells across a tile's side.
+const CLUSTER_CELLS: f64 = 48.0;
 
 impl WorkerSource {
     pub fn new(
@@ -63,7 +79,14 @@ impl WorkerSource {
             keys,
             features,
             index,
+            clusters: None,
         }
+    }
+
+    /// Clusters the points below a zoom.
+    pub fn clustered(mut self, c: Clusters) -> Self {
+        self.clusters = Some(c);
+        self
     }
 
     pub fn features(&self) -> &[WorkerFeature] {
@@ -129,6 +152,9 @@ impl TileSource for WorkerSource {
     ) -> Vec<LayerBuilder> {
         let mut layer = LayerBuilder::new(self.name, tile, EXTENT, BUFFER);
         let pad = f64::from(BUFFER) / f64::from(EXTENT);
+        let clusters = self.clusters.as_ref().filter(|c| tile.z < c.below_zoom);
+        let mut cells: std::collections::BTreeMap<(i64, i64), Cell> = Default::default();
+        let bounds = tile.lonlat_bounds();
         // A patrol line was simplified to 5 m for display; at low zooms a
         // quarter pixel is coarser still.
         let tol = pixel_degrees(tile.z) / 4.0;
@@ -153,6 +179,21 @@ impl TileSource for WorkerSource {
                     .filter_map(|(k, v)| Some((k, v.clone()?))),
             );
             match &f.shape {
+                Movement::At(c) if clusters.is_some() => {
+                    let Some(cl) = clusters else { continue };
+                    let [west, south, east, north] = bounds;
+                    let fx = (c.x - west) / (east - west).max(f64::MIN_POSITIVE);
+                    let fy = (north - c.y) / (north - south).max(f64::MIN_POSITIVE);
+                    let key = (
+                        (fx * CLUSTER_CELLS).floor() as i64,
+                        (fy * CLUSTER_CELLS).floor() as i64,
+                    );
+                    let cell = cells.entry(key).or_insert_with(|| Cell {
+                        flags: vec![0; cl.flags.len()],
+                        ..Cell::default()
+                    });
+                    cell.add(*c, &props, cl);
+                }
                 Movement::At(c) => {
                     layer.add(f.id, &Geometry::Point(Point(*c)), props);
                 }
@@ -167,10 +208,66 @@ impl TileSource for WorkerSource {
                 }
             }
         }
+        if let Some(cl) = clusters {
+            for ((x, y), cell) in cells {
+                let n = cell.count as f64;
+                let at = Coord {
+                    x: cell.sum.x / n,
+                    y: cell.sum.y / n,
+                };
+                let mut props: Vec<(&str, TileValue)> = vec![
+                    ("cluster", TileValue::Bool(true)),
+                    ("count", TileValue::Int(cell.count)),
+                ];
+                props.extend(
+                    cl.flags
+                        .iter()
+                        .zip(&cell.flags)
+                        .map(|(k, v)| (*k, TileValue::Int(*v))),
+                );
+                if let (Some(k), Some(m)) = (cl.max_of, cell.max) {
+                    props.push((k, TileValue::Int(m)));
+                }
+                // Ids apart from the members' (below 2^53 for MapLibre).
+                let id = (1u64 << 52)
+                    | (u64::from(tile.z) << 40)
+                    | ((x as u64 & 0xfffff) << 20)
+                    | (y as u64 & 0xfffff);
+                layer.add(id, &Geometry::Point(Point(at)), props);
+            }
+        }
         if layer.is_empty() {
             Vec::new()
         } else {
             vec![layer]
+        }
+    }
+}
+
+/// The members of a cluster cell so far.
+#[derive(Debug, Default)]
+struct Cell {
+    count: i64,
+    sum: Coord<f64>,
+    flags: Vec<i64>,
+    max: Option<i64>,
+}
+
+impl Cell {
+    fn add(&mut self, c: Coord<f64>, props: &[(&str, TileValue)], cl: &Clusters) {
+        self.count += 1;
+        self.sum = self.sum + c;
+        for (k, v) in props {
+            if let Some(i) = cl.flags.iter().position(|f| f == k)
+                && matches!(v, TileValue::Bool(true))
+            {
+                self.flags[i] += 1;
+            }
+            if cl.max_of == Some(*k)
+                && let TileValue::Int(x) = v
+            {
+                self.max = Some(self.max.map_or(*x, |m| m.max(*x)));
+            }
         }
     }
 }
@@ -212,5 +309,58 @@ mod tests {
         assert_eq!(count(Some("110108002"), None), 1);
         assert_eq!(count(Some("110108002"), Some("a")), 0);
         assert_eq!(s.fields()[0], ("worker".to_string(), "String"));
+    }
+
+    #[test]
+    fn points_cluster_below_the_zoom_with_their_counts_and_scope() {
+        // Ten cases a few metres apart and one 700 m off.
+        let mut fs: Vec<WorkerFeature> = (0..10)
+            .map(|i| {
+                feature(
+                    i,
+                    "r",
+                    "110108001001001",
+                    Coord {
+                        x: 116.33 + i as f64 * 1e-5,
+                        y: 40.0,
+                    },
+                )
+            })
+            .collect();
+        fs.push(feature(
+            10,
+            "r",
+            "110108002001001",
+            Coord { x: 116.338, y: 40.0 },
+        ));
+        fs[3].values = vec![Some(TileValue::Bool(false))];
+        let s = WorkerSource::new("cases", &["open"], fs).clustered(Clusters {
+            below_zoom: 14,
+            flags: &["open"],
+            max_of: None,
+        });
+        let at = |z: u32, within| {
+            let (x, y) = (
+                ((116.334 + 180.0) / 360.0 * f64::from(1u32 << z)) as u32,
+                ((1.0
+                    - (40.0f64.to_radians().tan() + 1.0 / 40.0f64.to_radians().cos()).ln()
+                        / std::f64::consts::PI)
+                    / 2.0
+                    * f64::from(1u32 << z)) as u32,
+            );
+            let tile = TileId::new(z, x, y).unwrap();
+            s.layers_of(tile, within, None)
+                .into_iter()
+                .flat_map(|l| l.build().features)
+                .collect::<Vec<_>>()
+        };
+        // At zoom 12 the ten are one cluster of 10 (9 open), the far one its own.
+        let z12 = at(12, None);
+        assert_eq!(z12.len(), 2, "{z12:?}");
+        assert!(z12.iter().all(|f| f.id.unwrap_or(0) >= 1 << 52));
+        // A village scope sees only its own: one cluster of the ten.
+        assert_eq!(at(12, Some("110108001")).len(), 1);
+        // From zoom 14 every case is its own point.
+        assert_eq!(at(14, None).len(), 11);
     }
 }
