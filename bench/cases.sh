@@ -11,6 +11,8 @@
 #   - /api/kpi/cases by village over the last 30 days and by town over the
 #     last 365 days: the median of three.
 #
+# PostgreSQL is vacuumed after the bulk load, as autovacuum would have.
+#
 #   bench/cases.sh     env: N (1000000) REPS (200) STORES ("gpkg postgis") PORT (8098)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -62,7 +64,7 @@ PY
       psql "$BASE/cases_bench" -q -v ON_ERROR_STOP=1 \
         -c "\\copy cases ($(sed -n 1p "$WORK/cols.txt")) FROM '$WORK/csv/cases.csv' WITH (FORMAT csv, FORCE_NOT_NULL (description, reporter))" \
         -c "\\copy case_events ($(sed -n 2p "$WORK/cols.txt")) FROM '$WORK/csv/case_events.csv' WITH (FORMAT csv, FORCE_NOT_NULL (note))" \
-        -c "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))" -c "ANALYZE cases" -c "ANALYZE case_events" > /dev/null ;;
+        -c "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))" -c "VACUUM ANALYZE cases" -c "VACUUM ANALYZE case_events" > /dev/null ;;
   esac
   echo "   filled in $(( $(date +%s) - t0 )) s" >&2
   ADMIN=$("$W" tokens issue "${A[@]}" --role admin --name cases-bench 2>/dev/null)

@@ -527,7 +527,7 @@ pub struct CaseQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseList {
-    /// How many match, counted up to 100,000.
+    /// How many match, counted up to 10,000.
     pub total: i64,
     /// True when more match than `total` says (it reached the cap).
     pub at_least: bool,
