@@ -331,7 +331,10 @@ mod tests {
             10,
             "r",
             "110108002001001",
-            Coord { x: 116.338, y: 40.0 },
+            Coord {
+                x: 116.338,
+                y: 40.0,
+            },
         ));
         fs[3].values = vec![Some(TileValue::Bool(false))];
         let s = WorkerSource::new("cases", &["open"], fs).clustered(Clusters {
