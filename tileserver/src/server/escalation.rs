@@ -43,24 +43,22 @@ pub async fn escalate_overdue(state: &AppState, now: UnixMs) -> Result<usize, St
                 ..CaseFilter::default()
             })
             .await?;
-        let mut moved = 0;
-        for c in &page {
-            let s = c.state();
-            let Some(e) = s.escalation(now) else { continue };
-            match state
-                .store
-                .apply_case_event(c.id, c.events, &e, &s.apply(&e))
-                .await
-            {
-                Ok(()) => {
-                    moved += 1;
-                    super::api::announce_case(state, c.id).await;
-                }
-                // Someone moved it meanwhile: it is looked at next time.
-                Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(e),
-            }
+        let moves: Vec<_> = page
+            .iter()
+            .filter_map(|c| {
+                let s = c.state();
+                let e = s.escalation(now)?;
+                let next = s.apply(&e);
+                Some((c.id, c.events, e, next))
+            })
+            .collect();
+        // One transaction a page; a case someone moved meanwhile is left
+        // for the next pass.
+        let written = state.store.apply_case_events(&moves).await?;
+        for id in &written {
+            super::api::announce_case(state, *id).await;
         }
+        let moved = written.len();
         done += moved;
         if moved == 0 || page.len() < 500 {
             return Ok(done);

@@ -274,59 +274,80 @@ impl Store {
         e: &Event,
         state: &CaseState,
     ) -> Result<(), StoreError> {
+        let moved = self
+            .apply_case_events(&[(id, seen, e.clone(), state.clone())])
+            .await?;
+        if moved.is_empty() {
+            return Err(StoreError::Conflict(format!(
+                "case {id} changed meanwhile; read it again and retry"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes several checked events in one transaction (the escalation
+    /// of a backlog: one commit, not one a case). A case that moved since
+    /// it was read is left out; the ids written are returned.
+    pub async fn apply_case_events(
+        &self,
+        moves: &[(i64, i32, Event, CaseState)],
+    ) -> Result<Vec<i64>, StoreError> {
         let t = now() * 1000;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.ctx(|| format!("starting to move case {id}"))?;
+            let mut tx = pool.begin().await.ctx(|| "starting to move cases".into())?;
             let result = async {
-                let moved = sqlx::query(
-                    "UPDATE cases SET level = $1, status = $2, since = $3, dispatched_at = $4, closed_at = $5, \
-                     satisfaction = $6, escalations = $7, reopened = $8, events = $9, updated_at = $10 \
-                     WHERE id = $11 AND events = $12",
-                )
-                .bind(i32::from(state.level.get()))
-                .bind(state.status.as_str())
-                .bind(state.since.0)
-                .bind(state.dispatched.map(|x| x.0))
-                .bind(state.closed.map(|x| x.0))
-                .bind(state.satisfaction.map(|s| s.as_str()))
-                .bind(state.escalations as i32)
-                .bind(state.reopened as i32)
-                .bind(seen + 1)
-                .bind(t)
-                .bind(id)
-                .bind(seen)
-                .execute(&mut *tx)
-                .await
-                .ctx(|| format!("moving case {id}"))?
-                .rows_affected();
-                if moved == 0 {
-                    return Err(StoreError::Conflict(format!(
-                        "case {id} changed meanwhile; read it again and retry"
-                    )));
+                let mut written = Vec::with_capacity(moves.len());
+                for (id, seen, e, state) in moves {
+                    let (id, seen) = (*id, *seen);
+                    let moved = sqlx::query(
+                        "UPDATE cases SET level = $1, status = $2, since = $3, dispatched_at = $4, closed_at = $5, \
+                         satisfaction = $6, escalations = $7, reopened = $8, events = $9, updated_at = $10 \
+                         WHERE id = $11 AND events = $12",
+                    )
+                    .bind(i32::from(state.level.get()))
+                    .bind(state.status.as_str())
+                    .bind(state.since.0)
+                    .bind(state.dispatched.map(|x| x.0))
+                    .bind(state.closed.map(|x| x.0))
+                    .bind(state.satisfaction.map(|s| s.as_str()))
+                    .bind(state.escalations as i32)
+                    .bind(state.reopened as i32)
+                    .bind(seen + 1)
+                    .bind(t)
+                    .bind(id)
+                    .bind(seen)
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| format!("moving case {id}"))?
+                    .rows_affected();
+                    if moved == 0 {
+                        continue;
+                    }
+                    sqlx::query(
+                        "INSERT INTO case_events (case_id, seq, at, from_status, to_status, level, actor, by_name, note, \
+                         unit, satisfaction, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(id)
+                    .bind(seen + 1)
+                    .bind(e.at.0)
+                    .bind(e.from.map(|s| s.as_str()))
+                    .bind(e.to.as_str())
+                    .bind(i32::from(e.level.get()))
+                    .bind(e.actor.to_text())
+                    .bind(&e.by)
+                    .bind(&e.note)
+                    .bind(&e.unit)
+                    .bind(e.satisfaction.map(|s| s.as_str()))
+                    .bind(e.duplicate_of)
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| format!("writing an event of case {id}"))?;
+                    written.push(id);
                 }
-                sqlx::query(
-                    "INSERT INTO case_events (case_id, seq, at, from_status, to_status, level, actor, by_name, note, \
-                     unit, satisfaction, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(id)
-                .bind(seen + 1)
-                .bind(e.at.0)
-                .bind(e.from.map(|s| s.as_str()))
-                .bind(e.to.as_str())
-                .bind(i32::from(e.level.get()))
-                .bind(e.actor.to_text())
-                .bind(&e.by)
-                .bind(&e.note)
-                .bind(&e.unit)
-                .bind(e.satisfaction.map(|s| s.as_str()))
-                .bind(e.duplicate_of)
-                .execute(&mut *tx)
-                .await
-                .ctx(|| format!("writing an event of case {id}"))?;
-                Ok(())
+                Ok(written)
             }
             .await;
-            finish(tx, result, "move a case").await
+            finish(tx, result, "move cases").await
         })
     }
 
