@@ -7,9 +7,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use geo_types::{Coord, MultiPolygon, polygon};
 use ops::hotspots::{HotspotParams, count_cells, gi_star};
-use ops::simulate::clustered_cases;
+use ops::simulate::hotspot_county;
 use serde_json::{Value, json};
 
 fn esda_python() -> PathBuf {
@@ -25,30 +24,6 @@ fn esda_python() -> PathBuf {
             local
         }
     }
-}
-
-/// A county's extent near Guixi (about 40 × 50 km) with 6,000 cases: half
-/// around five towns' centres, half spread.
-fn county() -> (MultiPolygon<f64>, Vec<Coord<f64>>) {
-    let (lo, hi) = (
-        Coord {
-            x: 116.95,
-            y: 28.05,
-        },
-        Coord { x: 117.37, y: 28.5 },
-    );
-    let area = MultiPolygon(vec![polygon![
-        (x: lo.x, y: lo.y), (x: hi.x, y: lo.y), (x: hi.x, y: hi.y), (x: lo.x, y: hi.y)
-    ]]);
-    let centres = [
-        (117.05, 28.15),
-        (117.2, 28.3),
-        (117.3, 28.42),
-        (117.0, 28.4),
-        (117.25, 28.1),
-    ]
-    .map(|(x, y)| Coord { x, y });
-    (area, clustered_cases(lo, hi, &centres, 0.012, 6000, 2026))
 }
 
 fn esda(cases: Value) -> Value {
@@ -106,7 +81,7 @@ fn gi_star_equals_esda_to_1e_9() {
         .collect();
     let example = gi_star(&y, &band).expect("Gi* of the example");
 
-    let (area, points) = county();
+    let (area, points) = hotspot_county();
     let counted = count_cells(&points, &area, &HotspotParams::default()).expect("cells");
     assert!(
         (15_000..30_000).contains(&counted.cells.len()),

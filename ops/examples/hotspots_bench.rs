@@ -4,9 +4,8 @@
 
 use std::time::Instant;
 
-use geo_types::{Coord, MultiPolygon, polygon};
 use ops::hotspots::{HotspotParams, count_cells, gi_star, hotspots};
-use ops::simulate::clustered_cases;
+use ops::simulate::hotspot_county;
 
 fn median(mut runs: Vec<f64>) -> f64 {
     runs.sort_by(f64::total_cmp);
@@ -29,26 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args()
         .nth(1)
         .ok_or("usage: hotspots_bench ESDA_INPUT.json")?;
-    // The test's county (tests/hotspots_esda.rs): about 40 × 50 km near Guixi.
-    let (lo, hi) = (
-        Coord {
-            x: 116.95,
-            y: 28.05,
-        },
-        Coord { x: 117.37, y: 28.5 },
-    );
-    let area = MultiPolygon(vec![polygon![
-        (x: lo.x, y: lo.y), (x: hi.x, y: lo.y), (x: hi.x, y: hi.y), (x: lo.x, y: hi.y)
-    ]]);
-    let centres = [
-        (117.05, 28.15),
-        (117.2, 28.3),
-        (117.3, 28.42),
-        (117.0, 28.4),
-        (117.25, 28.1),
-    ]
-    .map(|(x, y)| Coord { x, y });
-    let points = clustered_cases(lo, hi, &centres, 0.012, 6000, 2026);
+    let (area, points) = hotspot_county();
     let params = HotspotParams::default();
     let counted = count_cells(&points, &area, &params)?;
     let values: Vec<f64> = counted.counts.iter().map(|&c| f64::from(c)).collect();

@@ -322,6 +322,35 @@ pub fn clustered_cases(
         .collect()
 }
 
+/// The hot-spot test and benchmark's county: a box of about 40 × 50 km
+/// near Guixi with 6,000 cases, half around five towns' centres.
+pub fn hotspot_county() -> (geo_types::MultiPolygon<f64>, Vec<Coord<f64>>) {
+    let (lo, hi) = (
+        Coord {
+            x: 116.95,
+            y: 28.05,
+        },
+        Coord { x: 117.37, y: 28.5 },
+    );
+    let ring = vec![
+        (lo.x, lo.y),
+        (hi.x, lo.y),
+        (hi.x, hi.y),
+        (lo.x, hi.y),
+        (lo.x, lo.y),
+    ];
+    let area = geo_types::MultiPolygon(vec![geo_types::Polygon::new(ring.into(), vec![])]);
+    let centres = [
+        (117.05, 28.15),
+        (117.2, 28.3),
+        (117.3, 28.42),
+        (117.0, 28.4),
+        (117.25, 28.1),
+    ]
+    .map(|(x, y)| Coord { x, y });
+    (area, clustered_cases(lo, hi, &centres, 0.012, 6000, 2026))
+}
+
 /// The simulated case desk: when workers report cases (bursts now and
 /// then), which workers (a few in one area report most: a cluster in
 /// space), under which category, and how the offices move each open case

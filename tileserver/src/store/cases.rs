@@ -371,7 +371,7 @@ impl Store {
         );
         let (rows, total) = on_pool!(self, pool => {
             let rows = w.bind_as(sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(page))).fetch_all(pool).await;
-            let total = w.bind_scalar(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await;
+            let total = w.bind_as(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await;
             rows.and_then(|r| total.map(|t| (r, t)))
         })
         .ctx(|| "listing cases".into())?;
@@ -593,6 +593,40 @@ pub(crate) enum Arg {
     Int(i64),
 }
 
+/// The queries a filter binds its values to (a row query and a count).
+trait Binds<'q>: Sized {
+    fn text(self, v: &'q str) -> Self;
+    fn int(self, v: i64) -> Self;
+}
+
+impl<'q, DB, O> Binds<'q> for sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    fn text(self, v: &'q str) -> Self {
+        self.bind(v)
+    }
+    fn int(self, v: i64) -> Self {
+        self.bind(v)
+    }
+}
+
+impl<'q, DB, O> Binds<'q> for sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    fn text(self, v: &'q str) -> Self {
+        self.bind(v)
+    }
+    fn int(self, v: i64) -> Self {
+        self.bind(v)
+    }
+}
+
 /// A filter's WHERE clause (empty, or starting with a space) and the
 /// values its numbered placeholders bind.
 struct Where {
@@ -727,40 +761,12 @@ impl Where {
         Self { sql, args }
     }
 
-    fn bind_as<'q, DB, O>(
-        &'q self,
-        mut q: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    ) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
-    where
-        DB: sqlx::Database,
-        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    {
-        for a in &self.args {
-            q = match a {
-                Arg::Text(t) => q.bind(t.as_str().to_owned()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
-    }
-
-    fn bind_scalar<'q, DB, O>(
-        &'q self,
-        mut q: sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>,
-    ) -> sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>
-    where
-        DB: sqlx::Database,
-        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    {
-        for a in &self.args {
-            q = match a {
-                Arg::Text(t) => q.bind(t.as_str().to_owned()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
+    /// Binds the filter's values to a query, in placeholder order.
+    fn bind_as<'q, Q: Binds<'q>>(&'q self, q: Q) -> Q {
+        self.args.iter().fold(q, |q, a| match a {
+            Arg::Text(t) => q.text(t),
+            Arg::Int(i) => q.int(*i),
+        })
     }
 }
 

@@ -11,6 +11,7 @@ use ops::cases::{Actor, Event, Level, Satisfaction, Status};
 use ops::positions::UnixMs;
 use sqlx::SqlitePool;
 
+use super::c_api::{Statement, message};
 use crate::store::StoreError;
 use crate::store::cases::{Arg, KpiCase};
 
@@ -45,23 +46,6 @@ pub(crate) async fn fold_cases<A: Send + 'static>(
     })
     .await
     .map_err(|e| fail(e.to_string()))?
-}
-
-/// A prepared statement, finalised when dropped.
-struct Statement(*mut ffi::sqlite3_stmt);
-
-impl Drop for Statement {
-    fn drop(&mut self) {
-        // SAFETY: prepared by `sqlite3_prepare_v2`, finalised once.
-        unsafe { ffi::sqlite3_finalize(self.0) };
-    }
-}
-
-fn message(db: *mut ffi::sqlite3) -> String {
-    // SAFETY: SQLite returns a NUL-terminated string owned by the handle.
-    unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// # Safety

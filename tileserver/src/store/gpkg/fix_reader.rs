@@ -13,6 +13,7 @@ use ops::positions::{Fix, UnixMs};
 use ops::roster::WorkerId;
 use sqlx::SqlitePool;
 
+use super::c_api::{Statement, message};
 use crate::store::StoreError;
 
 /// What the fixes are selected by.
@@ -69,23 +70,6 @@ pub(crate) async fn read_fixes(
         context: "reading positions".into(),
         source: sqlx::Error::Protocol(e.to_string()),
     })?
-}
-
-/// A prepared statement, finalised when dropped.
-struct Statement(*mut ffi::sqlite3_stmt);
-
-impl Drop for Statement {
-    fn drop(&mut self) {
-        // SAFETY: prepared by `sqlite3_prepare_v2`, finalised once.
-        unsafe { ffi::sqlite3_finalize(self.0) };
-    }
-}
-
-fn message(db: *mut ffi::sqlite3) -> String {
-    // SAFETY: SQLite returns a NUL-terminated string owned by the handle.
-    unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 /// # Safety

@@ -1,6 +1,7 @@
 //! The embedded store: one OGC GeoPackage 1.3 file that QGIS and GDAL open
 //! as it is, written and read through sqlx's SQLite driver.
 
+mod c_api;
 pub(crate) mod case_reader;
 mod dialect;
 pub(crate) mod fix_reader;
