@@ -34,9 +34,9 @@ pub async fn escalate_overdue(state: &AppState, now: UnixMs) -> Result<usize, St
     let overdue = catalogue.cutoffs(now, &[Level::GRID, Level::VILLAGE, Level::TOWN]);
     let mut done = 0;
     loop {
-        let (page, _) = state
+        let page = state
             .store
-            .list_cases(&CaseFilter {
+            .case_page(&CaseFilter {
                 statuses: vec![Status::Accepted, Status::Dispatched, Status::Reopened],
                 overdue: Some(overdue.clone()),
                 limit: 500,

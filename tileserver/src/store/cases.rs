@@ -354,6 +354,22 @@ impl Store {
     /// A page of cases, newest first, and how many match in all — counted
     /// up to [`COUNT_CAP`]; more than that reads as the cap.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<StoredCase>, i64), StoreError> {
+        let rows = self.case_page(f).await?;
+        let w = Where::of(f, None);
+        let count = format!(
+            "SELECT count(*) FROM (SELECT 1 FROM cases{} LIMIT {COUNT_CAP}) AS capped",
+            w.sql
+        );
+        let total = on_pool!(self, pool => {
+            w.bind_as(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await
+        })
+        .ctx(|| "counting cases".into())?;
+        Ok((rows, total))
+    }
+
+    /// A page of cases, newest first, without the count (for callers that
+    /// only walk the pages).
+    pub async fn case_page(&self, f: &CaseFilter) -> Result<Vec<StoredCase>, StoreError> {
         let w = Where::of(f, None);
         // The page's ids first, from an index alone (the filter's columns
         // are in the indexes), then their rows: else a store may walk an
@@ -365,17 +381,10 @@ impl Store {
             f.limit.clamp(0, 10_000),
             f.offset.max(0)
         );
-        let count = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM cases{} LIMIT {COUNT_CAP}) AS capped",
-            w.sql
-        );
-        let (rows, total) = on_pool!(self, pool => {
-            let rows = w.bind_as(sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(page))).fetch_all(pool).await;
-            let total = w.bind_as(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await;
-            rows.and_then(|r| total.map(|t| (r, t)))
+        on_pool!(self, pool => {
+            w.bind_as(sqlx::query_as::<_, StoredCase>(sqlx::AssertSqlSafe(page))).fetch_all(pool).await
         })
-        .ctx(|| "listing cases".into())?;
-        Ok((rows, total))
+        .ctx(|| "listing cases".into())
     }
 
     /// Every case the filter matches (its limit and offset ignored), newest
@@ -480,18 +489,19 @@ impl Store {
     ) -> Result<A, StoreError> {
         use futures_util::TryStreamExt;
         let w = Where::of(f, None);
-        // The filter's columns are unqualified: it applies inside, before
-        // the join (whose tables share column names). In the order of the
-        // date index and the events' key, SQLite sorts nothing.
-        let sql = format!(
-            "SELECT c.id, c.grid_code, c.category, c.source, c.reported_at, c.reported_level, e.seq, e.at, \
-             e.from_status, e.to_status, e.level, e.actor, e.by_name, e.note, e.unit, e.satisfaction, e.duplicate_of \
-             FROM (SELECT id, grid_code, category, source, reported_at, reported_level FROM cases{}) AS c \
-             LEFT JOIN case_events e ON e.case_id = c.id ORDER BY c.reported_at, c.id, e.seq",
-            w.sql
-        );
         let pool = match self.backend() {
             super::backend::Backend::Gpkg(s) => {
+                // The filter's columns are unqualified: it applies inside,
+                // before the join (whose tables share column names). In the
+                // order of the date index and the events' key, SQLite sorts
+                // nothing.
+                let sql = format!(
+                    "SELECT c.id, c.grid_code, c.category, c.source, c.reported_at, c.reported_level, e.seq, e.at, \
+                     e.from_status, e.to_status, e.level, e.actor, e.by_name, e.note, e.unit, e.satisfaction, \
+                     e.duplicate_of FROM (SELECT id, grid_code, category, source, reported_at, reported_level \
+                     FROM cases{}) AS c LEFT JOIN case_events e ON e.case_id = c.id ORDER BY c.reported_at, c.id, e.seq",
+                    w.sql
+                );
                 return super::gpkg::case_reader::fold_cases(s.pool(), sql, w.args, acc, each)
                     .await;
             }

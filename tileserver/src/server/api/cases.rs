@@ -78,12 +78,22 @@ pub struct CaseDetail {
     pub allowed: Vec<String>,
 }
 
+/// When an open case's current stage runs out (Unix ms).
+pub(super) fn deadline(
+    state: &ops::cases::CaseState,
+    category: &str,
+    catalogue: &Catalogue,
+) -> Option<i64> {
+    catalogue
+        .find(category)
+        .filter(|_| state.status.is_open())
+        .map(|k| state.since.0 + k.deadline_ms(state.level))
+}
+
 fn view(c: StoredCase, catalogue: &Catalogue, now: UnixMs) -> CaseView {
     let state = c.state();
     let cat = catalogue.find(&c.category);
-    let deadline = cat
-        .filter(|_| state.status.is_open())
-        .map(|k| state.since.0 + k.deadline_ms(state.level));
+    let deadline = deadline(&state, &c.category, catalogue);
     CaseView {
         status_name: state.status.chinese().into(),
         category_name: cat.map(|k| k.name.clone()).unwrap_or_default(),

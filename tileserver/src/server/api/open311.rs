@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::Who;
-use super::cases::{NewCaseBody, category_code, prepare, store_case, time_param, visible_case};
+use super::cases::{
+    NewCaseBody, category_code, deadline, prepare, store_case, time_param, visible_case,
+};
 use crate::server::errors::clip;
 use crate::server::params::Params;
 use crate::server::{ApiError, AppState};
@@ -156,9 +158,7 @@ fn as_request(
 ) -> ServiceRequest {
     let state = c.state();
     let cat = catalogue.find(&c.category);
-    let expected = cat
-        .filter(|_| state.status.is_open())
-        .map(|k| UnixMs(state.since.0 + k.deadline_ms(state.level)).rfc3339());
+    let expected = deadline(&state, &c.category, catalogue).map(|t| UnixMs(t).rfc3339());
     let notes = if note.is_empty() {
         format!("{} ({})", state.status.chinese(), state.status.as_str())
     } else {
@@ -292,7 +292,7 @@ pub(super) async fn requests(
             limit: MAX_REQUESTS,
             offset: 0,
         };
-        let (rows, _) = state.store.list_cases(&f).await?;
+        let rows = state.store.case_page(&f).await?;
         out.extend(rows);
     }
     out.sort_by(|a, b| b.reported_at.cmp(&a.reported_at).then(b.id.cmp(&a.id)));

@@ -11,7 +11,7 @@ use ops::cases::{Actor, Event, Level, Satisfaction, Status};
 use ops::positions::UnixMs;
 use sqlx::SqlitePool;
 
-use super::c_api::{Statement, message};
+use super::c_api::{Statement, message, with_handle};
 use crate::store::StoreError;
 use crate::store::cases::{Arg, KpiCase};
 
@@ -27,25 +27,13 @@ pub(crate) async fn fold_cases<A: Send + 'static>(
     acc: A,
     mut each: impl FnMut(&mut A, &KpiCase) + Send + 'static,
 ) -> Result<A, StoreError> {
-    let fail = |message: String| StoreError::Sql {
-        context: "reading cases and their events".into(),
-        source: sqlx::Error::Protocol(message),
-    };
-    let mut conn = pool.acquire().await.map_err(|e| fail(e.to_string()))?;
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let mut handle = runtime
-            .block_on(conn.lock_handle())
-            .map_err(|e| fail(e.to_string()))?;
-        let db = handle.as_raw_handle().as_ptr();
+    with_handle(pool, "reading cases and their events".into(), move |db| {
         let mut acc = acc;
-        // SAFETY: `db` is valid and ours alone while `handle` lives, which
-        // outlasts the statement (finalised by `Statement::drop`).
-        unsafe { step_cases(db, &sql, &args, &mut |c| each(&mut acc, c)) }.map_err(fail)?;
+        // SAFETY: `with_handle` gives a valid handle used by no one else.
+        unsafe { step_cases(db, &sql, &args, &mut |c| each(&mut acc, c)) }?;
         Ok(acc)
     })
     .await
-    .map_err(|e| fail(e.to_string()))?
 }
 
 /// # Safety

@@ -13,7 +13,7 @@ use ops::positions::{Fix, UnixMs};
 use ops::roster::WorkerId;
 use sqlx::SqlitePool;
 
-use super::c_api::{Statement, message};
+use super::c_api::{Statement, message, with_handle};
 use crate::store::StoreError;
 
 /// What the fixes are selected by.
@@ -48,28 +48,11 @@ pub(crate) async fn read_fixes(
 ) -> Result<Vec<Fix>, StoreError> {
     let key = key.to_string();
     let context = format!("reading the positions of {key}");
-    let fail = move |message: String| StoreError::Sql {
-        context: context.clone(),
-        source: sqlx::Error::Protocol(message),
-    };
-    let mut conn = pool.acquire().await.map_err(|e| fail(e.to_string()))?;
-    let runtime = tokio::runtime::Handle::current();
-    // The stepping blocks for as long as the read takes: off the async
-    // workers, on a thread of its own holding the connection's handle.
-    tokio::task::spawn_blocking(move || {
-        let mut handle = runtime
-            .block_on(conn.lock_handle())
-            .map_err(|e| fail(e.to_string()))?;
-        let db = handle.as_raw_handle().as_ptr();
-        // SAFETY: `db` is valid and ours alone while `handle` lives, which
-        // outlasts the statement (finalised by `Statement::drop`).
-        unsafe { select(db, of, &key, from, to) }.map_err(fail)
+    with_handle(pool, context, move |db| {
+        // SAFETY: `with_handle` gives a valid handle used by no one else.
+        unsafe { select(db, of, &key, from, to) }
     })
     .await
-    .map_err(|e| StoreError::Sql {
-        context: "reading positions".into(),
-        source: sqlx::Error::Protocol(e.to_string()),
-    })?
 }
 
 /// # Safety
