@@ -21,7 +21,7 @@ SOURCES = ["worker"] * 6 + ["hotline"] * 3 + ["citizen"]
 CASE_COLS = ["id", "county", "reported_at", "lon", "lat", "grid_code", "village_code", "town_code",
              "category", "description", "source", "reporter", "external_id", "reported_level", "level",
              "status", "since", "dispatched_at", "closed_at", "satisfaction", "escalations", "reopened",
-             "events", "updated_at"]
+             "events", "updated_at", "accepted_at", "dispatch_level", "last_satisfaction", "last_at"]
 EVENT_COLS = ["case_id", "seq", "at", "from_status", "to_status", "level", "actor", "by_name", "note",
               "unit", "satisfaction", "duplicate_of"]
 URGENT = {"dispute", "security", "safety"}
@@ -87,7 +87,10 @@ def cases(n, grids, county, seed):
         row = (i, county, t0, lon + rng.uniform(-2e-4, 2e-4), lat + rng.uniform(-2e-4, 2e-4), code,
                code[:12], code[:9], cat, "楼道堆物，影响通行", src, "w%d" % rng.randint(1, 400),
                "12345-%d" % i if src == "hotline" else None, 1, level, status, t, dispatched, closed, sat,
-               escalations, 0, len(events), t)
+               escalations, 0, len(events), t,
+               next((e[2] for e in events if e[4] in ("accepted", "dispatched")), None),
+               next((e[5] for e in events if e[4] == "dispatched"), None), sat,
+               max([t0] + [e[2] for e in events]))
         yield row, events
 
 

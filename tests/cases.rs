@@ -303,6 +303,18 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
         v["dispatched_at"].as_i64()
     );
     assert_eq!(replayed.since.0, v["since"].as_i64().unwrap());
+    // And the KPI columns, which spare the KPIs the events.
+    assert_eq!(replayed.accepted.map(|t| t.0), v["accepted_at"].as_i64());
+    assert_eq!(
+        replayed.dispatch_level.map(|l| i64::from(l.get())),
+        v["dispatch_level"].as_i64()
+    );
+    assert_eq!(
+        replayed.last_satisfaction.map(|s| s.as_str()),
+        v["last_satisfaction"].as_str()
+    );
+    assert_eq!(Some(replayed.last_at.0), v["last_at"].as_i64());
+    let closed_at = v["closed_at"].as_i64().unwrap();
     assert_eq!(v["allowed"], json!(["reopened"]));
     let (s, v) = call(
         port,
@@ -371,6 +383,31 @@ fn check_store(store: &[&str], dir: &std::path::Path) {
     );
     let (s, _) = call(port, "GET", "/api/kpi/cases?format=xlsx", &viewer, None);
     assert_eq!(s, 400);
+    // A period that ends as the case closed sees it open: its row's state
+    // came later, so its events are replayed up to the period's end.
+    let path = format!(
+        "/api/kpi/cases?by=village&from={}&to={closed_at}",
+        closed_at - 3_600_000
+    );
+    let (s, early) = call(port, "GET", &path, &viewer, None);
+    assert_eq!(s, 200, "{early}");
+    let area = early["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["area"] == village)
+        .unwrap();
+    assert_eq!(
+        (
+            &area["reported"],
+            &area["accepted"],
+            &area["closed"],
+            &area["open"],
+            &area["followed_up"]
+        ),
+        (&json!(1), &json!(1), &json!(0), &json!(1), &json!(0)),
+        "{area}"
+    );
     let prop = k["categories"]
         .as_array()
         .unwrap()

@@ -8,7 +8,9 @@ pub mod workflow;
 use serde::{Deserialize, Serialize};
 
 pub use catalogue::{Catalogue, CatalogueError, Category};
-pub use kpi::{AreaKpi, CaseKpiParams, CaseRecord, CategoryTrend, case_kpis, category_trends};
+pub use kpi::{
+    AreaKpi, CaseKpiParams, CaseRecord, CategoryTrend, History, case_kpis, category_trends,
+};
 pub use workflow::{Actor, CaseState, Event, Level, Move, MoveError, Satisfaction, Status};
 
 /// Where a case came from.

@@ -313,6 +313,17 @@ pub struct CaseState {
     pub satisfaction: Option<Satisfaction>,
     pub escalations: u32,
     pub reopened: u32,
+    /// When it was first accepted (or dispatched straight away).
+    pub accepted: Option<UnixMs>,
+    /// The level it was first dispatched at (closure on time counts
+    /// against that level's deadline).
+    pub dispatch_level: Option<Level>,
+    /// The last satisfaction given, kept through a reopening (the
+    /// satisfaction KPI counts every follow-up).
+    pub last_satisfaction: Option<Satisfaction>,
+    /// The latest of its events' times: the state holds at any later
+    /// instant, so a KPI over a period ending after it needs no replay.
+    pub last_at: UnixMs,
 }
 
 impl CaseState {
@@ -328,6 +339,10 @@ impl CaseState {
             satisfaction: None,
             escalations: 0,
             reopened: 0,
+            accepted: None,
+            dispatch_level: None,
+            last_satisfaction: None,
+            last_at: at,
         }
     }
 
@@ -337,9 +352,18 @@ impl CaseState {
         s.status = e.to;
         s.level = e.level;
         s.since = e.at;
+        s.last_at = s.last_at.max(e.at);
+        if e.satisfaction.is_some() {
+            s.last_satisfaction = e.satisfaction;
+        }
         match e.to {
+            Status::Accepted => {
+                s.accepted.get_or_insert(e.at);
+            }
             Status::Dispatched => {
                 s.dispatched.get_or_insert(e.at);
+                s.accepted.get_or_insert(e.at);
+                s.dispatch_level.get_or_insert(e.level);
                 if e.actor == Actor::System {
                     s.escalations += 1;
                 }

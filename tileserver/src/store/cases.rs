@@ -46,11 +46,20 @@ pub struct StoredCase {
     /// How many events it has had.
     pub events: i32,
     pub updated_at: i64,
+    /// When it was first accepted (or dispatched straight away).
+    pub accepted_at: Option<i64>,
+    /// The level of its first dispatch.
+    pub dispatch_level: Option<i32>,
+    /// The last satisfaction given, even if reopened since.
+    pub last_satisfaction: Option<String>,
+    /// The latest of its events' times (none: written by another program,
+    /// so the KPIs replay its events).
+    pub last_at: Option<i64>,
 }
 
 const COLUMNS: &str = "id, county, reported_at, lon, lat, grid_code, village_code, town_code, category, \
     description, source, reporter, external_id, reported_level, level, status, since, dispatched_at, closed_at, \
-    satisfaction, escalations, reopened, events, updated_at";
+    satisfaction, escalations, reopened, events, updated_at, accepted_at, dispatch_level, last_satisfaction, last_at";
 
 impl StoredCase {
     pub fn level(&self) -> Level {
@@ -67,17 +76,22 @@ impl StoredCase {
 
     /// The state its columns hold (what its events left).
     pub fn state(&self) -> CaseState {
-        CaseState {
-            status: self.status(),
-            level: self.level(),
-            reported: UnixMs(self.reported_at),
-            dispatched: self.dispatched_at.map(UnixMs),
-            closed: self.closed_at.map(UnixMs),
-            since: UnixMs(self.since),
-            satisfaction: self.satisfaction.as_deref().and_then(Satisfaction::parse),
-            escalations: self.escalations.max(0) as u32,
-            reopened: self.reopened.max(0) as u32,
+        StateColumns {
+            status: &self.status,
+            level: self.level,
+            reported_at: self.reported_at,
+            since: self.since,
+            dispatched_at: self.dispatched_at,
+            closed_at: self.closed_at,
+            satisfaction: self.satisfaction.as_deref(),
+            escalations: self.escalations,
+            reopened: self.reopened,
+            accepted_at: self.accepted_at,
+            dispatch_level: self.dispatch_level,
+            last_satisfaction: self.last_satisfaction.as_deref(),
+            last_at: self.last_at,
         }
+        .state()
     }
 }
 
@@ -113,6 +127,9 @@ pub struct CaseFilter {
     pub within: Option<String>,
     pub statuses: Vec<Status>,
     pub category: Option<String>,
+    /// Any of these categories (codes or names): lets a count by category
+    /// read the category index a range at a time rather than sort a year.
+    pub categories: Vec<String>,
     pub level: Option<Level>,
     pub source: Option<String>,
     pub from: Option<UnixMs>,
@@ -178,8 +195,8 @@ impl Store {
         let id: Option<i64> = on_pool!(self, pool => {
             sqlx::query_scalar(
                 "INSERT INTO cases (county, reported_at, lon, lat, grid_code, village_code, town_code, category, \
-                 description, source, reporter, external_id, reported_level, level, status, since, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 'reported', $2, $14) \
+                 description, source, reporter, external_id, reported_level, level, status, since, updated_at, last_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 'reported', $2, $14, $2) \
                  ON CONFLICT DO NOTHING RETURNING id",
             )
             .bind(&county)
@@ -301,7 +318,8 @@ impl Store {
                     let (id, seen) = (*id, *seen);
                     let moved = sqlx::query(
                         "UPDATE cases SET level = $1, status = $2, since = $3, dispatched_at = $4, closed_at = $5, \
-                         satisfaction = $6, escalations = $7, reopened = $8, events = $9, updated_at = $10 \
+                         satisfaction = $6, escalations = $7, reopened = $8, events = $9, updated_at = $10, \
+                         accepted_at = $13, dispatch_level = $14, last_satisfaction = $15, last_at = $16 \
                          WHERE id = $11 AND events = $12",
                     )
                     .bind(i32::from(state.level.get()))
@@ -316,6 +334,10 @@ impl Store {
                     .bind(t)
                     .bind(id)
                     .bind(seen)
+                    .bind(state.accepted.map(|x| x.0))
+                    .bind(state.dispatch_level.map(|l| i32::from(l.get())))
+                    .bind(state.last_satisfaction.map(|s| s.as_str()))
+                    .bind(state.last_at.0)
                     .execute(&mut *tx)
                     .await
                     .ctx(|| format!("moving case {id}"))?
@@ -424,7 +446,7 @@ impl Store {
     }
 }
 
-/// A case as the KPIs read it, with its events in order.
+/// A case as the KPIs read it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KpiCase {
     pub id: i64,
@@ -433,143 +455,198 @@ pub struct KpiCase {
     pub source: String,
     pub reported_at: i64,
     pub reported_level: i32,
-    pub events: Vec<Event>,
+    pub history: KpiHistory,
 }
 
-/// A case's KPI columns joined with one of its events (none: no event).
-#[derive(sqlx::FromRow)]
-struct KpiRow {
-    id: i64,
-    grid_code: String,
-    category: String,
-    source: String,
-    reported_at: i64,
-    reported_level: i32,
-    seq: Option<i32>,
-    at: Option<i64>,
-    from_status: Option<String>,
-    to_status: Option<String>,
-    level: Option<i32>,
-    actor: Option<String>,
-    by_name: Option<String>,
-    note: Option<String>,
-    unit: Option<String>,
-    satisfaction: Option<String>,
-    duplicate_of: Option<i64>,
+/// What a case went through, as read for a period.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KpiHistory {
+    /// The state on its row, which no event has changed since the
+    /// period's end.
+    Settled(CaseState),
+    /// Its events in order (it moved after the period's end, or its row
+    /// was written by another program).
+    Events(Vec<Event>),
 }
+
+/// The KPI columns of a case's row, in the order of [`KPI_COLUMNS`].
+#[derive(Debug, Default, sqlx::FromRow)]
+pub(crate) struct KpiRow {
+    pub(crate) id: i64,
+    pub(crate) grid_code: String,
+    pub(crate) category: String,
+    pub(crate) source: String,
+    pub(crate) reported_at: i64,
+    pub(crate) reported_level: i32,
+    pub(crate) level: i32,
+    pub(crate) status: String,
+    pub(crate) since: i64,
+    pub(crate) dispatched_at: Option<i64>,
+    pub(crate) closed_at: Option<i64>,
+    pub(crate) satisfaction: Option<String>,
+    pub(crate) escalations: i32,
+    pub(crate) reopened: i32,
+    pub(crate) accepted_at: Option<i64>,
+    pub(crate) dispatch_level: Option<i32>,
+    pub(crate) last_satisfaction: Option<String>,
+    pub(crate) last_at: Option<i64>,
+}
+
+pub(crate) const KPI_COLUMNS: &str = "id, grid_code, category, source, reported_at, reported_level, level, \
+    status, since, dispatched_at, closed_at, satisfaction, escalations, reopened, accepted_at, dispatch_level, \
+    last_satisfaction, last_at";
 
 impl KpiRow {
-    fn event(&mut self) -> Option<Result<Event, StoreError>> {
-        let row: EventRow = (
-            self.id,
-            self.seq?,
-            self.at?,
-            self.from_status.take(),
-            self.to_status.take()?,
-            self.level?,
-            self.actor.take()?,
-            self.by_name.take()?,
-            self.note.take().unwrap_or_default(),
-            self.unit.take(),
-            self.satisfaction.take(),
-            self.duplicate_of,
-        );
-        Some(event_of(row))
+    fn case(self, history: KpiHistory) -> KpiCase {
+        KpiCase {
+            id: self.id,
+            grid_code: self.grid_code,
+            category: self.category,
+            source: self.source,
+            reported_at: self.reported_at,
+            reported_level: self.reported_level,
+            history,
+        }
+    }
+}
+
+/// Folds the rows settled before `until` into `acc` and keeps the others
+/// (whose events must be read) for later.
+pub(crate) struct KpiFold<A, F> {
+    pub(crate) acc: A,
+    pub(crate) each: F,
+    until: i64,
+    unsettled: Vec<KpiRow>,
+}
+
+impl<A, F: FnMut(&mut A, &KpiCase)> KpiFold<A, F> {
+    pub(crate) fn row(&mut self, r: KpiRow) {
+        if r.last_at.is_some_and(|t| t < self.until) {
+            let state = StateColumns::of_kpi(&r).state();
+            (self.each)(&mut self.acc, &r.case(KpiHistory::Settled(state)));
+        } else {
+            self.unsettled.push(r);
+        }
+    }
+}
+
+/// A case row's state columns (what its events left), read the same way
+/// from a whole row and from a KPI row.
+struct StateColumns<'a> {
+    status: &'a str,
+    level: i32,
+    reported_at: i64,
+    since: i64,
+    dispatched_at: Option<i64>,
+    closed_at: Option<i64>,
+    satisfaction: Option<&'a str>,
+    escalations: i32,
+    reopened: i32,
+    accepted_at: Option<i64>,
+    dispatch_level: Option<i32>,
+    last_satisfaction: Option<&'a str>,
+    last_at: Option<i64>,
+}
+
+impl StateColumns<'_> {
+    fn of_kpi(r: &KpiRow) -> StateColumns<'_> {
+        StateColumns {
+            status: &r.status,
+            level: r.level,
+            reported_at: r.reported_at,
+            since: r.since,
+            dispatched_at: r.dispatched_at,
+            closed_at: r.closed_at,
+            satisfaction: r.satisfaction.as_deref(),
+            escalations: r.escalations,
+            reopened: r.reopened,
+            accepted_at: r.accepted_at,
+            dispatch_level: r.dispatch_level,
+            last_satisfaction: r.last_satisfaction.as_deref(),
+            last_at: r.last_at,
+        }
+    }
+
+    fn state(&self) -> CaseState {
+        let level = |l: i32| Level::new(l.clamp(1, 4) as u8).unwrap_or(Level::GRID);
+        CaseState {
+            status: Status::parse(self.status).unwrap_or(Status::Reported),
+            level: level(self.level),
+            reported: UnixMs(self.reported_at),
+            dispatched: self.dispatched_at.map(UnixMs),
+            closed: self.closed_at.map(UnixMs),
+            since: UnixMs(self.since),
+            satisfaction: self.satisfaction.and_then(Satisfaction::parse),
+            escalations: self.escalations.max(0) as u32,
+            reopened: self.reopened.max(0) as u32,
+            accepted: self.accepted_at.map(UnixMs),
+            dispatch_level: self.dispatch_level.map(level),
+            last_satisfaction: self.last_satisfaction.and_then(Satisfaction::parse),
+            last_at: UnixMs(self.last_at.unwrap_or(self.since.max(self.reported_at))),
+        }
     }
 }
 
 impl Store {
-    /// Folds each case the filter matches, with its events, into `acc` —
-    /// read as one stream, so a year of cases never sits in memory.
-    pub async fn fold_kpi_cases<A: Send + 'static>(
+    /// Folds each case the filter matches into `acc`: from its row when no
+    /// event has moved it since the filter's end (a year of a million-case
+    /// county is read without its events), else with its events. Read as
+    /// a stream, so a year of cases never sits in memory.
+    pub async fn fold_kpi_cases<A: Send + 'static, F>(
         &self,
         f: &CaseFilter,
         acc: A,
-        mut each: impl FnMut(&mut A, &KpiCase) + Send + 'static,
-    ) -> Result<A, StoreError> {
+        each: F,
+    ) -> Result<A, StoreError>
+    where
+        F: FnMut(&mut A, &KpiCase) + Send + 'static,
+    {
         use futures_util::TryStreamExt;
         let w = Where::of(f, None);
-        let pool = match self.backend() {
-            super::backend::Backend::Gpkg(s) => {
-                // The filter's columns are unqualified: it applies inside,
-                // before the join (whose tables share column names). In the
-                // order of the date index and the events' key, SQLite sorts
-                // nothing.
-                let sql = format!(
-                    "SELECT c.id, c.grid_code, c.category, c.source, c.reported_at, c.reported_level, e.seq, e.at, \
-                     e.from_status, e.to_status, e.level, e.actor, e.by_name, e.note, e.unit, e.satisfaction, \
-                     e.duplicate_of FROM (SELECT id, grid_code, category, source, reported_at, reported_level \
-                     FROM cases{}) AS c LEFT JOIN case_events e ON e.case_id = c.id ORDER BY c.reported_at, c.id, e.seq",
-                    w.sql
-                );
-                return super::gpkg::case_reader::fold_cases(s.pool(), sql, w.args, acc, each)
-                    .await;
-            }
-            super::backend::Backend::Postgis(s) => s.pool(),
+        let sql = format!("SELECT {KPI_COLUMNS} FROM cases{}", w.sql);
+        let mut fold = KpiFold {
+            acc,
+            each,
+            until: f.to.map_or(i64::MAX, |t| t.0),
+            unsettled: Vec::new(),
         };
-        // PostgreSQL would hash the events and sort millions of rows on disk
-        // for that order; a nested loop from the date index keeps it as
-        // read. Serial, so no parallel plan interleaves the cases (which
-        // the fold checks all the same).
-        let sql = format!(
-            "SELECT c.id, c.grid_code, c.category, c.source, c.reported_at, c.reported_level, e.seq, e.at, \
-             e.from_status, e.to_status, e.level, e.actor, e.by_name, e.note, e.unit, e.satisfaction, e.duplicate_of \
-             FROM (SELECT id, grid_code, category, source, reported_at, reported_level FROM cases{} \
-             ORDER BY reported_at, id) AS c \
-             LEFT JOIN LATERAL (SELECT * FROM case_events x WHERE x.case_id = c.id ORDER BY x.seq) AS e ON TRUE",
-            w.sql
-        );
-        let mut tx = pool
-            .begin()
-            .await
-            .ctx(|| "reading cases and their events".into())?;
-        sqlx::query("SET LOCAL max_parallel_workers_per_gather = 0")
-            .execute(&mut *tx)
-            .await
-            .ctx(|| "reading cases and their events".into())?;
-        let mut acc = acc;
-        let mut current: Option<KpiCase> = None;
-        let mut seen: std::collections::HashSet<i64> = std::collections::HashSet::new();
-        {
-            let mut rows = w
-                .bind_as(sqlx::query_as::<_, KpiRow>(sqlx::AssertSqlSafe(sql)))
-                .fetch(&mut *tx);
-            while let Some(mut r) = rows
-                .try_next()
-                .await
-                .ctx(|| "reading cases and their events".into())?
-            {
-                if current.as_ref().is_none_or(|c| c.id != r.id) {
-                    if !seen.insert(r.id) {
-                        return Err(StoreError::Corrupt {
-                            what: format!("case {} came twice in the KPI stream", r.id),
-                        });
-                    }
-                    if let Some(done) = current.take() {
-                        each(&mut acc, &done);
-                    }
-                    current = Some(KpiCase {
-                        id: r.id,
-                        grid_code: std::mem::take(&mut r.grid_code),
-                        category: std::mem::take(&mut r.category),
-                        source: std::mem::take(&mut r.source),
-                        reported_at: r.reported_at,
-                        reported_level: r.reported_level,
-                        events: Vec::new(),
-                    });
-                }
-                if let (Some(e), Some(c)) = (r.event(), current.as_mut()) {
-                    c.events.push(e?);
+        match self.backend() {
+            super::backend::Backend::Gpkg(s) => {
+                fold = super::gpkg::case_reader::fold_rows(s.pool(), sql, w.args, fold).await?;
+            }
+            super::backend::Backend::Postgis(s) => {
+                let mut rows = w
+                    .bind_as(sqlx::query_as::<_, KpiRow>(sqlx::AssertSqlSafe(sql)))
+                    .fetch(s.pool());
+                while let Some(r) = rows
+                    .try_next()
+                    .await
+                    .ctx(|| "reading cases for their KPIs".into())?
+                {
+                    fold.row(r);
                 }
             }
         }
-        tx.commit()
-            .await
-            .ctx(|| "reading cases and their events".into())?;
-        if let Some(done) = current {
-            each(&mut acc, &done);
+        let unsettled = std::mem::take(&mut fold.unsettled);
+        for chunk in unsettled.chunks(1000) {
+            let ids: Vec<i64> = chunk.iter().map(|r| r.id).collect();
+            let mut events: std::collections::HashMap<i64, Vec<Event>> =
+                self.events_of(&ids).await?.into_iter().collect();
+            for r in chunk {
+                let e = events.remove(&r.id).unwrap_or_default();
+                let c = KpiCase {
+                    id: r.id,
+                    grid_code: r.grid_code.clone(),
+                    category: r.category.clone(),
+                    source: r.source.clone(),
+                    reported_at: r.reported_at,
+                    reported_level: r.reported_level,
+                    history: KpiHistory::Events(e),
+                };
+                (fold.each)(&mut fold.acc, &c);
+            }
         }
-        Ok(acc)
+        Ok(fold.acc)
     }
 
     /// How many cases the filter matches, by category.
@@ -693,6 +770,14 @@ impl Where {
         if let Some(c) = &f.category {
             clauses.push(format!("category = {}", bind(Arg::Text(c.clone()))));
         }
+        if !f.categories.is_empty() {
+            let list: Vec<String> = f
+                .categories
+                .iter()
+                .map(|c| bind(Arg::Text(c.clone())))
+                .collect();
+            clauses.push(format!("category IN ({})", list.join(", ")));
+        }
         if let Some(s) = &f.source {
             clauses.push(format!("source = {}", bind(Arg::Text(s.clone()))));
         }
@@ -806,5 +891,137 @@ mod tests {
             None,
         );
         assert_eq!(village.sql, " WHERE village_code = $1");
+    }
+
+    /// A case walked through its loop, read for its KPIs over periods
+    /// ending after and before its last event, and with its KPI columns
+    /// blanked as another program would leave them.
+    #[tokio::test]
+    async fn kpis_read_the_row_when_settled_and_the_events_otherwise() {
+        use ops::cases::kpi::CaseKpis;
+        use ops::cases::{CaseKpiParams, CaseRecord, Catalogue, History, Move, Source};
+        const H: i64 = 3_600_000;
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::create_or_open(&super::super::StoreTarget::File(dir.path().join("k.gpkg")))
+                .await
+                .unwrap();
+        let grid = "110108001001001".to_string();
+        let Created::New(id) = store
+            .create_case(&NewCase {
+                county: CountyCode::PLACEHOLDER,
+                reported_at: UnixMs(0),
+                lon: 116.0,
+                lat: 40.0,
+                grid_code: grid.clone(),
+                category: "property".into(),
+                description: String::new(),
+                source: Source::Worker,
+                reporter: "w1".into(),
+                external_id: None,
+                level: Level::GRID,
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("a new case")
+        };
+        let mut s = CaseState::reported(UnixMs(0), Level::GRID);
+        let steps = [
+            (Status::Accepted, None),
+            (Status::Dispatched, None),
+            (Status::Handled, None),
+            (Status::Verified, None),
+            (Status::Closed, None),
+            (Status::FollowedUp, Some(Satisfaction::Partly)),
+            (Status::Reopened, None),
+        ];
+        for (i, (to, satisfaction)) in steps.into_iter().enumerate() {
+            let m = Move {
+                to: Some(to),
+                unit: Some("u".into()),
+                level: Some(Level::VILLAGE),
+                satisfaction,
+                ..Move::default()
+            };
+            let e = s
+                .check(&m, Actor::Admin, "a", UnixMs((i as i64 + 1) * H))
+                .unwrap();
+            s = s.apply(&e);
+            store.apply_case_event(id, i as i32, &e, &s).await.unwrap();
+        }
+        let stored = store.case(id).await.unwrap().unwrap();
+        assert_eq!(stored.state(), s, "the row holds what the events leave");
+        let kpis = |to: i64| {
+            let store = &store;
+            let grid = grid.clone();
+            async move {
+                let p = CaseKpiParams {
+                    from: UnixMs(0),
+                    to: UnixMs(to),
+                    dispatch_within_ms: H,
+                    prefix: 12,
+                };
+                let f = CaseFilter {
+                    to: Some(UnixMs(to)),
+                    ..CaseFilter::default()
+                };
+                let k = CaseKpis::new(&[grid], &Catalogue::standard(), &p);
+                store
+                    .fold_kpi_cases(&f, (k, Vec::new()), |(k, kinds), c| {
+                        let history = match &c.history {
+                            KpiHistory::Settled(s) => History::Settled(s),
+                            KpiHistory::Events(e) => History::Events(e),
+                        };
+                        kinds.push(matches!(c.history, KpiHistory::Settled(_)));
+                        k.add(&CaseRecord {
+                            grid: &c.grid_code,
+                            category: &c.category,
+                            source: Source::Worker,
+                            reported: UnixMs(c.reported_at),
+                            level: Level::GRID,
+                            history,
+                        });
+                    })
+                    .await
+                    .map(|(k, kinds)| (k.finish().remove(0), kinds))
+                    .unwrap()
+            }
+        };
+        let (after, kinds) = kpis(100 * H).await;
+        assert_eq!(kinds, [true], "no event after the period: the row");
+        assert_eq!(
+            (after.closed, after.open, after.followed_up, after.satisfied),
+            (0, 1, 1, 1)
+        );
+        assert_eq!(after.dispatched_in_time, 1);
+        let (before, kinds) = kpis(5 * H + 1).await;
+        assert_eq!(kinds, [false], "moved after the period: the events");
+        assert_eq!((before.closed, before.open, before.followed_up), (1, 0, 0));
+        assert_eq!(before.closed_on_time, 1);
+        // Blank KPI columns: the events, with the same figures.
+        if let super::super::backend::Backend::Gpkg(g) = store.backend() {
+            sqlx::query("UPDATE cases SET last_at = NULL")
+                .execute(g.pool())
+                .await
+                .unwrap();
+        }
+        let (blank, kinds) = kpis(100 * H).await;
+        assert_eq!(kinds, [false]);
+        assert_eq!(blank, after);
+        // The migration that added the columns fills them as the events do.
+        if let super::super::backend::Backend::Gpkg(g) = store.backend() {
+            let sql = include_str!("../../migrations/gpkg/0008_case_summary.sql");
+            let fill = &sql[sql.find("UPDATE cases").unwrap()..];
+            sqlx::query("UPDATE cases SET accepted_at = NULL, dispatch_level = NULL, last_satisfaction = NULL")
+                .execute(g.pool())
+                .await
+                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(fill))
+                .execute(g.pool())
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.case(id).await.unwrap().unwrap().state(), s);
     }
 }

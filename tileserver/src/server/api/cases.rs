@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ops::cases::kpi::{CaseKpis, trends_of_counts};
 use ops::cases::{
-    Actor, CaseKpiParams, CaseRecord, Catalogue, Event, Level, Move, MoveError, Satisfaction,
-    Source, Status,
+    Actor, CaseKpiParams, CaseRecord, Catalogue, Event, History, Level, Move, MoveError,
+    Satisfaction, Source, Status,
 };
 use ops::coords::gcj02;
 use ops::positions::UnixMs;
@@ -29,7 +29,7 @@ use crate::server::errors::{ErrorBody, clip};
 use crate::server::params::{Body, Params};
 use crate::server::{ApiError, AppState};
 use crate::store::CountyCode;
-use crate::store::cases::{CaseFilter, Created, NewCase, StoredCase};
+use crate::store::cases::{CaseFilter, Created, KpiHistory, NewCase, StoredCase};
 
 /// A new case.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -611,6 +611,7 @@ pub(super) async fn list(
         within,
         statuses,
         category,
+        categories: Vec::new(),
         level: q
             .level
             .map(Level::new)
@@ -870,7 +871,10 @@ pub(super) async fn kpis(
                 source: Source::parse(&c.source).unwrap_or(Source::Import),
                 reported: UnixMs(c.reported_at),
                 level: Level::new(c.reported_level.clamp(1, 4) as u8).unwrap_or(Level::GRID),
-                events: &c.events,
+                history: match &c.history {
+                    KpiHistory::Settled(s) => History::Settled(s),
+                    KpiHistory::Events(e) => History::Events(e),
+                },
             });
             *counts.entry(c.category.clone()).or_default() += 1;
         })
@@ -878,7 +882,14 @@ pub(super) async fn kpis(
     let year_ago = ops::cases::kpi::a_year_before;
     let last_year = state
         .store
-        .case_counts_by_category(&load(year_ago(from), year_ago(to)))
+        .case_counts_by_category(&CaseFilter {
+            categories: catalogue
+                .categories
+                .iter()
+                .flat_map(|c| [c.code.clone(), c.name.clone()])
+                .collect(),
+            ..load(year_ago(from), year_ago(to))
+        })
         .await?;
     let areas = kpis.finish();
     let categories = trends_of_counts(&counts, &last_year, catalogue);

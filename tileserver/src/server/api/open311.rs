@@ -284,6 +284,7 @@ pub(super) async fn requests(
             within: within.clone(),
             statuses: statuses.clone(),
             category,
+            categories: Vec::new(),
             level: None,
             source: None,
             from: Some(start),

@@ -1,37 +1,35 @@
-//! Cases with their events for the KPIs, stepped through SQLite's C API
-//! (as [`super::fix_reader`] reads fixes, and for the same reason: sqlx
-//! hands rows over a channel one at a time, about 15 µs a row here, so a
-//! month of a million-case county took 1.5 s and a year timed out).
+//! Cases' KPI columns, stepped through SQLite's C API (as
+//! [`super::fix_reader`] reads fixes, and for the same reason: sqlx hands
+//! rows over a channel one at a time, about 15 µs a row here, so a month
+//! of a million-case county took 1.5 s and a year timed out).
 
 use std::ffi::{CStr, CString, c_int};
 use std::ptr;
 
 use libsqlite3_sys as ffi;
-use ops::cases::{Actor, Event, Level, Satisfaction, Status};
-use ops::positions::UnixMs;
 use sqlx::SqlitePool;
 
 use super::c_api::{Statement, message, with_handle};
 use crate::store::StoreError;
-use crate::store::cases::{Arg, KpiCase};
+use crate::store::cases::{Arg, KpiCase, KpiFold, KpiRow};
 
-/// Runs `sql` (its `$N` placeholders bound to `args`) — which selects a
-/// case's id, grid_code, category, source, reported_at and reported_level
-/// then one event's seq, at, from_status, to_status, level, actor,
-/// by_name, note, unit, satisfaction and duplicate_of, a case's rows
-/// together — and folds each case into `acc`.
-pub(crate) async fn fold_cases<A: Send + 'static>(
+/// Runs `sql` (its `$N` placeholders bound to `args`), which selects
+/// [`crate::store::cases::KPI_COLUMNS`], and hands each row to `fold`.
+pub(crate) async fn fold_rows<A, F>(
     pool: &SqlitePool,
     sql: String,
     args: Vec<Arg>,
-    acc: A,
-    mut each: impl FnMut(&mut A, &KpiCase) + Send + 'static,
-) -> Result<A, StoreError> {
-    with_handle(pool, "reading cases and their events".into(), move |db| {
-        let mut acc = acc;
+    fold: KpiFold<A, F>,
+) -> Result<KpiFold<A, F>, StoreError>
+where
+    A: Send + 'static,
+    F: FnMut(&mut A, &KpiCase) + Send + 'static,
+{
+    with_handle(pool, "reading cases for their KPIs".into(), move |db| {
+        let mut fold = fold;
         // SAFETY: `with_handle` gives a valid handle used by no one else.
-        unsafe { step_cases(db, &sql, &args, &mut |c| each(&mut acc, c)) }?;
-        Ok(acc)
+        unsafe { step_rows(db, &sql, &args, &mut |r| fold.row(r)) }?;
+        Ok(fold)
     })
     .await
 }
@@ -65,11 +63,11 @@ unsafe fn int(stmt: *mut ffi::sqlite3_stmt, i: c_int) -> Option<i64> {
 
 /// # Safety
 /// `db` must be a valid handle no other thread uses meanwhile.
-unsafe fn step_cases(
+unsafe fn step_rows(
     db: *mut ffi::sqlite3,
     sql: &str,
     args: &[Arg],
-    each: &mut dyn FnMut(&KpiCase),
+    each: &mut dyn FnMut(KpiRow),
 ) -> Result<(), String> {
     let sql = CString::new(sql).map_err(|e| e.to_string())?;
     let mut raw = ptr::null_mut();
@@ -114,65 +112,37 @@ unsafe fn step_cases(
             return Err(message(db));
         }
     }
-    let mut current: Option<KpiCase> = None;
     loop {
         // SAFETY: a prepared, bound statement.
         match unsafe { ffi::sqlite3_step(stmt.0) } {
             ffi::SQLITE_ROW => {}
-            ffi::SQLITE_DONE => break,
+            ffi::SQLITE_DONE => return Ok(()),
             _ => return Err(message(db)),
         }
+        let i32_of = |v: i64| i32::try_from(v).unwrap_or(0);
         // SAFETY: in-range columns of the current row.
-        let id = unsafe { ffi::sqlite3_column_int64(stmt.0, 0) };
-        if current.as_ref().is_none_or(|c| c.id != id) {
-            if let Some(done) = current.take() {
-                each(&done);
-            }
-            // SAFETY: as above.
-            current = Some(unsafe {
-                KpiCase {
-                    id,
-                    grid_code: text(stmt.0, 1).unwrap_or_default(),
-                    category: text(stmt.0, 2).unwrap_or_default(),
-                    source: text(stmt.0, 3).unwrap_or_default(),
-                    reported_at: ffi::sqlite3_column_int64(stmt.0, 4),
-                    reported_level: ffi::sqlite3_column_int(stmt.0, 5),
-                    events: Vec::new(),
-                }
-            });
-        }
-        // SAFETY: as above.
-        let Some(seq) = (unsafe { int(stmt.0, 6) }) else {
-            continue;
-        };
-        let bad = |what: String| format!("event {seq} of case {id}: {what}");
-        // SAFETY: as above.
-        let e = unsafe {
-            let status = |i| -> Result<Option<Status>, String> {
-                text(stmt.0, i)
-                    .map(|s| Status::parse(&s).ok_or_else(|| bad(format!("status {s:?}"))))
-                    .transpose()
-            };
-            let actor = text(stmt.0, 11).unwrap_or_default();
-            Event {
-                at: UnixMs(int(stmt.0, 7).unwrap_or(0)),
-                from: status(8)?,
-                to: status(9)?.ok_or_else(|| bad("no status".into()))?,
-                level: Level::new(int(stmt.0, 10).unwrap_or(0).clamp(0, 255) as u8).map_err(bad)?,
-                actor: Actor::parse(&actor).ok_or_else(|| bad(format!("actor {actor:?}")))?,
-                by: text(stmt.0, 12).unwrap_or_default(),
-                note: text(stmt.0, 13).unwrap_or_default(),
-                unit: text(stmt.0, 14),
-                satisfaction: text(stmt.0, 15).as_deref().and_then(Satisfaction::parse),
-                duplicate_of: int(stmt.0, 16),
+        let r = unsafe {
+            KpiRow {
+                id: ffi::sqlite3_column_int64(stmt.0, 0),
+                grid_code: text(stmt.0, 1).unwrap_or_default(),
+                category: text(stmt.0, 2).unwrap_or_default(),
+                source: text(stmt.0, 3).unwrap_or_default(),
+                reported_at: ffi::sqlite3_column_int64(stmt.0, 4),
+                reported_level: ffi::sqlite3_column_int(stmt.0, 5),
+                level: ffi::sqlite3_column_int(stmt.0, 6),
+                status: text(stmt.0, 7).unwrap_or_default(),
+                since: ffi::sqlite3_column_int64(stmt.0, 8),
+                dispatched_at: int(stmt.0, 9),
+                closed_at: int(stmt.0, 10),
+                satisfaction: text(stmt.0, 11),
+                escalations: ffi::sqlite3_column_int(stmt.0, 12),
+                reopened: ffi::sqlite3_column_int(stmt.0, 13),
+                accepted_at: int(stmt.0, 14),
+                dispatch_level: int(stmt.0, 15).map(i32_of),
+                last_satisfaction: text(stmt.0, 16),
+                last_at: int(stmt.0, 17),
             }
         };
-        if let Some(c) = current.as_mut() {
-            c.events.push(e);
-        }
+        each(r);
     }
-    if let Some(done) = current {
-        each(&done);
-    }
-    Ok(())
 }
