@@ -148,10 +148,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .method_not_allowed_fallback(method_not_allowed);
     let app = match state.web_dir() {
-        Some(dir) => app.fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .fallback(axum::routing::any(not_found).with_state(())),
-        ),
+        // The big screen is a page of the same build: `/screen` (its query
+        // fixes scope, measure and tour; its token rides in the fragment,
+        // which no request carries).
+        Some(dir) => app
+            .route_service(
+                "/screen",
+                tower_http::services::ServeFile::new(dir.join("screen.html")),
+            )
+            .fallback_service(
+                tower_http::services::ServeDir::new(dir)
+                    .fallback(axum::routing::any(not_found).with_state(())),
+            ),
         None => app.fallback(not_found),
     };
     app.with_state(state)

@@ -134,13 +134,10 @@ unsafe fn step_rows(
                 since: ffi::sqlite3_column_int64(stmt.0, 8),
                 dispatched_at: int(stmt.0, 9),
                 closed_at: int(stmt.0, 10),
-                satisfaction: text(stmt.0, 11),
-                escalations: ffi::sqlite3_column_int(stmt.0, 12),
-                reopened: ffi::sqlite3_column_int(stmt.0, 13),
-                accepted_at: int(stmt.0, 14),
-                dispatch_level: int(stmt.0, 15).map(i32_of),
-                last_satisfaction: text(stmt.0, 16),
-                last_at: int(stmt.0, 17),
+                accepted_at: int(stmt.0, 11),
+                dispatch_level: int(stmt.0, 12).map(i32_of),
+                last_satisfaction: text(stmt.0, 13),
+                last_at: int(stmt.0, 14),
             }
         };
         each(r);
