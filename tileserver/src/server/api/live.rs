@@ -93,7 +93,7 @@ pub(super) async fn live(
     let mut resp = Sse::new(stream)
         .keep_alive(
             KeepAlive::new()
-                .interval(Duration::from_secs(15))
+                .interval(Duration::from_secs(5))
                 .text("keep-alive"),
         )
         .into_response();
