@@ -2,21 +2,14 @@
 // idle, frame times (requestAnimationFrame deltas) while panning and
 // zooming across the county, and tile bytes transferred.
 // usage: node bench/perf.mjs http://127.0.0.1:PORT
-import { execSync } from "node:child_process";
-import { chromium } from "playwright-core";
+import { launch } from "../tests/harness.mjs";
 
 const base = process.argv[2];
 if (!base) {
   console.error("usage: node bench/perf.mjs http://127.0.0.1:PORT");
   process.exit(2);
 }
-const FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-];
-const executablePath = execSync("command -v chromium", { shell: "/bin/bash" }).toString().trim();
-const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
 let tileBytes = 0;
 let tiles = 0;

@@ -17,6 +17,8 @@ export type NewPartition = S["NewPartition"];
 export type Worker = S["WorkerView"];
 export type WorkerList = S["WorkerList"];
 export type Patrols = S["PatrolsReply"];
+export type CaseView = S["CaseView"];
+export type CaseList = S["CaseList"];
 
 /** One grid's patrol KPIs (the document types the answer as an object). */
 export interface PatrolKpi {
@@ -29,6 +31,14 @@ export interface PatrolKpi {
   visits: number;
   workers: number;
   workers_online: number;
+}
+
+/** A worker's patrols over a period, for replay (deck.gl TripsLayer
+ * form: seconds from `start`, one a vertex). */
+export interface WorkerReplay {
+  start: number;
+  end: number;
+  trips: { path: [number, number][]; timestamps: number[] }[];
 }
 
 /** A case with its history and the moves this account may make (the
@@ -74,7 +84,12 @@ export interface CaseMove {
 /** One area's case KPIs (rates 0–1, absent without a denominator). */
 export interface AreaKpi {
   area: string;
+  grids: number;
   reported: number;
+  accepted: number;
+  closed: number;
+  followed_up: number;
+  satisfied: number;
   dispatch_rate?: number | null;
   closure_rate?: number | null;
   on_time_rate?: number | null;
@@ -135,6 +150,19 @@ export function setCsrf(token: string | null | undefined): void {
   csrf = token ?? null;
 }
 
+/** A token the page was given (the big screen's, from its URL fragment),
+ * sent as a bearer on every request instead of a session cookie. */
+let bearer: string | null = null;
+
+export function setBearer(token: string | null): void {
+  bearer = token;
+}
+
+/** The headers that authenticate a request this page makes itself. */
+export function authHeaders(): Record<string, string> {
+  return bearer ? { Authorization: `Bearer ${bearer}` } : {};
+}
+
 export function whenUnauthorized(f: (message: string) => void): void {
   onUnauthorized = f;
 }
@@ -143,6 +171,7 @@ async function call(url: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   const method = (init.method ?? "GET").toUpperCase();
   if (method !== "GET" && method !== "HEAD" && csrf) headers.set("X-CSRF-Token", csrf);
+  for (const [k, v] of Object.entries(authHeaders())) headers.set(k, v);
   const r = await fetch(url, { ...init, headers, credentials: "same-origin" });
   if (!r.ok) {
     const body = await r.json().catch(() => ({ error: r.statusText }));
@@ -189,12 +218,16 @@ export const api = {
   workers: (county: string) => json<WorkerList>(`/api/workers${q({ county })}`),
   worker: (id: string) => json<Worker>(`/api/workers/${encodeURIComponent(id)}`),
   patrols: (id: string) => json<Patrols>(`/api/workers/${encodeURIComponent(id)}/patrols`),
+  replay: (id: string, from: number, to: number) =>
+    json<WorkerReplay>(`/api/workers/${encodeURIComponent(id)}/replay${q({ from, to })}`),
   patrolKpis: (county: string) =>
     json<{ grids: PatrolKpi[]; below: string[] }>(`/api/kpi/patrol${q({ county })}`),
   case: (id: number) => json<CaseDetail>(`/api/cases/${id}`),
   moveCase: (id: number, m: CaseMove) => post<CaseDetail>(`/api/cases/${id}/transitions`, m),
-  caseKpis: (county: string, by: string, from: number) =>
-    json<{ areas: AreaKpi[]; categories: CategoryTrend[] }>(`/api/kpi/cases${q({ county, by, from })}`),
+  caseKpis: (county: string, by: string, from: number, to?: number) =>
+    json<{ areas: AreaKpi[]; categories: CategoryTrend[] }>(`/api/kpi/cases${q({ county, by, from, to })}`),
+  cases: (params: { county: string; within?: string; limit?: number; to?: number }) =>
+    json<CaseList>(`/api/cases${q(params)}`),
   exportUrl: (plan: number, filter: Record<string, string>) =>
     `/api/plans/${plan}/export.geojson${q(filter)}`,
   /** Any number of grids, sent as a JSON body (a URL holds only so many codes). */

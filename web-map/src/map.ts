@@ -2,6 +2,7 @@
 // highlight by feature state, selection, layer groups and plan switching.
 
 import maplibregl, { type MapGeoJSONFeature } from "maplibre-gl";
+import { authHeaders } from "./api";
 import { CASE_LAYERS } from "./cases";
 import { WORKER_LAYERS } from "./workers";
 
@@ -20,18 +21,34 @@ export function styleUrl(county: string): string {
   return `/style.json?county=${encodeURIComponent(county)}`;
 }
 
-export function createMap(container: string, county: string): maplibregl.Map {
+export interface MapOptions {
+  /** Keep the view in the URL's fragment (the planner; the screen's
+   * fragment holds its token). */
+  hash?: boolean;
+  /** Zoom buttons (none on a wall nobody touches). */
+  controls?: boolean;
+  /** Device pixels a CSS pixel of the map covers (default the screen's). */
+  pixelRatio?: number;
+}
+
+export function createMap(container: string, county: string, opts: MapOptions = {}): maplibregl.Map {
+  const { hash = true, controls = true } = opts;
   const map = new maplibregl.Map({
     container,
     style: styleUrl(county),
+    // A page given a token sends it with the style, tiles and glyphs it
+    // asks its own server for (and nothing goes anywhere else).
+    transformRequest: (url) =>
+      url.startsWith(window.location.origin) || url.startsWith("/") ? { url, headers: authHeaders() } : { url },
     // CJK labels drawn from the local Noto Sans CJK; Latin and digits come
     // from glyphs wangge serves. Nothing is fetched from outside.
     localIdeographFontFamily: "'Noto Sans CJK SC', 'Noto Sans SC', 'Noto Sans CJK JP', sans-serif",
     attributionControl: { compact: false },
-    hash: true,
+    hash,
     maxZoom: 19,
+    pixelRatio: opts.pixelRatio,
   });
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  if (controls) map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
   // Each style (a county switch loads another) gets the selection and
   // comparison outlines.
@@ -60,6 +77,14 @@ export function createMap(container: string, county: string): maplibregl.Map {
     });
   });
   return map;
+}
+
+/** The basemap's colours for a light or dark page. */
+export function paintTheme(map: maplibregl.Map, dark: boolean): void {
+  if (!map.getLayer("background")) return;
+  map.setPaintProperty("background", "background-color", dark ? "#1b1f24" : "#f2efe9");
+  map.setPaintProperty("landuse", "fill-opacity", dark ? 0.25 : 0.8);
+  map.setPaintProperty("buildings", "fill-color", dark ? "#3a3f47" : "#d9d0c9");
 }
 
 /** Highlights the grid under the pointer with feature state. */
@@ -119,7 +144,7 @@ export function showPlan(map: maplibregl.Map, county: string, plan: number): voi
 
 /** Loads another county's style and moves to it. */
 export async function switchCounty(map: maplibregl.Map, county: string): Promise<void> {
-  const r = await fetch(styleUrl(county), { credentials: "same-origin" });
+  const r = await fetch(styleUrl(county), { credentials: "same-origin", headers: authHeaders() });
   if (!r.ok) throw new Error(`style of county ${county}: ${r.status}`);
   const style = (await r.json()) as maplibregl.StyleSpecification;
   map.setStyle(style);

@@ -1,4 +1,4 @@
-// The planner view: signs in, then wires the map, the county and plan
+// The planner view (the entry of index.html): signs in, then wires the map, the county and plan
 // selectors and report, the grid panel, search, layers, colours, export,
 // language and theme.
 
@@ -21,6 +21,7 @@ import {
   createMap,
   gridAt,
   hoverHighlight,
+  paintTheme,
   setChanged,
   setGroupVisible,
   setSelected,
@@ -30,6 +31,7 @@ import {
 import { showGrid, showReport } from "./panel";
 import { addCaseLayers, clearCase, loadCaseKpis, showCase } from "./cases";
 import { addWorkerLayers, clearWorker, followLive, loadWorkers, showWorker } from "./workers";
+import { LiveStream } from "./live";
 import { find } from "./search";
 import { applyRole, clearNotice, notify, startSession } from "./session";
 
@@ -63,11 +65,7 @@ function applyColours(): void {
 function applyTheme(): void {
   const dark = document.documentElement.dataset.theme === "dark";
   $("theme").textContent = dark ? t("light") : t("dark");
-  if (map.getLayer("background")) {
-    map.setPaintProperty("background", "background-color", dark ? "#1b1f24" : "#f2efe9");
-    map.setPaintProperty("landuse", "fill-opacity", dark ? 0.25 : 0.8);
-    map.setPaintProperty("buildings", "fill-color", dark ? "#3a3f47" : "#d9d0c9");
-  }
+  paintTheme(map, dark);
 }
 
 async function loadPlans(pick?: number): Promise<void> {
@@ -415,7 +413,9 @@ async function startOnce(s: Session): Promise<void> {
     map = createMap("map", county);
     (window as unknown as { wangge: unknown }).wangge = { map, state };
     wireMap();
-    followLive(() => void refreshWorkers());
+    const live = new LiveStream();
+    followLive(live, () => void refreshWorkers());
+    live.start();
     await loadPlans();
   } else {
     await chooseCounty(county);

@@ -6,6 +6,7 @@
 import type maplibregl from "maplibre-gl";
 import { type PatrolKpi, type Patrols, type Worker, api } from "./api";
 import { num, t } from "./i18n";
+import type { LiveStream } from "./live";
 
 /** The map layers of workers and a worker's route, for the layer switch. */
 export const WORKER_LAYERS = ["patrols-line", "patrols-visits", "track-line", "track-visits", "workers-dot", "workers-label"];
@@ -161,11 +162,14 @@ export async function loadWorkers(county: string, onPick: (id: string) => void):
   return list.workers;
 }
 
+/** The planner's list of workers (a page without one shows none). */
 function renderList(workers: Worker[], onPick: (id: string) => void): void {
-  const ul = document.getElementById("worker-list")!;
+  const ul = document.getElementById("worker-list");
+  const count = document.getElementById("worker-count");
+  if (!ul || !count) return;
   ul.innerHTML = "";
   const online = workers.filter((w) => w.online).length;
-  document.getElementById("worker-count")!.textContent = `${online} / ${workers.length} ${t("online")}`;
+  count.textContent = `${online} / ${workers.length} ${t("online")}`;
   for (const w of workers.slice(0, 200)) {
     const li = document.createElement("li");
     li.dataset.worker = w.id;
@@ -182,23 +186,18 @@ function renderList(workers: Worker[], onPick: (id: string) => void): void {
   }
 }
 
-let source: EventSource | undefined;
-
-/** Follows the live stream; `onReset` reloads the state when the server
- * says events were missed. EventSource reconnects by itself, sending the
- * last event id. */
-export function followLive(onReset: () => void): void {
-  source?.close();
-  source = new EventSource("/api/live");
-  source.addEventListener("position", (e) => {
-    const d = JSON.parse((e as MessageEvent).data) as { worker: string; lon: number; lat: number; t: number; online: boolean };
+/** Moves the workers' dots with the live stream's events; `onReset`
+ * reloads the state when the server says events were missed. */
+export function followLive(stream: LiveStream, onReset: () => void): void {
+  stream.on("position", (data) => {
+    const d = JSON.parse(data) as { worker: string; lon: number; lat: number; t: number };
     const w = shown.get(d.worker);
     shown.set(d.worker, { lon: d.lon, lat: d.lat, t: d.t, online: true, name: w?.name ?? d.worker });
     schedule();
   });
   for (const kind of ["online", "offline"]) {
-    source.addEventListener(kind, (e) => {
-      const d = JSON.parse((e as MessageEvent).data) as { worker: string };
+    stream.on(kind, (data) => {
+      const d = JSON.parse(data) as { worker: string };
       const w = shown.get(d.worker);
       if (w) {
         w.online = kind === "online";
@@ -208,12 +207,7 @@ export function followLive(onReset: () => void): void {
       if (li) li.className = kind;
     });
   }
-  source.addEventListener("reset", onReset);
-}
-
-export function stopLive(): void {
-  source?.close();
-  source = undefined;
+  stream.on("reset", onReset);
 }
 
 /** Today's route and visits of one worker, drawn and summed up, with the

@@ -6,9 +6,8 @@
 // usage: WANGGE_TOKEN=… node tests/planner.test.mjs http://127.0.0.1:PORT [OUT_DIR]
 // Prints one "ok"/"FAIL" line per test and "browser tests: N passed, M failed".
 
-import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { assert, assertCjkGlyphs, counts, idle as harnessIdle, launch, pixels as harnessPixels, test } from "./harness.mjs";
 
 const base = process.argv[2] ?? process.env.WANGGE_URL;
 const out = process.argv[3] ?? "test-results";
@@ -18,30 +17,7 @@ if (!base) {
 }
 mkdirSync(out, { recursive: true });
 
-const FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-];
-const executablePath = execSync("command -v chromium", { shell: "/bin/bash" }).toString().trim();
-
-let passed = 0;
-let failed = 0;
-async function test(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${e?.stack ?? e}`);
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-const browser = await chromium.launch({ executablePath, args: FLAGS, headless: true });
+const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
 const page = await context.newPage();
 const outside = [];
@@ -72,65 +48,8 @@ if (!token) {
   process.exit(2);
 }
 const api = async (path) => (await fetch(base + path, { headers: { Authorization: `Bearer ${token}` } })).json();
-/** Waits until the map has settled: loaded, every tile in, not moving —
- * seen by the `idle` event or by polling (an `idle` that fired before the
- * wait began is not fired again). Bounded: a map that never settles fails
- * the test with its state instead of hanging. */
-const idle = () =>
-  page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const m = window.wangge.map;
-        const settled = () => m.loaded() && m.areTilesLoaded() && !m.isMoving();
-        if (settled()) return resolve(performance.now());
-        let done = false;
-        const finish = () => {
-          if (done) return;
-          done = true;
-          clearInterval(poll);
-          clearTimeout(timer);
-          resolve(performance.now());
-        };
-        m.once("idle", finish);
-        let calm = 0;
-        const poll = setInterval(() => {
-          calm = settled() ? calm + 1 : 0;
-          if (calm >= 3) finish();
-        }, 100);
-        const timer = setTimeout(() => {
-          clearInterval(poll);
-          const c = m.getCanvas();
-          reject(
-            new Error(
-              `the map never settled: loaded ${m.loaded()}, tiles ${m.areTilesLoaded()}, moving ${m.isMoving()}, ` +
-                `canvas ${c.width}x${c.height}, zoom ${m.getZoom()}`,
-            ),
-          );
-        }, 45000);
-      }),
-  );
-
-/** Pixel statistics of a PNG, decoded by the browser itself. */
-async function pixels(png, region) {
-  return page.evaluate(
-    async ({ b64, region }) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${b64}`;
-      await img.decode();
-      const c = document.createElement("canvas");
-      c.width = img.width;
-      c.height = img.height;
-      const g = c.getContext("2d");
-      g.drawImage(img, 0, 0);
-      const [x, y, w, h] = region ?? [0, 0, img.width, img.height];
-      const d = g.getImageData(x, y, w, h).data;
-      const colours = new Set();
-      for (let i = 0; i < d.length; i += 4) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      return { colours: colours.size, data: Array.from(d) };
-    },
-    { b64: png.toString("base64"), region },
-  );
-}
+const idle = () => harnessIdle(page);
+const pixels = (png, region) => harnessPixels(page, png, region);
 
 async function signIn(name, password) {
   await page.waitForSelector("#signin:not([hidden])", { timeout: 30000 });
@@ -205,21 +124,8 @@ await test("grids are drawn: pixels, rendered features, attribution", async () =
 });
 
 await test("Chinese labels are drawn as real glyphs", async () => {
-  // The font MapLibre draws CJK with (localIdeographFontFamily) renders 网
-  // differently from a missing-glyph box.
-  const probe = await page.evaluate(() => {
-    const draw = (ch) => {
-      const c = document.createElement("canvas");
-      c.width = c.height = 48;
-      const g = c.getContext("2d");
-      g.font = "40px 'Noto Sans CJK SC'";
-      g.fillText(ch, 4, 40);
-      return Array.from(g.getImageData(0, 0, 48, 48).data.filter((_, i) => i % 4 === 3)).join(",");
-    };
-    return { cjk: draw("网"), other: draw("格"), missing: draw("\u{10FFFD}") };
-  });
-  assert(probe.cjk !== probe.missing, "网 renders as the missing-glyph box: fonts-noto-cjk is not installed");
-  assert(probe.cjk !== probe.other, "网 and 格 render the same (boxes)");
+  // The font MapLibre draws CJK with (localIdeographFontFamily).
+  await assertCjkGlyphs(page);
   // Labels on the map: pixels change when the grid labels are hidden.
   const grid = (await api("/api/plans/active/grids")).grids[0];
   await page.evaluate((b) => window.wangge.map.fitBounds(b, { maxZoom: 15, animate: false }), grid.bbox);
@@ -551,7 +457,7 @@ await test("no script errors", async () => {
   assert(outside.length === 0, `requests outside 127.0.0.1: ${outside.join(", ")}`);
 });
 
-writeFileSync(`${out}/summary.txt`, `passed ${passed}, failed ${failed}\n`);
+writeFileSync(`${out}/summary.txt`, `passed ${counts.passed}, failed ${counts.failed}\n`);
 await browser.close();
-console.log(`browser tests: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`browser tests: ${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed ? 1 : 0);
