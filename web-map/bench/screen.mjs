@@ -23,7 +23,7 @@ page.on("request", (r) => {
 });
 await page.goto(`${base}/screen?scope=${scope}#token=${token}`, { waitUntil: "load" });
 await page.waitForFunction(() => window.wangge?.state?.grids?.length > 0, null, { timeout: 120000 });
-await page.waitForFunction(() => window.wangge.map.querySourceFeatures("workers").length > 10, null, { timeout: 180000 });
+await page.waitForFunction(() => window.wangge.dots.positions().length > 10, null, { timeout: 180000 });
 await idle(page);
 
 /** rAF deltas over `ms`. */
@@ -52,7 +52,7 @@ const heap = async () => {
   await cdp.send("HeapProfiler.collectGarbage");
   return (await cdp.send("Runtime.getHeapUsage")).usedSize;
 };
-const shown = () => page.evaluate(() => window.wangge.map.querySourceFeatures("workers").length);
+const shown = () => page.evaluate(() => window.wangge.dots.positions().length);
 
 await page.evaluate(() => window.wangge.live.stop());
 await new Promise((r) => setTimeout(r, 3000));

@@ -14,11 +14,11 @@ import { lang, setLang, t } from "./i18n";
 import { LiveStream } from "./live";
 import { createMap, paintTheme, setGroupVisible } from "./map";
 import { signIn } from "./session";
-import { addWorkerLayers, followLive, loadWorkers } from "./workers";
+import { addWorkerLayers, drawWorkersWith, followLive, loadWorkers } from "./workers";
 import { type Area, areasOf, childLength, levelWord, scopeName } from "./screen/areas";
 import { renderRanking, renderTownBars } from "./screen/bars";
 import { figuresOf, renderFigures, sum } from "./screen/figures";
-import { Flashes } from "./screen/flash";
+import { Dots } from "./screen/dots";
 import { paintMeasure, renderLegend, setGridValues } from "./screen/measure";
 import { forgetToken, readParams, takeToken } from "./screen/params";
 import { Replay } from "./screen/replay";
@@ -35,7 +35,6 @@ if (token) setBearer(token);
 const HOUR = 3_600_000;
 const live = new LiveStream();
 const ticker = new Ticker($("ticker"));
-const flashes = new Flashes();
 
 const state = {
   county: "",
@@ -56,6 +55,7 @@ const state = {
   since: { reported: 0, open: 0 },
 };
 let map!: maplibregl.Map;
+let dots: Dots | undefined;
 let replay: Replay | undefined;
 
 /** How many 1080-row walls tall this one is: the map is laid out at 1080
@@ -177,9 +177,7 @@ function onCase(data: string): void {
   if (!c.grid_code.startsWith(state.scope)) return;
   ticker.upsert(c);
   if (c.events === 0) {
-    flashes.add(c.id, c.lon, c.lat);
-    // Drawn at once (cases come a few a minute), then pulsed on the beat.
-    flashes.draw(beat);
+    dots?.flash(c.id, c.lon, c.lat);
     state.since.reported += 1;
     state.since.open += 1;
     renderPanels();
@@ -217,12 +215,10 @@ function everySecond(): void {
   if (stale) el.textContent = t("staleData").replace("{n}", String(age));
 }
 
-/** Twice a second: the flashing cases. (Worker dots coalesce their own
- * redraws to the same rate.) */
-let beat = 0;
+/** Twice a second: the flashing cases pulse. (Worker dots coalesce their
+ * own redraws to the same rate.) */
 function everyBeat(): void {
-  beat += 1;
-  if (flashes.active()) flashes.draw(beat);
+  dots?.pulse();
 }
 
 /** The screen's session: its token's, else a password's. A refused token
@@ -271,12 +267,14 @@ async function start(): Promise<void> {
     pixelRatio: wallScale() * window.devicePixelRatio,
   });
   window.addEventListener("resize", sizeMap);
-  (window as unknown as { wangge: unknown }).wangge = { map, state, live };
+  dots = new Dots(map, () => wallScale() * window.devicePixelRatio);
+  const drawn = dots;
+  drawWorkersWith((w) => drawn.setWorkers(w));
+  (window as unknown as { wangge: unknown }).wangge = { map, state, live, dots };
   map.on("style.load", () => {
     paintTheme(map, true);
     addCaseLayers(map, county.code);
     addWorkerLayers(map);
-    flashes.attach(map);
     setGroupVisible(map, "blocks", false);
     paintMeasure(map, params.measure);
     // Feature state stays with the source: tiles loaded later get it.
@@ -304,8 +302,14 @@ async function start(): Promise<void> {
   live.start();
   await Promise.all([refreshWorkers(), refreshKpis(), refreshCoverage(), loadTicker()]);
   replay = new Replay(map, state.county, params.hours, {
-    onEnter: () => $("mode").setAttribute("data-mode", "replay"),
+    onEnter: () => {
+      $("mode").setAttribute("data-mode", "replay");
+      drawn.visible = false;
+      drawn.draw();
+    },
     onLeave: () => {
+      drawn.visible = true;
+      drawn.draw();
       $("mode").setAttribute("data-mode", "live");
       $("mode").textContent = t("live");
       void Promise.all([refreshKpis(), loadTicker()]).catch(report);

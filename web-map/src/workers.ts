@@ -14,7 +14,7 @@ export const WORKER_LAYERS = ["patrols-line", "patrols-visits", "track-line", "t
 const FONT = ["Noto Sans CJK SC Regular"];
 const empty = (): GeoJSON.FeatureCollection => ({ type: "FeatureCollection", features: [] });
 
-interface Live {
+export interface Live {
   lon: number;
   lat: number;
   t: number;
@@ -30,20 +30,36 @@ let lastDraw = 0;
 /** Redraws at most twice a second, however many events arrive. */
 const MIN_DRAW_MS = 500;
 
-function draw(): void {
-  pending = false;
-  lastDraw = performance.now();
+/** How the workers are drawn: by default into the map's `workers`
+ * GeoJSON source (the planner clicks them); the big screen draws them on
+ * a canvas of its own instead, so that moving dots repaint no map layer. */
+type Renderer = (workers: ReadonlyMap<string, Live>) => void;
+
+function intoSource(workers: ReadonlyMap<string, Live>): void {
   const src = map?.getSource("workers") as maplibregl.GeoJSONSource | undefined;
   if (!src) return;
   src.setData({
     type: "FeatureCollection",
-    features: [...shown.entries()].map(([id, w]) => ({
+    features: [...workers.entries()].map(([id, w]) => ({
       type: "Feature",
       id: undefined,
       geometry: { type: "Point", coordinates: [w.lon, w.lat] },
       properties: { id, name: w.name, online: w.online, t: w.t },
     })),
   });
+}
+
+let render: Renderer = intoSource;
+
+export function drawWorkersWith(r: Renderer): void {
+  render = r;
+  render(shown);
+}
+
+function draw(): void {
+  pending = false;
+  lastDraw = performance.now();
+  render(shown);
 }
 
 function schedule(): void {

@@ -64,13 +64,8 @@ async function pointIn(code) {
   throw new Error(`no point inside ${code}`);
 }
 
-/** The workers' dots as the map's source holds them. */
-const dots = (page) =>
-  page.evaluate(() =>
-    Object.fromEntries(
-      window.wangge.map.querySourceFeatures("workers").map((f) => [f.properties.id, f.geometry.coordinates.join(",")]),
-    ),
-  );
+/** The workers' dots as the screen draws them. */
+const dots = (page) => page.evaluate(() => Object.fromEntries(window.wangge.dots.positions()));
 
 for (const [width, height] of [
   [1920, 1080],
@@ -101,7 +96,7 @@ for (const [width, height] of [
 
   await test(`${name}: workers move live; figures count them`, async () => {
     const { page } = w;
-    await page.waitForFunction(() => window.wangge.map.querySourceFeatures("workers").length > 3, null, { timeout: 30000 });
+    await page.waitForFunction(() => window.wangge.dots.positions().length > 3, null, { timeout: 30000 });
     const before = await dots(page);
     await sleep(7000);
     const after = await dots(page);
@@ -109,6 +104,15 @@ for (const [width, height] of [
     assert(moved >= 2, `only ${moved} of ${Object.keys(after).length} workers moved in 7 s`);
     const online = await page.locator("#f-workers").innerText();
     assert(/^\d+ \/ \d+$/.test(online.replace(/,/g, "")) && Number(online.split("/")[0]) > 0, `workers online: ${online}`);
+    // The dots are drawn: the overlay canvas has coloured pixels.
+    const painted = await page.evaluate(() => {
+      const c = document.querySelector("canvas.dots");
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    });
+    assert(painted > 100, `the worker dots cover ${painted} pixels`);
     await page.screenshot({ path: `${out}/screen-${name}-live.png` });
   });
 
@@ -124,11 +128,7 @@ for (const [width, height] of [
     assert(r.id, JSON.stringify(r));
     await page.waitForSelector(`#ticker li[data-case="${r.id}"]`, { timeout: 2000 });
     const ticked = Date.now() - t0;
-    await page.waitForFunction(
-      (id) => window.wangge.map.querySourceFeatures("flash").some((f) => f.properties.id === id),
-      r.id,
-      { timeout: 2000 },
-    );
+    await page.waitForFunction((id) => window.wangge.dots.flashing().includes(id), r.id, { timeout: 2000 });
     await page.waitForFunction((n) => Number(document.getElementById("f-today").dataset.value) > n, today, { timeout: 2000 });
     const all = Date.now() - t0;
     console.log(`     in the ticker ${ticked} ms, on the map and in the figures ${all} ms after the POST`);
