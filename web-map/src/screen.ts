@@ -333,6 +333,7 @@ async function start(): Promise<void> {
   }, 60_000);
   everySecond();
   if (params.tour) new Tour([whole, ...children], params.tour, show).start();
+  if (params.play) await replay.play();
 }
 
 void start().catch((err) => {

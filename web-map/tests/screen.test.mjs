@@ -176,8 +176,8 @@ for (const [width, height] of [
   await w?.context.close();
 }
 
-await test("32:9 ultrawide (5760×1620): panels on both sides of the map; a tour visits the towns", async () => {
-  const w = await wall(5760, 1620, "/screen?scope=360681&measure=cases&tour=5");
+await test("32:9 ultrawide (5760×1620): panels on both sides of the map; a tour visits the towns; play=1 starts the replay", async () => {
+  const w = await wall(5760, 1620, "/screen?scope=360681&measure=cases&tour=5&play=1&hours=1");
   const { page } = w;
   const map = await page.locator("#map").boundingBox();
   const ticker = await page.locator(".ticker").boundingBox();
@@ -188,6 +188,7 @@ await test("32:9 ultrawide (5760×1620): panels on both sides of the map; a tour
   await page.waitForFunction((n) => document.getElementById("scope-name").textContent !== n, first, { timeout: 12000 });
   const next = await page.locator("#scope-name").innerText();
   assert(next.length > 0 && next !== first, `the tour moved from ${first} to ${next}`);
+  await page.waitForSelector('#mode[data-mode="replay"]', { timeout: 10000 });
   await idle(page);
   await page.screenshot({ path: `${out}/screen-5760x1620.png` });
   assert(w.seen.errors.length === 0, `errors: ${w.seen.errors.join(" | ")}`);

@@ -376,17 +376,21 @@ impl Store {
     /// A page of cases, newest first, and how many match in all — counted
     /// up to [`COUNT_CAP`]; more than that reads as the cap.
     pub async fn list_cases(&self, f: &CaseFilter) -> Result<(Vec<StoredCase>, i64), StoreError> {
-        let rows = self.case_page(f).await?;
         let w = Where::of(f, None);
         let count = format!(
             "SELECT count(*) FROM (SELECT 1 FROM cases{} LIMIT {COUNT_CAP}) AS capped",
             w.sql
         );
-        let total = on_pool!(self, pool => {
-            w.bind_as(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await
-        })
-        .ctx(|| "counting cases".into())?;
-        Ok((rows, total))
+        let total = async {
+            on_pool!(self, pool => {
+                w.bind_as(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await
+            })
+            .ctx(|| "counting cases".into())
+        };
+        // The page and its count at once, on two connections: a rare
+        // filter's count walks as far as its page does.
+        let (rows, total) = tokio::join!(self.case_page(f), total);
+        Ok((rows?, total?))
     }
 
     /// A page of cases, newest first, without the count (for callers that

@@ -1,4 +1,4 @@
-// What a screen's URL fixes: `/screen?scope=CODE&measure=…&tour=60&hours=8`
+// What a screen's URL fixes: `/screen?scope=CODE&measure=…&tour=60&hours=8&play=1`
 // and, in the fragment (never sent to the server, so never in its logs),
 // `#token=wg_…`.
 
@@ -12,6 +12,8 @@ export interface ScreenParams {
   tour: number;
   /** Hours the replay covers. */
   hours: number;
+  /** Start by playing the last `hours` back (a wall that shows the day). */
+  play: boolean;
   lang?: "zh" | "en";
 }
 
@@ -29,6 +31,7 @@ export function readParams(search: string): ScreenParams {
     measure: measure && MEASURES.includes(measure) ? measure : "households",
     tour: Number.isFinite(tour) && tour >= 5 ? Math.min(tour, 3600) : 0,
     hours: Number.isFinite(hours) && hours > 0 ? Math.min(hours, 24) : 8,
+    play: q.get("play") === "1",
     lang: lang === "en" || lang === "zh" ? lang : undefined,
   };
 }

@@ -148,6 +148,11 @@ export class Replay {
     await this.load();
   }
 
+  /** Plays the span from its start (the URL's `play=1`). */
+  async play(): Promise<void> {
+    if (!this.playing) await this.togglePlay();
+  }
+
   private async togglePlay(): Promise<void> {
     if (this.playing) {
       this.pause();
