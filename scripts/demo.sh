@@ -29,9 +29,12 @@ W="${CARGO_TARGET_DIR:-target}/release/wangge"
 PASSWORD=$(head -c 12 /dev/urandom | base64 | tr -d '/+=' | cut -c1-16)
 echo "$PASSWORD" | "$W" users add --store out/qinghuayuan.gpkg planner --role planner --password-stdin
 TOKEN=$("$W" tokens issue --store out/qinghuayuan.gpkg --role planner --expires 7 --name demo 2>/dev/null)
+# The command centre's big screen signs in with a token of its own.
+SCREEN=$("$W" tokens issue --store out/qinghuayuan.gpkg --role screen --expires 7 --name demo-wall 2>/dev/null)
 echo "store: out/qinghuayuan.gpkg (open it in QGIS); grids: out/qinghuayuan-grids.geojson"
 ADDR="${WANGGE_ADDR:-127.0.0.1:8080}"
 echo "map: http://$ADDR/  (anyone may look; sign in as planner / $PASSWORD to change plans)"
+echo "big screen: http://$ADDR/screen#token=$SCREEN  (full screen it with F11)"
 echo "API: http://$ADDR/openapi.json; planner token for scripts (valid 7 days):"
 echo "  curl -H 'Authorization: Bearer $TOKEN' -X POST http://$ADDR/api/plans/1/activate"
 echo "Ctrl-C stops."
