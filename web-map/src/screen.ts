@@ -123,23 +123,21 @@ function paintGrids(): void {
   }
 }
 
-/** The case KPIs: today, the last 30 days, the last year (what is open and
- * overdue), by the scope's children; and by grid for the cases measure. */
+/** The case KPIs: today and the last 30 days by the scope's children; the
+ * last year (what is open and overdue) by grid, which the figures sum by
+ * prefix and the cases measure colours the grids with — one year's read. */
 async function refreshKpis(at = Date.now()): Promise<void> {
   const by = levelWord(childLength(state.scope));
   const [today, month, year] = await Promise.all([
     api.caseKpis(state.county, by, midnight(at), at + 1),
     api.caseKpis(state.county, by, at - 30 * 24 * HOUR, at + 1),
-    api.caseKpis(state.county, by, at - 365 * 24 * HOUR, at + 1),
+    api.caseKpis(state.county, "grid", at - 365 * 24 * HOUR, at + 1),
   ]);
   state.today = today.areas;
   state.month = month.areas;
   state.year = year.areas;
+  state.openByGrid = new Map(year.areas.map((a) => [a.area, a.open]));
   state.since = { reported: 0, open: 0 };
-  if (params.measure === "cases") {
-    const grids = await api.caseKpis(state.county, "grid", at - 365 * 24 * HOUR, at + 1);
-    state.openByGrid = new Map(grids.areas.map((a) => [a.area, a.open]));
-  }
   renderPanels();
   paintGrids();
   recovered();

@@ -383,14 +383,14 @@ impl Store {
         );
         let total = async {
             on_pool!(self, pool => {
-                w.bind_as(sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await
+                w.bind_as(sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count))).fetch_one(pool).await
             })
             .ctx(|| "counting cases".into())
         };
         // The page and its count at once, on two connections: a rare
         // filter's count walks as far as its page does.
         let (rows, total) = tokio::join!(self.case_page(f), total);
-        Ok((rows?, total?))
+        Ok((rows?, total?.0))
     }
 
     /// A page of cases, newest first, without the count (for callers that
@@ -471,6 +471,16 @@ pub enum KpiHistory {
     /// Its events in order (it moved after the period's end, or its row
     /// was written by another program).
     Events(Vec<Event>),
+}
+
+impl KpiHistory {
+    /// As the KPI library reads it.
+    pub fn as_history(&self) -> ops::cases::History<'_> {
+        match self {
+            Self::Settled(s) => ops::cases::History::Settled(s),
+            Self::Events(e) => ops::cases::History::Events(e),
+        }
+    }
 }
 
 /// Read by position and without sqlx's per-value type check (the
@@ -655,23 +665,15 @@ impl Store {
                 }
             }
         }
-        let unsettled = std::mem::take(&mut fold.unsettled);
-        for chunk in unsettled.chunks(1000) {
+        let mut unsettled = std::mem::take(&mut fold.unsettled);
+        while !unsettled.is_empty() {
+            let chunk: Vec<KpiRow> = unsettled.drain(..unsettled.len().min(1000)).collect();
             let ids: Vec<i64> = chunk.iter().map(|r| r.id).collect();
             let mut events: std::collections::HashMap<i64, Vec<Event>> =
                 self.events_of(&ids).await?.into_iter().collect();
             for r in chunk {
                 let e = events.remove(&r.id).unwrap_or_default();
-                let c = KpiCase {
-                    id: r.id,
-                    grid_code: r.grid_code.clone(),
-                    category: r.category.clone(),
-                    source: r.source.clone(),
-                    reported_at: r.reported_at,
-                    reported_level: r.reported_level,
-                    history: KpiHistory::Events(e),
-                };
-                (fold.each)(&mut fold.acc, &c);
+                (fold.each)(&mut fold.acc, &r.case(KpiHistory::Events(e)));
             }
         }
         Ok(fold.acc)
@@ -708,27 +710,13 @@ pub(crate) enum Arg {
     Int(i64),
 }
 
-/// The queries a filter binds its values to (a row query and a count).
+/// The queries a filter binds its values to.
 trait Binds<'q>: Sized {
     fn text(self, v: &'q str) -> Self;
     fn int(self, v: i64) -> Self;
 }
 
 impl<'q, DB, O> Binds<'q> for sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments>
-where
-    DB: sqlx::Database,
-    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-{
-    fn text(self, v: &'q str) -> Self {
-        self.bind(v)
-    }
-    fn int(self, v: i64) -> Self {
-        self.bind(v)
-    }
-}
-
-impl<'q, DB, O> Binds<'q> for sqlx::query::QueryScalar<'q, DB, O, <DB as sqlx::Database>::Arguments>
 where
     DB: sqlx::Database,
     &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -927,7 +915,7 @@ mod tests {
     #[tokio::test]
     async fn kpis_read_the_row_when_settled_and_the_events_otherwise() {
         use ops::cases::kpi::CaseKpis;
-        use ops::cases::{CaseKpiParams, CaseRecord, Catalogue, History, Move, Source};
+        use ops::cases::{CaseKpiParams, CaseRecord, Catalogue, Move, Source};
         const H: i64 = 3_600_000;
         let dir = tempfile::tempdir().unwrap();
         let store =
@@ -997,10 +985,7 @@ mod tests {
                 let k = CaseKpis::new(&[grid], &Catalogue::standard(), &p);
                 store
                     .fold_kpi_cases(&f, (k, Vec::new()), |(k, kinds), c| {
-                        let history = match &c.history {
-                            KpiHistory::Settled(s) => History::Settled(s),
-                            KpiHistory::Events(e) => History::Events(e),
-                        };
+                        let history = c.history.as_history();
                         kinds.push(matches!(c.history, KpiHistory::Settled(_)));
                         k.add(&CaseRecord {
                             grid: &c.grid_code,

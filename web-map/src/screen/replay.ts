@@ -103,12 +103,12 @@ export class Replay {
     });
   }
 
+  /** The replay's own layers (the live workers are the screen's canvas,
+   * which its hooks hide). */
   private show(replaying: boolean): void {
-    const vis = (ids: string[], on: boolean) => {
-      for (const id of ids) if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", on ? "visible" : "none");
-    };
-    vis(["replay-trail", "replay-head"], replaying);
-    vis(["workers-dot", "workers-label"], !replaying);
+    for (const id of ["replay-trail", "replay-head"]) {
+      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, "visibility", replaying ? "visible" : "none");
+    }
   }
 
   private async load(): Promise<void> {

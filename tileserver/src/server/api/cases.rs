@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ops::cases::kpi::{CaseKpis, trends_of_counts};
 use ops::cases::{
-    Actor, CaseKpiParams, CaseRecord, Catalogue, Event, History, Level, Move, MoveError,
-    Satisfaction, Source, Status,
+    Actor, CaseKpiParams, CaseRecord, Catalogue, Event, Level, Move, MoveError, Satisfaction,
+    Source, Status,
 };
 use ops::coords::gcj02;
 use ops::positions::UnixMs;
@@ -29,7 +29,7 @@ use crate::server::errors::{ErrorBody, clip};
 use crate::server::params::{Body, Params};
 use crate::server::{ApiError, AppState};
 use crate::store::CountyCode;
-use crate::store::cases::{CaseFilter, Created, KpiHistory, NewCase, StoredCase};
+use crate::store::cases::{CaseFilter, Created, NewCase, StoredCase};
 
 /// A new case.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -873,10 +873,7 @@ pub(super) async fn kpis(
                     source: Source::parse(&c.source).unwrap_or(Source::Import),
                     reported: UnixMs(c.reported_at),
                     level: Level::new(c.reported_level.clamp(1, 4) as u8).unwrap_or(Level::GRID),
-                    history: match &c.history {
-                        KpiHistory::Settled(s) => History::Settled(s),
-                        KpiHistory::Events(e) => History::Events(e),
-                    },
+                    history: c.history.as_history(),
                 });
                 match counts.get_mut(c.category.as_str()) {
                     Some(n) => *n += 1,
