@@ -19,6 +19,9 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # A venv for PySAL's esda, which the hotspot test compares with.
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+# GIS staff's client: QGIS 3.22 (qgis_process, PyQGIS) opens the store in tests/qgis.rs.
+command -v qgis_process.bin >/dev/null 2>&1 || need+=(qgis qgis-providers)
+/usr/bin/python3 -c 'import qgis.core' >/dev/null 2>&1 || need+=(python3-qgis)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)   # a self-signed certificate for the HTTPS test
 if [ ${#need[@]} -gt 0 ]; then

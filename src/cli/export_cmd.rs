@@ -4,9 +4,18 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use geo_types::Geometry;
+use geo_types::{Geometry, MultiPolygon};
 use partition::export::GeoJsonWriter;
-use tileserver::store::GridLevel;
+use partition::grids::Band;
+use serde_json::{Map, Value};
+use tileserver::export::columns::{ExportLayer, columns};
+use tileserver::export::crs::Crs;
+use tileserver::export::csv_file::CsvWriter;
+use tileserver::export::gpkg_file::GpkgFileWriter;
+use tileserver::export::shapefile_file::ShapefileWriter;
+use tileserver::export::{Format, block_properties, grid_properties};
+use tileserver::gis::styles::{GridLayer, LayerStyle, basemap_styles, grid_layer_styles};
+use tileserver::store::{GridLevel, PlanId, Store};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -20,78 +29,162 @@ pub struct ExportArgs {
     /// grids, cells or blocks.
     #[arg(long, default_value = "grids")]
     layer: String,
-    /// Output format (geojson: RFC 7946, WGS84, counter-clockwise outer rings, 7 decimals).
+    /// geojson (RFC 7946), gpkg (a styled GeoPackage), shp (Shapefile with
+    /// .prj and .cpg) or csv (columns, a point inside, WKT).
     #[arg(long, default_value = "geojson")]
     format: String,
-    /// Output file, or - for standard output.
+    /// Label the coordinates EPSG:4326 (WGS 84) or EPSG:4490 (CGCS2000).
+    #[arg(long, default_value = "EPSG:4326")]
+    crs: String,
+    /// Output file, or - for standard output (GeoJSON and CSV).
     #[arg(short = 'o', long)]
     output: PathBuf,
 }
 
 pub fn run(a: ExportArgs) -> anyhow::Result<()> {
-    if a.format != "geojson" {
-        bail!("--format {:?}: only geojson is supported", a.format);
+    let format = Format::parse(&a.format).map_err(anyhow::Error::msg)?;
+    let layer = ExportLayer::parse(&a.layer).map_err(anyhow::Error::msg)?;
+    let crs = Crs::parse(&a.crs).map_err(anyhow::Error::msg)?;
+    let stdout = a.output.as_os_str() == "-";
+    if stdout && matches!(format, Format::GeoPackage | Format::Shapefile) {
+        bail!(
+            "-o -: a {} is not a stream; name a .{} file",
+            a.format,
+            format.extension()
+        );
     }
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = a.store.open().await?;
-        super::store_arg::with_store(store, async |store| export(&a, store).await).await
+        super::store_arg::with_store(store, async |store| {
+            export(&a, store, format, layer, crs).await
+        })
+        .await
     })
 }
 
-async fn export(a: &ExportArgs, store: &tileserver::store::Store) -> anyhow::Result<()> {
-    {
-        let sel = a.county.plan(store, &a.plan).await?;
-        let plan = store.resolve_plan(sel).await?;
-        let out: Box<dyn Write> = if a.output.as_os_str() == "-" {
-            Box::new(BufWriter::new(std::io::stdout().lock()))
-        } else {
-            Box::new(BufWriter::new(
-                File::create(&a.output)
-                    .with_context(|| format!("creating {}", a.output.display()))?,
-            ))
-        };
-        let mut w = GeoJsonWriter::new(out)?;
-        let n = match a.layer.as_str() {
-            "grids" | "cells" => {
-                let level = if a.layer == "grids" {
-                    GridLevel::Grid
-                } else {
-                    GridLevel::Cell
-                };
-                let grids = store.plan_grids(plan, level).await?;
-                for g in &grids {
-                    let p = tileserver::export::grid_properties(g);
-                    w.write_feature(
-                        Some(&g.code),
-                        &p,
-                        &Geometry::MultiPolygon(g.geometry.clone()),
-                    )?;
-                }
-                grids.len()
-            }
-            "blocks" => {
-                let blocks = store.plan_blocks(plan).await?;
-                for b in &blocks {
-                    let p = tileserver::export::block_properties(b);
-                    w.write_feature(
-                        Some(&b.block_id.to_string()),
-                        &p,
-                        &Geometry::MultiPolygon(b.geometry.clone()),
-                    )?;
-                }
-                blocks.len()
-            }
-            other => bail!("--layer {other:?}: grids, cells or blocks"),
-        };
-        w.finish()?;
-        if a.output.as_os_str() != "-" {
-            eprintln!(
-                "wrote {n} {} of plan {plan} to {}",
-                a.layer,
-                a.output.display()
-            );
+/// The features of the layer, with their export properties.
+type Features = Vec<(String, Map<String, Value>, MultiPolygon<f64>)>;
+
+async fn features(store: &Store, plan: PlanId, layer: ExportLayer) -> anyhow::Result<Features> {
+    Ok(match layer {
+        ExportLayer::Grids | ExportLayer::Cells => {
+            let level = if layer == ExportLayer::Grids {
+                GridLevel::Grid
+            } else {
+                GridLevel::Cell
+            };
+            store
+                .plan_grids(plan, level)
+                .await?
+                .into_iter()
+                .map(|g| (g.code.clone(), grid_properties(&g), g.geometry))
+                .collect()
         }
-        Ok(())
+        ExportLayer::Blocks => store
+            .plan_blocks(plan)
+            .await?
+            .into_iter()
+            .map(|b| (b.block_id.to_string(), block_properties(&b), b.geometry))
+            .collect(),
+    })
+}
+
+/// The styles a layer carries into an exported GeoPackage: the plan's own
+/// band decides the grids' classes.
+fn styles_for(layer: ExportLayer, params: &str) -> Vec<LayerStyle> {
+    let json: Value = serde_json::from_str(params).unwrap_or_default();
+    let band = |key: &str, or: Band| {
+        json.get(key)
+            .and_then(Value::as_str)
+            .and_then(|s| Band::parse(s).ok())
+            .unwrap_or(or)
+    };
+    let (grids, cells) = (band("band", Band::RESIDENTS), band("cells", Band::CELL));
+    match layer {
+        ExportLayer::Grids => grid_layer_styles("grids", GridLayer::Grids, &grids, &cells),
+        ExportLayer::Cells => grid_layer_styles("cells", GridLayer::Cells, &grids, &cells),
+        ExportLayer::Blocks => basemap_styles()
+            .into_iter()
+            .filter(|s| s.table == "blocks")
+            .collect(),
     }
+}
+
+fn open_out(a: &ExportArgs) -> anyhow::Result<Box<dyn Write>> {
+    Ok(if a.output.as_os_str() == "-" {
+        Box::new(BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(BufWriter::new(
+            File::create(&a.output).with_context(|| format!("creating {}", a.output.display()))?,
+        ))
+    })
+}
+
+async fn export(
+    a: &ExportArgs,
+    store: &Store,
+    format: Format,
+    layer: ExportLayer,
+    crs: Crs,
+) -> anyhow::Result<()> {
+    let sel = a.county.plan(store, &a.plan).await?;
+    let plan = store.resolve_plan(sel).await?;
+    let info = store.plans().await?.into_iter().find(|p| p.id == plan);
+    let feats = features(store, plan, layer).await?;
+    match format {
+        Format::GeoJson => {
+            let urn = (crs != Crs::Wgs84).then(|| crs.urn());
+            let mut w = GeoJsonWriter::with_crs(open_out(a)?, urn.as_deref())?;
+            for (id, p, g) in &feats {
+                w.write_feature(Some(id), p, &Geometry::MultiPolygon(g.clone()))?;
+            }
+            w.finish()?;
+        }
+        Format::Csv => {
+            let mut w = CsvWriter::new(open_out(a)?, columns(layer))?;
+            for (_, p, g) in &feats {
+                w.write(p, g)?;
+            }
+            w.finish()?;
+        }
+        Format::Shapefile => {
+            let mut w = ShapefileWriter::create(&a.output, columns(layer), crs)?;
+            for (_, p, g) in &feats {
+                w.write(p, g)?;
+            }
+            w.finish()?;
+        }
+        Format::GeoPackage => {
+            let mut w = GpkgFileWriter::create(&a.output, layer, columns(layer), crs).await?;
+            for (_, p, g) in &feats {
+                w.write(p, g).await?;
+            }
+            let (name, params) = info
+                .as_ref()
+                .map(|i| (i.name.as_str(), i.params.as_str()))
+                .unwrap_or(("", "{}"));
+            let identifier = format!("方案{plan}{}", layer.zh());
+            let description = format!(
+                "wangge 方案 {plan}「{name}」的{}（{}）。The {} of wangge plan {plan} ({name}), {}.",
+                layer.zh(),
+                crs.name(),
+                layer.name(),
+                crs.name()
+            );
+            w.finish(&identifier, &description, &styles_for(layer, params))
+                .await?;
+        }
+    }
+    if a.output.as_os_str() != "-" {
+        eprintln!(
+            "wrote {} {} of plan {plan} to {} ({}, {})",
+            feats.len(),
+            layer.name(),
+            a.output.display(),
+            format.extension(),
+            crs.name()
+        );
+    }
+    Ok(())
 }

@@ -15,6 +15,11 @@ pub struct PlansArgs {
     /// Delete this plan (not the active one) with its grids and blocks.
     #[arg(long, value_name = "PLAN", conflicts_with = "activate")]
     delete: Option<String>,
+    /// Also give each plan's grids and cells a GIS layer of their own
+    /// (views `plan_<id>_grids`, `plan_<id>_cells`, styled), beside
+    /// `active_grids` and `active_cells`.
+    #[arg(long)]
+    views: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -41,6 +46,10 @@ async fn plans(a: &PlansArgs, store: &Store) -> anyhow::Result<()> {
         let id = store.resolve_plan(a.county.plan(store, sel).await?).await?;
         let county = store.delete_plan(id).await?;
         println!("deleted plan {id} of county {county} with its grids and blocks");
+    }
+    if a.views {
+        let views = store.create_plan_views().await?;
+        eprintln!("GIS layers of each plan: {}", views.join(", "));
     }
     let only = a.county.code()?;
     let plans: Vec<_> = store

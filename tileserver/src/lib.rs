@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod export;
+pub mod gis;
 pub mod importing;
 pub mod mvt;
 pub mod planning;

@@ -3,6 +3,7 @@
 
 import type { ExpressionSpecification } from "maplibre-gl";
 import { num, t } from "./i18n";
+import palette from "./palette.json";
 
 export type Mode = "households" | "population" | "deviation";
 
@@ -23,13 +24,15 @@ export function parseBand(text: string | undefined): Band {
   };
 }
 
-const RAMP = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];
-const DIVERGING = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"];
-const DEDICATED = "#8e7cc3";
+// One palette for the web map, the server's style and the QGIS styles in
+// the GeoPackage, so every client shows a grid in the same colour.
+const RAMP = palette.ramp;
+const DIVERGING = palette.diverging;
+const DEDICATED = palette.dedicated;
 
 function stops(mode: Mode, band: Band): number[] {
   if (mode === "deviation") return [-50, -20, 0, 20, 50];
-  const scale = mode === band.measure ? 1 : mode === "population" ? 2.6 : 1 / 2.6;
+  const scale = mode === band.measure ? 1 : mode === "population" ? palette.household_size : 1 / palette.household_size;
   const lo = band.lo * scale;
   const hi = band.hi * scale;
   return [0, lo * 0.75, lo, hi, hi * 1.25].map((v) => Math.round(v));

@@ -15,8 +15,20 @@ pub struct GeoJsonWriter<W: Write> {
 }
 
 impl<W: Write> GeoJsonWriter<W> {
-    pub fn new(mut out: W) -> io::Result<Self> {
-        out.write_all(br#"{"type":"FeatureCollection","features":["#)?;
+    pub fn new(out: W) -> io::Result<Self> {
+        Self::with_crs(out, None)
+    }
+
+    /// With a GeoJSON 2008 `crs` member naming `crs` (a URN), for
+    /// government systems that want coordinates labelled CGCS2000; RFC 7946
+    /// output (WGS 84) leaves it out.
+    pub fn with_crs(mut out: W, crs: Option<&str>) -> io::Result<Self> {
+        out.write_all(br#"{"type":"FeatureCollection","#)?;
+        if let Some(urn) = crs {
+            let member = serde_json::json!({"type": "name", "properties": {"name": urn}});
+            write!(out, r#""crs":{member},"#)?;
+        }
+        out.write_all(br#""features":["#)?;
         Ok(Self {
             out,
             first: true,
@@ -67,7 +79,9 @@ impl<W: Write> GeoJsonWriter<W> {
     }
 }
 
-fn valid_rounded(g: &Geometry<f64>) -> Geometry<f64> {
+/// Coordinates rounded to 7 decimals (about 1 cm), repaired where the
+/// rounding pinched a ring, so GIS tools always get valid polygons.
+pub fn valid_rounded(g: &Geometry<f64>) -> Geometry<f64> {
     use geo::{MakeValid, MapCoords, Validation};
     let r = g.map_coords(|c| Coord {
         x: (c.x * 1e7).round() / 1e7,

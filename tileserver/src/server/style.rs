@@ -14,71 +14,71 @@ use super::glyphs::FONT_STACK;
 use super::params::parse_query;
 use super::tiles::{TileQuery, base_url};
 use super::{ApiError, AppState};
+use crate::gis::cartography::{
+    BACKGROUND, BLOCK_LINE, BUILDING, BUILDING_OUTLINE, GRID_LABEL, LANDUSE, LANDUSE_OPACITY,
+    LANDUSE_OTHER, RAILWAY, ROAD_CASING, ROAD_LABEL, ROADS, TOWN_LABEL, TOWN_LINE, VILLAGE_LINE,
+    WATER, road_classes,
+};
+use crate::gis::palette::{Shade, palette, stops};
 use crate::source::{BuildAt, SourceKind};
+use partition::grids::Band;
 
 /// The basemap: imported layers, one request per tile for all of them.
 pub const BASEMAP: &str = "landuse,water,roads,buildings,admin";
+
+/// Grids by households under the common band (300–500), as the planner
+/// colours them until it has read the plan's own band.
+fn grid_fill() -> Value {
+    let p = palette();
+    let s = stops(Shade::Households, &Band::HOUSEHOLDS);
+    let mut ramp = vec![
+        json!("interpolate"),
+        json!(["linear"]),
+        json!(["get", "households"]),
+    ];
+    for (stop, colour) in s.iter().zip(&p.ramp) {
+        ramp.extend([json!(stop), json!(colour)]);
+    }
+    json!(["case", ["!=", ["get", "dedicated"], ""], p.dedicated, ramp])
+}
 
 fn font() -> Value {
     json!([FONT_STACK])
 }
 
-/// Roads by class: (class, colour, width at z12, width at z16, min zoom).
-const ROADS: [(&str, &str, f64, f64, u8); 8] = [
-    ("motorway", "#e892a2", 2.5, 10.0, 5),
-    ("trunk", "#f9b29c", 2.2, 9.0, 5),
-    ("primary", "#fcd6a4", 2.0, 8.0, 8),
-    ("secondary", "#f7fabf", 1.6, 7.0, 9),
-    ("tertiary", "#ffffff", 1.2, 6.0, 11),
-    ("residential", "#ffffff", 0.6, 4.0, 12),
-    ("service", "#ffffff", 0.3, 2.5, 14),
-    ("path", "#d0c0b0", 0.3, 1.2, 15),
-];
-
 /// The style for the server at `base` (`http://host:port`); `query` is
 /// what every tile URL carries (`?county=…`, and `&plan=…` when pinned).
 pub fn style_doc(base: &str, query: &str) -> Value {
     let plan_q = query;
+    let mut landuse: Vec<Value> = vec![json!("match"), json!(["get", "class"])];
+    for (class, colour) in LANDUSE {
+        landuse.extend([json!(class), json!(colour)]);
+    }
+    landuse.push(json!(LANDUSE_OTHER));
     let mut layers = vec![
-        json!({"id": "background", "type": "background", "paint": {"background-color": "#f2efe9"}}),
+        json!({"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}),
         json!({"id": "landuse", "type": "fill", "source": "basemap", "source-layer": "landuse",
-            "paint": {"fill-color": ["match", ["get", "class"],
-                "residential", "#e8e0d8", "commercial", "#f2dad9", "retail", "#f2dad9",
-                "industrial", "#ebdbe8", "forest", "#add19e", "wood", "#add19e",
-                "farmland", "#eef0d5", "grass", "#cdebb0", "meadow", "#cdebb0",
-                "park", "#c8facc", "cemetery", "#aacbaf", "#e5e2da"],
-                "fill-opacity": 0.8}}),
+            "paint": {"fill-color": landuse, "fill-opacity": LANDUSE_OPACITY}}),
         json!({"id": "water", "type": "fill", "source": "basemap", "source-layer": "water",
-            "filter": ["==", ["geometry-type"], "Polygon"], "paint": {"fill-color": "#aad3df"}}),
+            "filter": ["==", ["geometry-type"], "Polygon"], "paint": {"fill-color": WATER}}),
         json!({"id": "waterway", "type": "line", "source": "basemap", "source-layer": "water",
             "filter": ["==", ["geometry-type"], "LineString"],
-            "paint": {"line-color": "#aad3df", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 1, 16, 4]}}),
+            "paint": {"line-color": WATER, "line-width": ["interpolate", ["linear"], ["zoom"], 10, 1, 16, 4]}}),
         json!({"id": "buildings", "type": "fill", "source": "basemap", "source-layer": "buildings", "minzoom": 14,
-            "paint": {"fill-color": "#d9d0c9", "fill-outline-color": "#bfb4ab"}}),
+            "paint": {"fill-color": BUILDING, "fill-outline-color": BUILDING_OUTLINE}}),
         json!({"id": "railway", "type": "line", "source": "basemap", "source-layer": "roads",
             "filter": ["==", ["get", "class"], "rail"],
-            "paint": {"line-color": "#999999", "line-width": 1.5, "line-dasharray": [3, 2]}}),
+            "paint": {"line-color": RAILWAY, "line-width": 1.5, "line-dasharray": [3, 2]}}),
     ];
     for (class, colour, w12, w16, minzoom) in ROADS.iter().rev() {
-        let filter = if *class == "path" {
-            json!([
-                "in",
-                ["get", "class"],
-                ["literal", ["path", "track", "pedestrian", "other"]]
-            ])
-        } else if *class == "residential" {
-            json!([
-                "in",
-                ["get", "class"],
-                ["literal", ["residential", "unclassified", "living_street"]]
-            ])
-        } else {
-            json!(["==", ["get", "class"], class])
+        let filter = match road_classes(class) {
+            [one] => json!(["==", ["get", "class"], one]),
+            many => json!(["in", ["get", "class"], ["literal", many]]),
         };
         layers.push(json!({"id": format!("road-{class}-casing"), "type": "line", "source": "basemap",
             "source-layer": "roads", "minzoom": minzoom, "filter": filter,
             "layout": {"line-join": "round", "line-cap": "round"},
-            "paint": {"line-color": "#bbb3a8", "line-width": ["interpolate", ["exponential", 1.5], ["zoom"], 12, w12 + 1.0, 16, w16 + 2.0]}}));
+            "paint": {"line-color": ROAD_CASING, "line-width": ["interpolate", ["exponential", 1.5], ["zoom"], 12, w12 + 1.0, 16, w16 + 2.0]}}));
         layers.push(json!({"id": format!("road-{class}"), "type": "line", "source": "basemap",
             "source-layer": "roads", "minzoom": minzoom, "filter": filter,
             "layout": {"line-join": "round", "line-cap": "round"},
@@ -87,40 +87,37 @@ pub fn style_doc(base: &str, query: &str) -> Value {
     layers.extend([
         json!({"id": "blocks-line", "type": "line", "source": "blocks", "source-layer": "blocks",
             "layout": {"visibility": "none"},
-            "paint": {"line-color": "#7a6a5a", "line-width": 0.6, "line-dasharray": [2, 2]}}),
+            "paint": {"line-color": BLOCK_LINE, "line-width": 0.6, "line-dasharray": [2, 2]}}),
         json!({"id": "grids-fill", "type": "fill", "source": "plan", "source-layer": "grids",
             "paint": {
-                "fill-color": ["case",
-                    ["!=", ["get", "dedicated"], ""], "#8e7cc3",
-                    ["interpolate", ["linear"], ["get", "households"],
-                        0, "#fff5eb", 300, "#fdd0a2", 400, "#fd8d3c", 500, "#d94801", 700, "#7f2704"]],
-                "fill-opacity": ["case", ["boolean", ["feature-state", "hover"], false], 0.75, 0.45]}}),
+                "fill-color": grid_fill(),
+                "fill-opacity": ["case", ["boolean", ["feature-state", "hover"], false], 0.75, palette().fill_opacity]}}),
         json!({"id": "grids-line", "type": "line", "source": "plan", "source-layer": "grids",
-            "paint": {"line-color": "#b30000", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.5, 16, 2.5]}}),
+            "paint": {"line-color": palette().grid_line, "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.5, 16, 2.5]}}),
         json!({"id": "admin-village", "type": "line", "source": "basemap", "source-layer": "admin",
             "filter": ["==", ["get", "level"], "village"],
-            "paint": {"line-color": "#5a3d8a", "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.8, 16, 2.5],
+            "paint": {"line-color": VILLAGE_LINE, "line-width": ["interpolate", ["linear"], ["zoom"], 10, 0.8, 16, 2.5],
                 "line-dasharray": [4, 2]}}),
         json!({"id": "admin-town", "type": "line", "source": "basemap", "source-layer": "admin",
             "filter": ["==", ["get", "level"], "town"],
-            "paint": {"line-color": "#3d1f6b", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.5, 16, 4]}}),
+            "paint": {"line-color": TOWN_LINE, "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1.5, 16, 4]}}),
         json!({"id": "road-label", "type": "symbol", "source": "basemap", "source-layer": "roads", "minzoom": 14,
             "filter": ["!=", ["get", "name"], ""],
             "layout": {"symbol-placement": "line", "text-field": ["get", "name"], "text-font": font(), "text-size": 11},
-            "paint": {"text-color": "#555555", "text-halo-color": "#ffffff", "text-halo-width": 1.2}}),
+            "paint": {"text-color": ROAD_LABEL, "text-halo-color": "#ffffff", "text-halo-width": 1.2}}),
         json!({"id": "grids-label", "type": "symbol", "source": "plan", "source-layer": "grids_label", "minzoom": 14,
             "layout": {"text-field": ["format", ["get", "name"], {}, "\n", {}, ["get", "code"], {"font-scale": 0.8},
                     "\n", {}, ["concat", ["to-string", ["get", "households"]], " 户"], {"font-scale": 0.8}],
                 "text-font": font(), "text-size": 12},
-            "paint": {"text-color": "#5a0000", "text-halo-color": "#ffffff", "text-halo-width": 1.5}}),
+            "paint": {"text-color": GRID_LABEL, "text-halo-color": "#ffffff", "text-halo-width": 1.5}}),
         json!({"id": "village-label", "type": "symbol", "source": "basemap", "source-layer": "admin_label",
             "minzoom": 12, "maxzoom": 14, "filter": ["==", ["get", "level"], "village"],
             "layout": {"text-field": ["get", "name"], "text-font": font(), "text-size": 12},
-            "paint": {"text-color": "#3d1f6b", "text-halo-color": "#ffffff", "text-halo-width": 1.5}}),
+            "paint": {"text-color": TOWN_LINE, "text-halo-color": "#ffffff", "text-halo-width": 1.5}}),
         json!({"id": "town-label", "type": "symbol", "source": "basemap", "source-layer": "admin_label",
             "maxzoom": 12, "filter": ["==", ["get", "level"], "town"],
             "layout": {"text-field": ["get", "name"], "text-font": font(), "text-size": 14},
-            "paint": {"text-color": "#2a1050", "text-halo-color": "#ffffff", "text-halo-width": 2}}),
+            "paint": {"text-color": TOWN_LABEL, "text-halo-color": "#ffffff", "text-halo-width": 2}}),
     ]);
     json!({
         "version": 8,

@@ -294,6 +294,12 @@ impl Store {
         Ok(county)
     }
 
+    /// Makes each plan's grids and cells GIS layers of their own
+    /// (`plan_<id>_grids`, `plan_<id>_cells`); returns their names.
+    pub async fn create_plan_views(&self) -> Result<Vec<String>, StoreError> {
+        each!(self, s => s.create_plan_views().await)
+    }
+
     /// Deletes a plan that is not active; returns its county.
     pub async fn delete_plan(&self, id: PlanId) -> Result<CountyCode, StoreError> {
         let county = match &self.backend {

@@ -10,11 +10,16 @@ use geozero::{CoordDimensions, ToGeo, ToWkb};
 pub const SRS_ID: i32 = 4326;
 
 pub fn encode(g: &Geometry<f64>) -> Result<Vec<u8>, String> {
+    encode_in(g, SRS_ID)
+}
+
+/// With another SRS id in the header (an export labelled CGCS2000).
+pub fn encode_in(g: &Geometry<f64>, srs_id: i32) -> Result<Vec<u8>, String> {
     let env = g
         .bounding_rect()
         .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
         .unwrap_or_default();
-    g.to_gpkg_wkb(CoordDimensions::xy(), Some(SRS_ID), env)
+    g.to_gpkg_wkb(CoordDimensions::xy(), Some(srs_id), env)
         .map_err(|e| e.to_string())
 }
 

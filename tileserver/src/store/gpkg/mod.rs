@@ -7,6 +7,7 @@ mod dialect;
 pub(crate) mod fix_reader;
 mod functions;
 pub(crate) mod geometry;
+mod gis;
 mod plans;
 mod read;
 mod write;
@@ -19,7 +20,7 @@ use sqlx::sqlite::{
 };
 
 use super::changes::ChangeMark;
-use super::error::SqlContext;
+use super::error::{SqlContext, finish};
 use super::ids::PlanId;
 use super::{StoreError, Waits};
 
@@ -100,7 +101,27 @@ impl GpkgStore {
         };
         store.check_is_geopackage().await?;
         MIGRATOR.run(&store.pool).await?;
+        store.refresh_gis().await;
         Ok(store)
+    }
+
+    /// Brings the styles and field descriptions up to date after an
+    /// upgrade. Not fatal: a store on a read-only disk still opens for
+    /// reading, with whatever metadata it holds.
+    async fn refresh_gis(&self) {
+        let result = async {
+            let mut tx = self
+                .pool
+                .begin()
+                .await
+                .ctx(|| "refreshing GIS metadata".into())?;
+            let result = gis::refresh(&mut tx).await;
+            finish(tx, result, "the GIS metadata").await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "the GeoPackage's styles and field descriptions were not updated");
+        }
     }
 
     /// Refuses a SQLite file that is something else than a GeoPackage

@@ -1,5 +1,6 @@
 use super::GpkgStore;
 use super::dialect::GpkgSql;
+use super::gis;
 use super::write::update_extent;
 use crate::store::error::{SqlContext, finish};
 use crate::store::plan_sql;
@@ -25,6 +26,8 @@ impl GpkgStore {
             for table in ["grids", "blocks"] {
                 update_extent(&mut tx, table).await?;
             }
+            gis::update_view_extents(&mut tx).await?;
+            gis::refresh(&mut tx).await?;
             Ok(id)
         }
         .await;
@@ -47,7 +50,13 @@ impl GpkgStore {
     /// Makes a plan the active one of its county; returns the county.
     pub async fn activate_plan(&self, id: PlanId) -> Result<CountyCode, StoreError> {
         let mut tx = self.pool.begin().await.ctx(|| "activating".into())?;
-        let result = plan_sql::set_active(&mut tx, id).await;
+        let result = async {
+            let county = plan_sql::set_active(&mut tx, id).await?;
+            gis::update_view_extents(&mut tx).await?;
+            gis::refresh(&mut tx).await?;
+            Ok(county)
+        }
+        .await;
         let result = finish(tx, result, "the activation").await;
         if result.is_err() {
             self.recover().await;
@@ -58,7 +67,13 @@ impl GpkgStore {
     /// Deletes a plan that is not active, with its grids and blocks.
     pub async fn delete_plan(&self, id: PlanId) -> Result<CountyCode, StoreError> {
         let mut tx = self.pool.begin().await.ctx(|| "deleting a plan".into())?;
-        let result = plan_sql::delete_inactive(&mut tx, id).await;
+        let result = async {
+            let county = plan_sql::delete_inactive(&mut tx, id).await?;
+            gis::drop_plan_views(&mut tx, id).await?;
+            gis::refresh(&mut tx).await?;
+            Ok(county)
+        }
+        .await;
         let result = finish(tx, result, "the deletion").await;
         if result.is_err() {
             self.recover().await;
@@ -77,5 +92,31 @@ impl GpkgStore {
 
     pub async fn plan_blocks(&self, plan: PlanId) -> Result<Vec<StoredBlock>, StoreError> {
         plan_sql::plan_blocks::<GpkgSql>(&self.pool, plan).await
+    }
+
+    /// Creates the GIS views of each plan (`plan_<id>_grids`,
+    /// `plan_<id>_cells`) that lacks them; returns every plan's views.
+    pub async fn create_plan_views(&self) -> Result<Vec<String>, StoreError> {
+        let plans = self.plans().await?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "creating plan views".into())?;
+        let result = async {
+            let mut views = Vec::new();
+            for p in &plans {
+                views.extend(gis::create_plan_views(&mut tx, p.id, &p.name).await?);
+            }
+            gis::update_view_extents(&mut tx).await?;
+            gis::refresh(&mut tx).await?;
+            Ok(views)
+        }
+        .await;
+        let result = finish(tx, result, "the plan views").await;
+        if result.is_err() {
+            self.recover().await;
+        }
+        result
     }
 }

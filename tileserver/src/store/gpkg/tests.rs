@@ -186,3 +186,211 @@ async fn refuses_files_that_are_not_geopackages() {
         .unwrap_err();
     assert!(matches!(missing, StoreError::Missing { .. }));
 }
+
+fn grid(code: &str, x: f64, households: f64) -> crate::store::StoredGrid {
+    crate::store::StoredGrid {
+        level: crate::store::GridLevel::Grid,
+        code: code.into(),
+        name: format!("网格 {code}"),
+        village_code: code[..12].into(),
+        village_name: "村".into(),
+        town_code: code[..9].into(),
+        town_name: "镇".into(),
+        population: households * 2.6,
+        households,
+        buildings: 3,
+        area_m2: 1.0,
+        perimeter_m: 4.0,
+        polsby_popper: 0.78,
+        dedicated: None,
+        in_band: Some(true),
+        parent_code: None,
+        geometry: MultiPolygon(vec![
+            polygon![(x: x, y: 40.0), (x: x + 0.01, y: 40.0), (x: x + 0.01, y: 40.01), (x: x, y: 40.01)],
+        ]),
+    }
+}
+
+fn plan(
+    county: &str,
+    band: &str,
+    grids: Vec<crate::store::StoredGrid>,
+    activate: bool,
+) -> crate::store::NewPlan {
+    crate::store::NewPlan {
+        county: county.parse().unwrap(),
+        name: format!("{county} {band}"),
+        parent_id: None,
+        params: serde_json::json!({ "band": band }).to_string(),
+        report: "{}".into(),
+        grids,
+        blocks: Vec::new(),
+        activate,
+    }
+}
+
+async fn count(store: &GpkgStore, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&store.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn active_layers_follow_each_countys_active_plan_with_styles_and_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = GpkgStore::create_or_open(&dir.path().join("t.gpkg"))
+        .await
+        .unwrap();
+    let a = store
+        .save_plan(&plan(
+            "110108",
+            "residents:1000-2000",
+            vec![
+                grid("110108001001001", 116.0, 300.0),
+                grid("110108001001002", 116.01, 400.0),
+            ],
+            true,
+        ))
+        .await
+        .unwrap();
+    let b = store
+        .save_plan(&plan(
+            "110108",
+            "households:300-500",
+            vec![
+                grid("110108001001001", 116.0, 250.0),
+                grid("110108001001002", 116.01, 250.0),
+                grid("110108001001003", 116.02, 200.0),
+            ],
+            false,
+        ))
+        .await
+        .unwrap();
+    store
+        .save_plan(&plan(
+            "360681",
+            "residents:1000-2000",
+            vec![grid("360681001001001", 117.0, 500.0)],
+            true,
+        ))
+        .await
+        .unwrap();
+    // Each county's active plan: two grids of 110108, one of 360681.
+    assert_eq!(count(&store, "SELECT count(*) FROM active_grids").await, 3);
+    assert_eq!(count(&store, "SELECT count(*) FROM active_cells").await, 0);
+    let default_style = |store: &GpkgStore| {
+        let pool = store.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT styleName FROM layer_styles WHERE f_table_name = 'active_grids' AND useAsDefault",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(default_style(&store).await.len(), 1);
+    assert!(default_style(&store).await[0].contains("人口"));
+
+    store.activate_plan(b).await.unwrap();
+    assert_eq!(count(&store, "SELECT count(*) FROM active_grids").await, 4);
+    // The extent follows: 116.0 to 117.01 (the R-tree keeps 32-bit floats,
+    // rounded outward).
+    let (min_x, max_x): (f64, f64) =
+        sqlx::query_as("SELECT min_x, max_x FROM gpkg_contents WHERE table_name = 'active_grids'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert!(
+        (min_x - 116.0).abs() < 1e-4 && (max_x - 117.01).abs() < 1e-4,
+        "{min_x} {max_x}"
+    );
+    // The first county's band is now households: so is the default style.
+    assert!(
+        default_style(&store).await[0].contains("户数"),
+        "{:?}",
+        default_style(&store).await
+    );
+
+    // A user's own default style stays the default.
+    sqlx::query("INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, styleName, styleQML, useAsDefault, owner) VALUES ('', '', 'active_grids', 'geom', 'mine', '<qgis/>', 1, 'planner')")
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    store.activate_plan(a).await.unwrap();
+    assert_eq!(default_style(&store).await, vec!["mine".to_string()]);
+
+    // Per-plan views, registered and described; dropped with their plan.
+    let views = store.create_plan_views().await.unwrap();
+    assert!(views.contains(&format!("plan_{}_grids", b.0)), "{views:?}");
+    assert_eq!(
+        count(&store, &format!("SELECT count(*) FROM plan_{}_grids", b.0)).await,
+        3
+    );
+    assert_eq!(
+        count(
+            &store,
+            &format!(
+                "SELECT count(*) FROM gpkg_contents WHERE table_name = 'plan_{}_grids'",
+                b.0
+            )
+        )
+        .await,
+        1
+    );
+    assert!(
+        count(
+            &store,
+            &format!(
+                "SELECT count(*) FROM gpkg_data_columns WHERE table_name = 'plan_{}_grids'",
+                b.0
+            )
+        )
+        .await
+            > 10
+    );
+    assert_eq!(
+        count(
+            &store,
+            &format!(
+                "SELECT count(*) FROM layer_styles WHERE f_table_name = 'plan_{}_grids'",
+                b.0
+            )
+        )
+        .await,
+        2
+    );
+    store.delete_plan(b).await.unwrap();
+    for t in [
+        "sqlite_master WHERE name",
+        "gpkg_contents WHERE table_name",
+        "gpkg_geometry_columns WHERE table_name",
+        "gpkg_data_columns WHERE table_name",
+        "layer_styles WHERE f_table_name",
+    ] {
+        assert_eq!(
+            count(
+                &store,
+                &format!("SELECT count(*) FROM {t} = 'plan_{}_grids'", b.0)
+            )
+            .await,
+            0,
+            "{t}"
+        );
+    }
+    // Reopening does not rewrite what is current.
+    let digest: String =
+        sqlx::query_scalar("SELECT value FROM wangge_meta WHERE key = 'gis_metadata'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    drop(store);
+    let store = GpkgStore::open(&dir.path().join("t.gpkg")).await.unwrap();
+    let again: String =
+        sqlx::query_scalar("SELECT value FROM wangge_meta WHERE key = 'gis_metadata'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+    assert_eq!(digest, again);
+}

@@ -66,6 +66,13 @@ impl PgStore {
         let mut tx = self.pool.begin().await.ctx(|| "deleting a plan".into())?;
         let result = async {
             let county = plan_sql::delete_inactive(&mut tx, id).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP VIEW IF EXISTS plan_{0}_grids, plan_{0}_cells",
+                id.0
+            )))
+            .execute(&mut *tx)
+            .await
+            .ctx(|| format!("dropping the views of plan {id}"))?;
             notify(&mut tx, feed, &Change::PlanDeleted { county, plan: id }).await?;
             Ok(county)
         }
@@ -84,5 +91,43 @@ impl PgStore {
 
     pub async fn plan_blocks(&self, plan: PlanId) -> Result<Vec<StoredBlock>, StoreError> {
         plan_sql::plan_blocks::<PgSql>(&self.pool, plan).await
+    }
+
+    /// Creates (or replaces) each plan's views of its grids and cells,
+    /// `plan_<id>_grids` and `plan_<id>_cells`; returns their names.
+    pub async fn create_plan_views(&self) -> Result<Vec<String>, StoreError> {
+        let plans = self.plans().await?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .ctx(|| "creating plan views".into())?;
+        let result = async {
+            let mut views = Vec::new();
+            for p in &plans {
+                for (level, zh) in [("grid", "网格"), ("cell", "单元格")] {
+                    let view = format!("plan_{}_{level}s", p.id.0);
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "CREATE OR REPLACE VIEW {view} AS SELECT fid, geom, code, name, level, village_code, \
+                         village_name, town_code, town_name, population, households, buildings, area_m2, \
+                         perimeter_m, polsby_popper, dedicated, in_band, parent_code, plan_id, county \
+                         FROM grids WHERE plan_id = {} AND level = '{level}'",
+                        p.id.0
+                    )))
+                    .execute(&mut *tx)
+                    .await
+                    .ctx(|| format!("creating the view {view}"))?;
+                    let comment = format!("方案{}「{}」{zh}", p.id.0, p.name).replace('\'', "''");
+                    sqlx::query(sqlx::AssertSqlSafe(format!("COMMENT ON VIEW {view} IS '{comment}'")))
+                        .execute(&mut *tx)
+                        .await
+                        .ctx(|| format!("describing the view {view}"))?;
+                    views.push(view);
+                }
+            }
+            Ok(views)
+        }
+        .await;
+        finish(tx, result, "the plan views").await
     }
 }
