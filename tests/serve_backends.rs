@@ -661,6 +661,44 @@ fn geopackage_and_postgis_serve_the_same_tiles() {
     let pg_args = ["--db", url.as_str()];
     prepare(&pg_args);
 
+    // Both stores have the active plan's grids and cells as views of their
+    // own, and each plan's on request, with the same rows.
+    for args in [&gpkg_args, &pg_args] {
+        let mut a = vec!["plans"];
+        a.extend_from_slice(args);
+        a.push("--views");
+        let r = wangge(&a);
+        assert_eq!(r.code, 0, "{}", r.all());
+        assert!(r.stderr.contains("plan_2_grids"), "{}", r.stderr);
+    }
+    let psql = |sql: &str| -> String {
+        let out = std::process::Command::new("psql")
+            .args(["-At", "-v", "ON_ERROR_STOP=1", &url, "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let ogr = |sql: &str| -> String {
+        let out = std::process::Command::new("ogrinfo")
+            .args(["-ro", "-q", p(&gpkg), "-sql", sql])
+            .output()
+            .expect("ogrinfo runs");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    for (view, sql) in [
+        ("active_grids", "SELECT count(*), round(sum(population)) FROM active_grids"),
+        ("active_cells", "SELECT count(*), round(sum(population)) FROM active_cells"),
+        ("plan_2_grids", "SELECT count(*), round(sum(population)) FROM plan_2_grids"),
+    ] {
+        let pg = psql(sql);
+        let (n, sum) = pg.split_once('|').expect("count|sum");
+        let lite = ogr(&sql.replace("count(*), round(sum(population))", "count(*) AS n, round(sum(population)) AS s"));
+        assert!(lite.contains(&format!("n (Integer) = {n}")), "{view}: PostGIS {pg}, GeoPackage {lite}");
+        assert!(lite.contains(&format!("s (Real) = {sum}")), "{view}: PostGIS {pg}, GeoPackage {lite}");
+        assert!(n.parse::<i64>().unwrap_or(0) > 0, "{view} is empty");
+    }
+
     // Both stores hold the same plans: the exports are identical.
     let a = exported(&gpkg_args, dir.path());
     let b = exported(&pg_args, dir.path());
