@@ -379,7 +379,9 @@ fn the_default_style_loads_and_draws_the_web_map_colours() {
     assert_eq!(doc["labels"], true, "labels are on");
     let label = doc["label_expression"].as_str().unwrap_or("");
     assert!(
-        label.contains("\"name\"") && label.contains("\"code\""),
+        label.contains("\"name\"")
+            && label.contains("\"code\"")
+            && label.contains("\"households\""),
         "{label}"
     );
     assert_eq!(doc["aliases"]["households"], "户数（户）", "{doc}");

@@ -676,7 +676,11 @@ fn geopackage_and_postgis_serve_the_same_tiles() {
             .args(["-At", "-v", "ON_ERROR_STOP=1", &url, "-c", sql])
             .output()
             .expect("psql runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
     let ogr = |sql: &str| -> String {
@@ -687,15 +691,33 @@ fn geopackage_and_postgis_serve_the_same_tiles() {
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     for (view, sql) in [
-        ("active_grids", "SELECT count(*), round(sum(population)) FROM active_grids"),
-        ("active_cells", "SELECT count(*), round(sum(population)) FROM active_cells"),
-        ("plan_2_grids", "SELECT count(*), round(sum(population)) FROM plan_2_grids"),
+        (
+            "active_grids",
+            "SELECT count(*), round(sum(population)) FROM active_grids",
+        ),
+        (
+            "active_cells",
+            "SELECT count(*), round(sum(population)) FROM active_cells",
+        ),
+        (
+            "plan_2_grids",
+            "SELECT count(*), round(sum(population)) FROM plan_2_grids",
+        ),
     ] {
         let pg = psql(sql);
         let (n, sum) = pg.split_once('|').expect("count|sum");
-        let lite = ogr(&sql.replace("count(*), round(sum(population))", "count(*) AS n, round(sum(population)) AS s"));
-        assert!(lite.contains(&format!("n (Integer) = {n}")), "{view}: PostGIS {pg}, GeoPackage {lite}");
-        assert!(lite.contains(&format!("s (Real) = {sum}")), "{view}: PostGIS {pg}, GeoPackage {lite}");
+        let lite = ogr(&sql.replace(
+            "count(*), round(sum(population))",
+            "count(*) AS n, round(sum(population)) AS s",
+        ));
+        assert!(
+            lite.contains(&format!("n (Integer) = {n}")),
+            "{view}: PostGIS {pg}, GeoPackage {lite}"
+        );
+        assert!(
+            lite.contains(&format!("s (Real) = {sum}")),
+            "{view}: PostGIS {pg}, GeoPackage {lite}"
+        );
         assert!(n.parse::<i64>().unwrap_or(0) > 0, "{view} is empty");
     }
 

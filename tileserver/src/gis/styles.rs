@@ -103,10 +103,11 @@ pub fn grid_style(shade: Shade, band: &Band, cells: bool) -> Style {
         }
     } else {
         Labels {
-            expression: format!(
-                r#""name" || '\n' || "code" || '\n' || format_number("{column}", 0) || ' {unit}'"#
-            ),
-            columns: vec!["name", "code", column],
+            // As the web map labels grids, whatever the shading.
+            expression:
+                r#""name" || '\n' || "code" || '\n' || format_number("households", 0) || ' 户'"#
+                    .into(),
+            columns: vec!["name", "code", "households"],
             colour: Colour::solid(carto::GRID_LABEL),
             size: 9.0,
             max_scale: 50_000.0,
