@@ -5,6 +5,7 @@
 //! Nothing here talks HTTP or to a database; the stores live in `tileserver`.
 
 pub mod blocks;
+pub mod edit;
 pub mod export;
 pub mod geometry;
 pub mod grids;

@@ -171,7 +171,7 @@ impl MoveRules<'_> {
     }
 
     /// Whether `blocks` form one piece in the block graph.
-    fn connected(&self, blocks: &[u32]) -> bool {
+    pub fn connected(&self, blocks: &[u32]) -> bool {
         let Some(&start) = blocks.first() else {
             return true;
         };
