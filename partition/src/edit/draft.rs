@@ -312,28 +312,39 @@ impl Draft {
 
     /// Undoes the last edit; refused while it would change a locked grid.
     pub fn undo(&mut self) -> Result<Outcome, EditError> {
-        let step = self.undo.last().ok_or(EditError::NothingToUndo)?;
-        self.refuse_locked(step)?;
-        let step = self.undo.pop().ok_or(EditError::NothingToUndo)?;
-        self.play(&step, false);
-        let grids = step.grids();
-        self.redo.push(step);
-        Ok(Outcome {
-            version: self.version,
-            grids,
-            effect: None,
-        })
+        self.travel(true)
     }
 
     /// Redoes the last undone edit; refused while it would change a locked
     /// grid.
     pub fn redo(&mut self) -> Result<Outcome, EditError> {
-        let step = self.redo.last().ok_or(EditError::NothingToRedo)?;
-        self.refuse_locked(step)?;
-        let step = self.redo.pop().ok_or(EditError::NothingToRedo)?;
-        self.play(&step, true);
+        self.travel(false)
+    }
+
+    /// One step back through the history, or forward again.
+    fn travel(&mut self, back: bool) -> Result<Outcome, EditError> {
+        let none = || {
+            if back {
+                EditError::NothingToUndo
+            } else {
+                EditError::NothingToRedo
+            }
+        };
+        let stack = if back { &self.undo } else { &self.redo };
+        self.refuse_locked(stack.last().ok_or_else(none)?)?;
+        let step = if back {
+            self.undo.pop()
+        } else {
+            self.redo.pop()
+        }
+        .ok_or_else(none)?;
+        self.play(&step, !back);
         let grids = step.grids();
-        self.undo.push(step);
+        if back {
+            self.redo.push(step);
+        } else {
+            self.undo.push(step);
+        }
         Ok(Outcome {
             version: self.version,
             grids,
