@@ -4,23 +4,6 @@
 
 mod common;
 use common::*;
-use std::process::Command;
-
-fn ogrinfo(args: &[&str]) -> (String, String) {
-    let out = Command::new("ogrinfo")
-        .args(args)
-        .output()
-        .expect("ogrinfo (Debian gdal-bin) must be installed");
-    assert!(
-        out.status.success(),
-        "ogrinfo {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn ogrinfo_lists_every_layer_with_counts_and_a_spatial_index() {

@@ -53,24 +53,16 @@ fn plan_field(plans: &[Value], id: i64, field: &str) -> i64 {
         .unwrap_or_else(|| panic!("plan {id} has no {field}"))
 }
 
-fn ogrinfo(args: &[&str]) -> String {
-    let out = Command::new("ogrinfo")
-        .args(args)
-        .output()
-        .expect("ogrinfo (Debian gdal-bin) must be installed");
-    assert!(
-        out.status.success(),
-        "ogrinfo {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+/// `ogrinfo`'s standard output.
+fn ogr(args: &[&str]) -> String {
+    ogrinfo(args).0
 }
 
 fn feature_count(path: &str, layer: &str, extra: &[&str]) -> u64 {
     let mut args = vec!["-ro", "-so"];
     args.extend_from_slice(extra);
     args.extend([path, layer]);
-    ogrinfo(&args)
+    ogr(&args)
         .lines()
         .find_map(|l| l.strip_prefix("Feature Count: "))
         .and_then(|n| n.trim().parse().ok())
@@ -79,7 +71,7 @@ fn feature_count(path: &str, layer: &str, extra: &[&str]) -> u64 {
 
 /// One value from GDAL's SQL on the file.
 fn gdal_sql(path: &str, sql: &str) -> String {
-    ogrinfo(&["-ro", "-q", path, "-sql", sql])
+    ogr(&["-ro", "-q", path, "-sql", sql])
 }
 
 /// A private 0700 runtime folder and the offscreen platform, as QGIS
@@ -95,23 +87,32 @@ fn qgis_runtime() -> &'static Path {
     .path()
 }
 
-fn qgis(cmd: &mut Command) -> &mut Command {
-    cmd.env("QT_QPA_PLATFORM", "offscreen")
+/// Runs a QGIS program headless, which must succeed; its standard output.
+fn run_qgis(cmd: &mut Command, what: &str) -> String {
+    let out = cmd
+        .env("QT_QPA_PLATFORM", "offscreen")
         .env("XDG_RUNTIME_DIR", qgis_runtime())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{what}: {e} (Debian's qgis and python3-qgis must be installed)")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
 }
 
 /// `qgis_process.bin --json run ALG -- PARAM=VALUE…`: the algorithm's
 /// results.
 fn qgis_process(algorithm: &str, params: &[String]) -> Value {
-    let out = qgis(Command::new("qgis_process.bin").args(["--json", "run", algorithm, "--"]))
-        .args(params)
-        .output()
-        .expect("qgis_process.bin (Debian qgis) must be installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "qgis_process {algorithm} {params:?}: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_qgis(
+        Command::new("qgis_process.bin")
+            .args(["--json", "run", algorithm, "--"])
+            .args(params),
+        &format!("qgis_process {algorithm} {params:?}"),
     );
     let doc: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("qgis_process JSON: {e}\n{stdout}"));
@@ -150,16 +151,11 @@ fn invalid_features(uri: &str) -> (i64, i64, i64) {
 /// The layer rendered in PyQGIS with the style QGIS loads by default.
 fn render(path: &str, table: &str, png: &Path) -> Value {
     let script = root().join("tests/qgis/render_layer.py");
-    let out = qgis(&mut Command::new("/usr/bin/python3"))
-        .arg(&script)
-        .args([path, table, p(png)])
-        .output()
-        .expect("Debian's python3 with python3-qgis must be installed");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "render_layer.py {table}: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_qgis(
+        Command::new("/usr/bin/python3")
+            .arg(&script)
+            .args([path, table, p(png)]),
+        &format!("render_layer.py {table}"),
     );
     serde_json::from_str(stdout.lines().last().unwrap_or(""))
         .unwrap_or_else(|e| panic!("render_layer.py JSON: {e}\n{stdout}"))
@@ -170,7 +166,7 @@ fn active_layers_are_listed_indexed_and_sum_to_the_store() {
     let s = prepared_store();
     let path = p(&s.store);
     let (first, second) = (1, 2);
-    let list = ogrinfo(&["-ro", "-q", path]);
+    let list = ogr(&["-ro", "-q", path]);
     for layer in [
         "active_grids",
         "active_cells",
@@ -437,7 +433,7 @@ fn exports_in_every_format_open_in_gdal_and_qgis() {
     for ext in ["shx", "dbf", "prj", "cpg"] {
         assert!(shp.with_extension(ext).exists(), ".{ext} missing");
     }
-    let info = ogrinfo(&["-ro", "-so", p(&shp), "grids"]);
+    let info = ogr(&["-ro", "-so", p(&shp), "grids"]);
     assert!(info.contains(&format!("Feature Count: {grids}")), "{info}");
     assert!(
         info.contains("China Geodetic Coordinate System 2000") || info.contains("CGCS2000"),
@@ -454,7 +450,7 @@ fn exports_in_every_format_open_in_gdal_and_qgis() {
     }
     // Chinese names survive dBase and its code page.
     let names = |path: &str, sql: &str| -> Vec<String> {
-        let mut v: Vec<String> = ogrinfo(&["-ro", "-q", path, "-sql", sql])
+        let mut v: Vec<String> = ogr(&["-ro", "-q", path, "-sql", sql])
             .lines()
             .filter_map(|l| {
                 l.trim()
@@ -511,7 +507,7 @@ fn exports_in_every_format_open_in_gdal_and_qgis() {
     let csv = dir.path().join("grids.csv");
     let r = wangge(&["export", "--store", store, "--format", "csv", "-o", p(&csv)]);
     assert_eq!(r.code, 0, "{}", r.all());
-    let info = ogrinfo(&[
+    let info = ogr(&[
         "-ro",
         "-so",
         "-oo",
@@ -522,7 +518,7 @@ fn exports_in_every_format_open_in_gdal_and_qgis() {
         "grids",
     ]);
     assert!(info.contains(&format!("Feature Count: {grids}")), "{info}");
-    let rows = ogrinfo(&[
+    let rows = ogr(&[
         "-ro",
         "-q",
         "-oo",
@@ -542,7 +538,7 @@ fn exports_in_every_format_open_in_gdal_and_qgis() {
     let json = dir.path().join("grids.geojson");
     let r = wangge(&["export", "--store", store, "--crs", "4490", "-o", p(&json)]);
     assert_eq!(r.code, 0, "{}", r.all());
-    let info = ogrinfo(&["-ro", "-so", p(&json), "grids"]);
+    let info = ogr(&["-ro", "-so", p(&json), "grids"]);
     assert!(
         info.contains("4490") || info.contains("China Geodetic"),
         "{info}"

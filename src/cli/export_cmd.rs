@@ -6,7 +6,6 @@ use anyhow::{Context, bail};
 use clap::Args;
 use geo_types::{Geometry, MultiPolygon};
 use partition::export::GeoJsonWriter;
-use partition::grids::Band;
 use serde_json::{Map, Value};
 use tileserver::export::columns::{ExportLayer, columns};
 use tileserver::export::crs::Crs;
@@ -14,7 +13,9 @@ use tileserver::export::csv_file::CsvWriter;
 use tileserver::export::gpkg_file::GpkgFileWriter;
 use tileserver::export::shapefile_file::ShapefileWriter;
 use tileserver::export::{Format, block_properties, grid_properties};
-use tileserver::gis::styles::{GridLayer, LayerStyle, basemap_styles, grid_layer_styles};
+use tileserver::gis::styles::{
+    GridLayer, LayerStyle, basemap_styles, grid_layer_styles, plan_bands,
+};
 use tileserver::store::{GridLevel, PlanId, Store};
 
 #[derive(Debug, Args)]
@@ -93,14 +94,7 @@ async fn features(store: &Store, plan: PlanId, layer: ExportLayer) -> anyhow::Re
 /// The styles a layer carries into an exported GeoPackage: the plan's own
 /// band decides the grids' classes.
 fn styles_for(layer: ExportLayer, params: &str) -> Vec<LayerStyle> {
-    let json: Value = serde_json::from_str(params).unwrap_or_default();
-    let band = |key: &str, or: Band| {
-        json.get(key)
-            .and_then(Value::as_str)
-            .and_then(|s| Band::parse(s).ok())
-            .unwrap_or(or)
-    };
-    let (grids, cells) = (band("band", Band::RESIDENTS), band("cells", Band::CELL));
+    let (grids, cells) = plan_bands(params);
     match layer {
         ExportLayer::Grids => grid_layer_styles("grids", GridLayer::Grids, &grids, &cells),
         ExportLayer::Cells => grid_layer_styles("cells", GridLayer::Cells, &grids, &cells),

@@ -119,3 +119,21 @@ pub fn prepared(store: &[&str]) {
     let r = wangge(&args);
     assert_eq!(r.code, 0, "{}", r.all());
 }
+
+/// GDAL's `ogrinfo` (Debian gdal-bin), which must succeed: its standard
+/// output and error.
+pub fn ogrinfo(args: &[&str]) -> (String, String) {
+    let out = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo (Debian gdal-bin) must be installed");
+    assert!(
+        out.status.success(),
+        "ogrinfo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -67,12 +67,6 @@ pub struct Outcome {
     pub effect: Option<MoveEffect>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-struct State {
-    block_grid: Vec<Option<u32>>,
-    locked: BTreeSet<u32>,
-}
-
 /// What one edit changed: each moved block's grid before and after.
 #[derive(Debug, Clone)]
 struct Step {
@@ -90,21 +84,22 @@ impl Step {
 
 #[derive(Debug, Clone)]
 pub struct Draft {
-    state: State,
+    /// The grid of each block.
+    block_grid: Vec<Option<u32>>,
+    locked: BTreeSet<u32>,
     version: u64,
     undo: Vec<Step>,
     redo: Vec<Step>,
-    snapshots: BTreeMap<String, State>,
+    /// Named block assignments (locks stay as they are on a restore).
+    snapshots: BTreeMap<String, Vec<Option<u32>>>,
 }
 
 impl Draft {
     /// A draft of a plan whose block `b` is in grid `block_grid[b]`.
     pub fn new(block_grid: Vec<Option<u32>>) -> Self {
         Self {
-            state: State {
-                block_grid,
-                locked: BTreeSet::new(),
-            },
+            block_grid,
+            locked: BTreeSet::new(),
             version: 1,
             undo: Vec::new(),
             redo: Vec::new(),
@@ -117,11 +112,11 @@ impl Draft {
     }
 
     pub fn block_grid(&self) -> &[Option<u32>] {
-        &self.state.block_grid
+        &self.block_grid
     }
 
     pub fn locked(&self) -> &BTreeSet<u32> {
-        &self.state.locked
+        &self.locked
     }
 
     pub fn can_undo(&self) -> bool {
@@ -136,22 +131,24 @@ impl Draft {
         self.snapshots.keys().map(String::as_str)
     }
 
-    /// Keeps the current state under `name` (replacing one of that name).
+    /// Keeps the current blocks' grids under `name` (replacing one of that
+    /// name).
     pub fn snapshot(&mut self, name: &str) {
-        self.snapshots.insert(name.to_string(), self.state.clone());
+        self.snapshots
+            .insert(name.to_string(), self.block_grid.clone());
     }
 
     /// The grids that hold blocks.
     fn grids(&self) -> BTreeSet<u32> {
-        self.state.block_grid.iter().flatten().copied().collect()
+        self.block_grid.iter().flatten().copied().collect()
     }
 
     fn rules<'a>(&'a self, ctx: &'a EditContext<'a>) -> MoveRules<'a> {
         MoveRules {
             blocks: ctx.blocks,
             graph: ctx.graph,
-            block_grid: &self.state.block_grid,
-            locked: &self.state.locked,
+            block_grid: &self.block_grid,
+            locked: &self.locked,
         }
     }
 
@@ -163,19 +160,19 @@ impl Draft {
                 effect = Some(self.rules(ctx).check(blocks, *to, ctx.band)?);
                 blocks
                     .iter()
-                    .map(|b| (b.0, self.state.block_grid[b.0 as usize], Some(to.0)))
+                    .map(|b| (b.0, self.block_grid[b.0 as usize], Some(to.0)))
                     .collect()
             }
             Op::Merge { from, into } => {
                 effect = Some(self.check_merge(*from, *into, ctx)?);
-                (0..self.state.block_grid.len() as u32)
-                    .filter(|&b| self.state.block_grid[b as usize] == Some(from.0))
+                (0..self.block_grid.len() as u32)
+                    .filter(|&b| self.block_grid[b as usize] == Some(from.0))
                     .map(|b| (b, Some(from.0), Some(into.0)))
                     .collect()
             }
             Op::Lock(_) | Op::Unlock(_) | Op::LockAll | Op::UnlockAll => {
                 let locks = self.locks_after(op)?;
-                self.state.locked = locks;
+                self.locked = locks;
                 self.version += 1;
                 return Ok(Outcome {
                     version: self.version,
@@ -188,10 +185,9 @@ impl Draft {
                     .snapshots
                     .get(name)
                     .ok_or_else(|| EditError::NoSnapshot(name.clone()))?;
-                self.state
-                    .block_grid
+                self.block_grid
                     .iter()
-                    .zip(&target.block_grid)
+                    .zip(target)
                     .enumerate()
                     .filter(|(_, (a, b))| a != b)
                     .map(|(i, (a, b))| (i as u32, *a, *b))
@@ -217,7 +213,7 @@ impl Draft {
             Op::LockAll => known,
             Op::UnlockAll => BTreeSet::new(),
             Op::Lock(grids) | Op::Unlock(grids) => {
-                let mut locks = self.state.locked.clone();
+                let mut locks = self.locked.clone();
                 for g in grids {
                     if !known.contains(&g.0) {
                         return Err(MoveRefusal::UnknownGrid(g.0).into());
@@ -230,17 +226,13 @@ impl Draft {
                 }
                 locks
             }
-            _ => self.state.locked.clone(),
+            _ => self.locked.clone(),
         })
     }
 
     /// A step may not change a locked grid, whichever way it is played.
     fn refuse_locked(&self, step: &Step) -> Result<(), EditError> {
-        match step
-            .grids()
-            .into_iter()
-            .find(|g| self.state.locked.contains(g))
-        {
+        match step.grids().into_iter().find(|g| self.locked.contains(g)) {
             Some(g) => Err(EditError::UndoLocked(g)),
             None => Ok(()),
         }
@@ -256,8 +248,8 @@ impl Draft {
             return Err(EditError::MergeWithItself);
         }
         let members = |g: u32| -> Vec<u32> {
-            (0..self.state.block_grid.len() as u32)
-                .filter(|&b| self.state.block_grid[b as usize] == Some(g))
+            (0..self.block_grid.len() as u32)
+                .filter(|&b| self.block_grid[b as usize] == Some(g))
                 .collect()
         };
         let (a, b) = (members(from.0), members(into.0));
@@ -266,7 +258,7 @@ impl Draft {
             return Err(MoveRefusal::UnknownGrid(missing).into());
         };
         for g in [from.0, into.0] {
-            if self.state.locked.contains(&g) {
+            if self.locked.contains(&g) {
                 return Err(MoveRefusal::Locked(g).into());
             }
         }
@@ -305,7 +297,7 @@ impl Draft {
     /// Plays a step forward (`true`) or back.
     fn play(&mut self, step: &Step, forward: bool) {
         for &(b, before, after) in &step.moved {
-            self.state.block_grid[b as usize] = if forward { after } else { before };
+            self.block_grid[b as usize] = if forward { after } else { before };
         }
         self.version += 1;
     }

@@ -101,7 +101,8 @@ pub fn valid_rounded(g: &Geometry<f64>) -> Geometry<f64> {
     }
 }
 
-fn push_num(buf: &mut String, v: f64) {
+/// A coordinate at most 7 decimals, trailing zeros dropped, never `-0`.
+pub fn push_num(buf: &mut String, v: f64) {
     let s = format!("{v:.7}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     buf.push_str(if s == "-0" { "0" } else { s });

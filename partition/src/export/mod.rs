@@ -3,5 +3,5 @@
 mod geojson_writer;
 mod layer_features;
 
-pub use geojson_writer::{GeoJsonWriter, valid_rounded};
+pub use geojson_writer::{GeoJsonWriter, push_num, valid_rounded};
 pub use layer_features::write_layer_geojson;

@@ -3,11 +3,11 @@
 //! with a byte-order mark, which Excel and WPS need to read Chinese names
 //! (QGIS and GDAL skip it).
 
-use std::fmt::Write as _;
 use std::io::Write;
 
 use geo::InteriorPoint;
 use geo_types::{Geometry, MultiPolygon};
+use partition::export::push_num;
 use serde_json::{Map, Value};
 
 use super::ExportError;
@@ -95,7 +95,9 @@ pub fn wkt(mp: &MultiPolygon<f64>) -> String {
                 if k > 0 {
                     s.push_str(", ");
                 }
-                let _ = write!(s, "{} {}", num(c.x), num(c.y));
+                push_num(&mut s, c.x);
+                s.push(' ');
+                push_num(&mut s, c.y);
             }
             s.push(')');
         }
@@ -103,12 +105,6 @@ pub fn wkt(mp: &MultiPolygon<f64>) -> String {
     }
     s.push(')');
     s
-}
-
-fn num(v: f64) -> String {
-    let s = format!("{v:.7}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
 }
 
 #[cfg(test)]

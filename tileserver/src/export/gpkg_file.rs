@@ -20,6 +20,7 @@ use crate::gis::styles::LayerStyle;
 use crate::store::gpkg::geometry::encode_in;
 
 const CORE: &str = include_str!("../../migrations/gpkg/0001_geopackage_core.sql");
+const GIS_TABLES: &str = include_str!("gis_tables.sql");
 
 pub struct GpkgFileWriter {
     conn: SqliteConnection,
@@ -27,7 +28,6 @@ pub struct GpkgFileWriter {
     columns: Vec<Column>,
     crs: Crs,
     insert: String,
-    bounds: Option<[f64; 4]>,
     /// Each row's fid and bounds (min x, max x, min y, max y) for the R-tree.
     index: Vec<(i64, [f64; 4])>,
 }
@@ -100,7 +100,6 @@ impl GpkgFileWriter {
             columns,
             crs,
             insert,
-            bounds: None,
             index: Vec::new(),
         })
     }
@@ -129,13 +128,6 @@ impl GpkgFileWriter {
         if let Some(r) = geometry.bounding_rect() {
             self.index
                 .push((fid, [r.min().x, r.max().x, r.min().y, r.max().y]));
-            let b = self
-                .bounds
-                .get_or_insert([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
-            b[0] = b[0].min(r.min().x);
-            b[1] = b[1].min(r.min().y);
-            b[2] = b[2].max(r.max().x);
-            b[3] = b[3].max(r.max().y);
         }
         Ok(())
     }
@@ -150,7 +142,19 @@ impl GpkgFileWriter {
     ) -> Result<i64, ExportError> {
         let t = self.table;
         let srs = self.crs.epsg();
-        let [min_x, min_y, max_x, max_y] = self.bounds.unwrap_or([0.0; 4]);
+        let [min_x, max_x, min_y, max_y] = self
+            .index
+            .iter()
+            .map(|(_, b)| *b)
+            .reduce(|a, b| {
+                [
+                    a[0].min(b[0]),
+                    a[1].max(b[1]),
+                    a[2].min(b[2]),
+                    a[3].max(b[3]),
+                ]
+            })
+            .unwrap_or([0.0; 4]);
         let conn = &mut self.conn;
         sqlx::query(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) \
@@ -210,34 +214,10 @@ impl GpkgFileWriter {
             .await
             .map_err(db)?;
         }
-        let meta = include_str!("../../migrations/gpkg/0009_gis_layers.sql");
-        // The style and schema tables, as the store has them.
-        for stmt in [
-            "CREATE TABLE layer_styles",
-            "CREATE TABLE gpkg_data_columns",
-            "CREATE TABLE gpkg_data_column_constraints",
-        ] {
-            let start = meta
-                .find(stmt)
-                .ok_or_else(|| ExportError::Write(format!("{stmt} missing")))?;
-            let end = meta[start..]
-                .find(");")
-                .map(|e| start + e + 2)
-                .unwrap_or(meta.len());
-            sqlx::raw_sql(sqlx::AssertSqlSafe(meta[start..end].to_string()))
-                .execute(&mut *conn)
-                .await
-                .map_err(db)?;
-        }
-        sqlx::raw_sql(
-            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles');
-             INSERT INTO gpkg_extensions VALUES
-               ('gpkg_data_columns', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', 'read-write'),
-               ('gpkg_data_column_constraints', NULL, 'gpkg_schema', 'http://www.geopackage.org/spec/#extension_schema', 'read-write');",
-        )
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+        sqlx::raw_sql(GIS_TABLES)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
         for c in &self.columns {
             sqlx::query("INSERT INTO gpkg_data_columns (table_name, column_name, name, title, description) VALUES (?, ?, ?, ?, ?)")
                 .bind(t)

@@ -3,6 +3,8 @@
 //! extension), into the QGIS styles as field aliases, and used to name
 //! Shapefile fields within dBase's ten characters.
 
+use partition::LayerKind;
+
 /// One column of a layer.
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
@@ -49,20 +51,23 @@ impl Field {
     }
 }
 
-/// The kinds of layer wangge writes; each shares its columns with its views.
+/// The layers wangge writes: the plans' grids (shared by `grids`, the
+/// active views and the per-plan views) and blocks, and the imported
+/// layers, named as the model names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layer {
-    /// `grids`, `active_grids`, `active_cells` and the per-plan views.
     Grids,
     Blocks,
-    Admin,
-    Buildings,
-    Roads,
-    Railways,
-    Waterways,
-    Water,
-    Sites,
-    Landuse,
+    Imported(LayerKind),
+}
+
+impl Layer {
+    /// Every layer of a store, with its table.
+    pub fn tables() -> impl Iterator<Item = (&'static str, Layer)> {
+        [("grids", Layer::Grids), ("blocks", Layer::Blocks)]
+            .into_iter()
+            .chain(LayerKind::ALL.map(|k| (k.as_str(), Layer::Imported(k))))
+    }
 }
 
 const fn f(
@@ -448,11 +453,15 @@ pub fn fields(layer: Layer) -> &'static [Field] {
     match layer {
         Layer::Grids => GRIDS,
         Layer::Blocks => BLOCKS,
-        Layer::Admin => ADMIN,
-        Layer::Buildings => BUILDING_FIELDS,
-        Layer::Roads => ROADS,
-        Layer::Railways | Layer::Waterways | Layer::Water | Layer::Sites => KIND_NAME,
-        Layer::Landuse => LANDUSE,
+        Layer::Imported(kind) => match kind {
+            LayerKind::Admin => ADMIN,
+            LayerKind::Buildings => BUILDING_FIELDS,
+            LayerKind::Roads => ROADS,
+            LayerKind::Railways | LayerKind::Waterways | LayerKind::Water | LayerKind::Sites => {
+                KIND_NAME
+            }
+            LayerKind::Landuse => LANDUSE,
+        },
     }
 }
 
@@ -466,22 +475,9 @@ mod tests {
 
     use super::*;
 
-    const ALL: [Layer; 10] = [
-        Layer::Grids,
-        Layer::Blocks,
-        Layer::Admin,
-        Layer::Buildings,
-        Layer::Roads,
-        Layer::Railways,
-        Layer::Waterways,
-        Layer::Water,
-        Layer::Sites,
-        Layer::Landuse,
-    ];
-
     #[test]
     fn shapefile_names_fit_dbase_and_are_unique_within_a_layer() {
-        for layer in ALL {
+        for (_, layer) in Layer::tables() {
             let mut seen = HashSet::new();
             let mut aliases = HashSet::new();
             for f in fields(layer) {

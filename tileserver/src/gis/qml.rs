@@ -99,59 +99,61 @@ impl Symbol {
     }
 
     fn write(&self, out: &mut String, name: &str) {
-        let option = |out: &mut String, k: &str, v: &str| {
-            let _ = write!(
-                out,
-                r#"<Option type="QString" name="{}" value="{}"/>"#,
-                esc(k),
-                esc(v)
-            );
-        };
-        match self {
+        let dash = |d: bool| if d { "dash" } else { "solid" }.to_string();
+        let (kind, class, options, fill_expression) = match self {
             Symbol::Fill {
                 fill,
                 outline,
                 outline_width,
                 dashed,
                 fill_expression,
-            } => {
-                let _ = write!(
-                    out,
-                    r#"<symbol type="fill" name="{}" alpha="1" clip_to_extent="1" force_rhr="0"><layer class="SimpleFill" enabled="1" locked="0" pass="0"><Option type="Map">"#,
-                    esc(name)
-                );
-                option(out, "color", &fill.qgis());
-                option(out, "joinstyle", "bevel");
-                option(out, "outline_color", &outline.qgis());
-                option(out, "outline_style", if *dashed { "dash" } else { "solid" });
-                option(out, "outline_width", &outline_width.to_string());
-                option(out, "outline_width_unit", "MM");
-                option(out, "style", if fill.alpha == 0 { "no" } else { "solid" });
-                out.push_str("</Option>");
-                write_data_defined(out, "fillColor", fill_expression.as_deref());
-                out.push_str("</layer></symbol>");
-            }
+            } => (
+                "fill",
+                "SimpleFill",
+                vec![
+                    ("color", fill.qgis()),
+                    ("joinstyle", "bevel".into()),
+                    ("outline_color", outline.qgis()),
+                    ("outline_style", dash(*dashed)),
+                    ("outline_width", outline_width.to_string()),
+                    ("outline_width_unit", "MM".into()),
+                    ("style", if fill.alpha == 0 { "no" } else { "solid" }.into()),
+                ],
+                fill_expression.as_deref(),
+            ),
             Symbol::Line {
                 colour,
                 width,
                 dashed,
-            } => {
-                let _ = write!(
-                    out,
-                    r#"<symbol type="line" name="{}" alpha="1" clip_to_extent="1" force_rhr="0"><layer class="SimpleLine" enabled="1" locked="0" pass="0"><Option type="Map">"#,
-                    esc(name)
-                );
-                option(out, "capstyle", "round");
-                option(out, "joinstyle", "round");
-                option(out, "line_color", &colour.qgis());
-                option(out, "line_style", if *dashed { "dash" } else { "solid" });
-                option(out, "line_width", &width.to_string());
-                option(out, "line_width_unit", "MM");
-                out.push_str("</Option>");
-                write_data_defined(out, "", None);
-                out.push_str("</layer></symbol>");
-            }
+            } => (
+                "line",
+                "SimpleLine",
+                vec![
+                    ("capstyle", "round".into()),
+                    ("joinstyle", "round".into()),
+                    ("line_color", colour.qgis()),
+                    ("line_style", dash(*dashed)),
+                    ("line_width", width.to_string()),
+                    ("line_width_unit", "MM".into()),
+                ],
+                None,
+            ),
+        };
+        let _ = write!(
+            out,
+            r#"<symbol type="{kind}" name="{}" alpha="1" clip_to_extent="1" force_rhr="0"><layer class="{class}" enabled="1" locked="0" pass="0"><Option type="Map">"#,
+            esc(name)
+        );
+        for (k, v) in options {
+            let _ = write!(
+                out,
+                r#"<Option type="QString" name="{k}" value="{}"/>"#,
+                esc(&v)
+            );
         }
+        out.push_str("</Option>");
+        write_data_defined(out, "fillColor", fill_expression);
+        out.push_str("</layer></symbol>");
     }
 }
 

@@ -3,6 +3,7 @@
 //! with name, code and households), cells, blocks, towns and villages, and
 //! the basemap layers, each as QML and SLD.
 
+use partition::LayerKind;
 use partition::grids::Band;
 
 use super::cartography as carto;
@@ -167,7 +168,7 @@ fn admin_style() -> Style {
             max_scale: 150_000.0,
             along_lines: false,
         }),
-        fields: fields(Layer::Admin),
+        fields: fields(Layer::Imported(LayerKind::Admin)),
         geometry: 2,
         opacity: 1.0,
     }
@@ -206,7 +207,7 @@ fn roads_style() -> Style {
             max_scale: 20_000.0,
             along_lines: true,
         }),
-        fields: fields(Layer::Roads),
+        fields: fields(Layer::Imported(LayerKind::Roads)),
         geometry: 1,
         opacity: 1.0,
     }
@@ -239,7 +240,7 @@ fn landuse_style() -> Style {
     Style {
         renderer: Renderer::Rules(rules),
         labels: None,
-        fields: fields(Layer::Landuse),
+        fields: fields(Layer::Imported(LayerKind::Landuse)),
         geometry: 2,
         opacity: 1.0,
     }
@@ -253,6 +254,20 @@ fn fill_style(layer: Layer, fill: Colour, outline: Colour, width: f64) -> Style 
         geometry: 2,
         opacity: 1.0,
     }
+}
+
+/// The grid and cell bands a plan was made with, read from its stored
+/// parameters (`band`, `cells`); where missing, the common residents' band
+/// (as the web map falls back) and the cells' default.
+pub fn plan_bands(params: &str) -> (Band, Band) {
+    let json: serde_json::Value = serde_json::from_str(params).unwrap_or_default();
+    let band = |key: &str, or: Band| {
+        json.get(key)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|s| Band::parse(s).ok())
+            .unwrap_or(or)
+    };
+    (band("band", Band::RESIDENTS), band("cells", Band::CELL))
 }
 
 /// What a grid layer holds, for its styles.
@@ -329,7 +344,7 @@ pub fn basemap_styles() -> Vec<LayerStyle> {
         one(
             "buildings",
             fill_style(
-                Layer::Buildings,
+                Layer::Imported(LayerKind::Buildings),
                 Colour::solid(carto::BUILDING),
                 Colour::solid(carto::BUILDING_OUTLINE),
                 0.1,
@@ -339,23 +354,38 @@ pub fn basemap_styles() -> Vec<LayerStyle> {
         one("roads", roads_style(), "道路"),
         one(
             "railways",
-            line_style(Layer::Railways, carto::RAILWAY, 0.4, true),
+            line_style(
+                Layer::Imported(LayerKind::Railways),
+                carto::RAILWAY,
+                0.4,
+                true,
+            ),
             "铁路",
         ),
         one(
             "waterways",
-            line_style(Layer::Waterways, carto::WATER, 0.5, false),
+            line_style(
+                Layer::Imported(LayerKind::Waterways),
+                carto::WATER,
+                0.5,
+                false,
+            ),
             "河流水渠",
         ),
         one(
             "water",
-            fill_style(Layer::Water, water, Colour::none(), 0.0),
+            fill_style(
+                Layer::Imported(LayerKind::Water),
+                water,
+                Colour::none(),
+                0.0,
+            ),
             "水域",
         ),
         one(
             "sites",
             fill_style(
-                Layer::Sites,
+                Layer::Imported(LayerKind::Sites),
                 Colour::with_alpha(&palette().dedicated, 60),
                 Colour::solid(&palette().dedicated),
                 0.3,

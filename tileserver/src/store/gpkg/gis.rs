@@ -8,25 +8,9 @@ use sqlx::{Sqlite, Transaction};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::gis::fields::{Layer, fields};
-use crate::gis::styles::{GridLayer, LayerStyle, basemap_styles, grid_layer_styles};
+use crate::gis::styles::{GridLayer, LayerStyle, basemap_styles, grid_layer_styles, plan_bands};
 use crate::store::error::SqlContext;
 use crate::store::{PlanId, StoreError};
-
-/// The tables of a wangge store and what they hold.
-const LAYERS: [(&str, Layer); 12] = [
-    ("active_grids", Layer::Grids),
-    ("active_cells", Layer::Grids),
-    ("grids", Layer::Grids),
-    ("blocks", Layer::Blocks),
-    ("admin", Layer::Admin),
-    ("buildings", Layer::Buildings),
-    ("roads", Layer::Roads),
-    ("railways", Layer::Railways),
-    ("waterways", Layer::Waterways),
-    ("water", Layer::Water),
-    ("sites", Layer::Sites),
-    ("landuse", Layer::Landuse),
-];
 
 /// The columns the grid views show, in the order of the migration's views.
 const VIEW_COLUMNS: &str = "g.fid AS OGC_FID, g.geom, g.code, g.name, g.level, g.village_code, \
@@ -38,24 +22,15 @@ fn plan_view(plan: PlanId, level: &str) -> String {
     format!("plan_{}_{}s", plan.0, level)
 }
 
-/// The band the styles colour grids by: that of the first county's active
-/// plan, else the common residents' band (as the web map falls back).
+/// The bands the styles colour grids by: those of the first county's
+/// active plan.
 async fn active_bands(tx: &mut Transaction<'static, Sqlite>) -> Result<(Band, Band), StoreError> {
     let params: Option<String> =
         sqlx::query_scalar("SELECT params FROM plans WHERE active = 1 ORDER BY county LIMIT 1")
             .fetch_optional(&mut **tx)
             .await
             .ctx(|| "reading the active plan's band".into())?;
-    let json: serde_json::Value = params
-        .and_then(|p| serde_json::from_str(&p).ok())
-        .unwrap_or_default();
-    let band = |key: &str, or: Band| {
-        json.get(key)
-            .and_then(|v| v.as_str())
-            .and_then(|s| Band::parse(s).ok())
-            .unwrap_or(or)
-    };
-    Ok((band("band", Band::RESIDENTS), band("cells", Band::CELL)))
+    Ok(plan_bands(params.as_deref().unwrap_or("{}")))
 }
 
 /// The per-plan views that exist: (view, plan, level).
@@ -99,8 +74,13 @@ pub(super) async fn refresh(tx: &mut Transaction<'static, Sqlite>) -> Result<(),
         styles.extend(grid_layer_styles(view, *kind, &band, &cells));
     }
     styles.extend(basemap_styles());
-    let mut columns: Vec<(&str, Layer)> = LAYERS.to_vec();
-    columns.extend(views.iter().map(|(v, _)| (v.as_str(), Layer::Grids)));
+    let mut columns: Vec<(&str, Layer)> = Layer::tables().collect();
+    columns.extend(
+        ["active_grids", "active_cells"]
+            .into_iter()
+            .chain(views.iter().map(|(v, _)| v.as_str()))
+            .map(|v| (v, Layer::Grids)),
+    );
 
     let mut digest = String::new();
     for s in &styles {
@@ -172,25 +152,30 @@ pub(super) async fn refresh(tx: &mut Transaction<'static, Sqlite>) -> Result<(),
     Ok(())
 }
 
-/// The extents of the grid views, from the grids' R-tree.
+/// The extents of the grid views, from the grids' R-tree: one pass over
+/// it a view.
 pub(super) async fn update_view_extents(
     tx: &mut Transaction<'static, Sqlite>,
 ) -> Result<(), StoreError> {
     let mut views: Vec<String> = vec!["active_grids".into(), "active_cells".into()];
     views.extend(plan_views(tx).await?.into_iter().map(|(v, _)| v));
     for view in views {
-        let sub = format!(
-            "SELECT {{f}}(r.{{c}}) FROM rtree_grids_geom r WHERE r.id IN (SELECT OGC_FID FROM \"{view}\")"
-        );
-        let q = |f: &str, c: &str| sub.replace("{f}", f).replace("{c}", c);
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE gpkg_contents SET min_x = ({}), min_y = ({}), max_x = ({}), max_y = ({}), \
+        let (min_x, min_y, max_x, max_y): (Option<f64>, Option<f64>, Option<f64>, Option<f64>) =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT min(r.minx), min(r.miny), max(r.maxx), max(r.maxy) FROM rtree_grids_geom r \
+                 WHERE r.id IN (SELECT OGC_FID FROM \"{view}\")"
+            )))
+            .fetch_one(&mut **tx)
+            .await
+            .ctx(|| format!("measuring the extent of {view}"))?;
+        sqlx::query(
+            "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?, \
              last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
-            q("min", "minx"),
-            q("min", "miny"),
-            q("max", "maxx"),
-            q("max", "maxy")
-        )))
+        )
+        .bind(min_x)
+        .bind(min_y)
+        .bind(max_x)
+        .bind(max_y)
         .bind(&view)
         .execute(&mut **tx)
         .await

@@ -26,8 +26,12 @@ impl GpkgStore {
             for table in ["grids", "blocks"] {
                 update_extent(&mut tx, table).await?;
             }
-            gis::update_view_extents(&mut tx).await?;
-            gis::refresh(&mut tx).await?;
+            // A plan saved inactive changes no view: the active ones follow
+            // activations, the per-plan ones exist only on request.
+            if plan.activate {
+                gis::update_view_extents(&mut tx).await?;
+                gis::refresh(&mut tx).await?;
+            }
             Ok(id)
         }
         .await;
